@@ -1,0 +1,67 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "KdumpWatch",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kdump-watchd", targets: ["kdump-watchd"]),
+        .executable(name: "kdump-watchctl", targets: ["kdump-watchctl"]),
+        .library(name: "KdumpWire", targets: ["KdumpWire"]),
+        .library(name: "KdumpState", targets: ["KdumpState"]),
+        .library(name: "KdumpControl", targets: ["KdumpControl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+    ],
+    targets: [
+        // Datagram codec and address handling; standard library and Glibc only, because the
+        // capture-kernel sender links it.
+        .target(name: "KdumpWire"),
+        .target(name: "KdumpState", dependencies: ["KdumpWire"]),
+        .target(name: "KdumpControl", dependencies: ["KdumpWire", "KdumpState"]),
+        .target(
+            name: "KdumpWatchDaemon",
+            dependencies: [
+                "KdumpWire", "KdumpState", "KdumpControl",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "kdump-watchd",
+            dependencies: [
+                "KdumpWatchDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "kdump-watchctl",
+            dependencies: [
+                "KdumpControl", "KdumpState",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "KdumpWireTests", dependencies: ["KdumpWire"]),
+        .testTarget(name: "KdumpStateTests", dependencies: ["KdumpState"]),
+        .testTarget(name: "KdumpControlTests", dependencies: ["KdumpControl"]),
+        .testTarget(name: "KdumpWatchDaemonTests", dependencies: ["KdumpWatchDaemon"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["KdumpWire", "KdumpControl"]),
+    ]
+)
+
+for target in package.targets {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,308 @@
+import FoundationEssentials
+import KdumpState
+import KdumpWire
+
+/// The control protocol's version; every request and response carries it as `"v"`.
+public let controlProtocolVersion = 1
+
+/// The operations of the control protocol (`Documentation/control-protocol.md`).
+public enum ControlOperation: String, Codable, Sendable, CaseIterable {
+    case status, wait, watch, forget, metrics, health
+}
+
+/// One request line.
+///
+/// Fields that an operation does not use are ignored; numbers are seconds.
+public struct ControlRequest: Codable, Sendable, Equatable {
+    public var version: Int
+    public var op: ControlOperation
+    /// Echoed in the response, so a client may pipeline requests.
+    public var id: String?
+    /// `status` and `forget`: node names or addresses.
+    public var hosts: [String]?
+    /// `wait`: node names or addresses; any one of them confirms.
+    public var targets: [String]?
+    /// `wait`: total deadline in seconds.
+    public var timeout: Double?
+    /// `wait`: oldest acceptable message, in seconds before the request; daemon default if absent.
+    public var maxAge: Double?
+    /// `wait` and `status`: which addresses names resolve to.
+    public var family: AddressFamily?
+
+    public init(
+        op: ControlOperation, id: String? = nil, hosts: [String]? = nil, targets: [String]? = nil,
+        timeout: Double? = nil, maxAge: Double? = nil, family: AddressFamily? = nil
+    ) {
+        self.version = controlProtocolVersion
+        self.op = op
+        self.id = id
+        self.hosts = hosts
+        self.targets = targets
+        self.timeout = timeout
+        self.maxAge = maxAge
+        self.family = family
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version = "v"
+        case op, id, hosts, targets, timeout, family
+        case maxAge = "max_age"
+    }
+
+    /// The largest `timeout` or `max_age` accepted: one week.
+    public static let maximumSeconds: Double = 604_800
+
+    /// Parses and checks one request line; the error says exactly what is wrong.
+    public static func parse(_ line: some Collection<UInt8>) throws(ControlError) -> ControlRequest {
+        guard let text = String(validating: Array(line), as: UTF8.self) else {
+            throw ControlError(.badRequest, "request is not valid UTF-8")
+        }
+        let object: [String: JSONValue]
+        do {
+            guard case .object(let value) = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+            else { throw ControlError(.badRequest, "request must be a JSON object") }
+            object = value
+        } catch let error as ControlError {
+            throw error
+        } catch {
+            throw ControlError(.badRequest, "request is not valid JSON")
+        }
+        guard case .number(let version)? = object["v"] else {
+            throw ControlError(.badRequest, "missing protocol version \"v\"")
+        }
+        guard version == Double(controlProtocolVersion) else {
+            throw ControlError(
+                .unsupportedVersion,
+                "protocol version \(version.formatted) is not supported (this daemon speaks \(controlProtocolVersion))")
+        }
+        guard case .string(let opName)? = object["op"] else {
+            throw ControlError(.badRequest, "missing \"op\"")
+        }
+        guard let op = ControlOperation(rawValue: opName) else {
+            throw ControlError(.badRequest, "unknown op '\(opName.prefix(64))'")
+        }
+        var request = ControlRequest(op: op)
+        for (key, value) in object {
+            switch (key, value) {
+            case ("v", _), ("op", _): continue
+            case ("id", .string(let id)): request.id = id
+            case ("hosts", _): request.hosts = try stringList(key, value)
+            case ("targets", _): request.targets = try stringList(key, value)
+            case ("timeout", _): request.timeout = try seconds(key, value)
+            case ("max_age", _): request.maxAge = try seconds(key, value)
+            case ("family", .string(let name)):
+                guard let family = AddressFamily(rawValue: name) else {
+                    throw ControlError(.badRequest, "\"family\" must be auto, ipv4 or ipv6")
+                }
+                request.family = family
+            case ("id", _), ("family", _):
+                throw ControlError(.badRequest, "\"\(key)\" must be a string")
+            default:
+                throw ControlError(.badRequest, "unknown field \"\(key.prefix(64))\"")
+            }
+        }
+        if op == .wait, (request.targets ?? []).isEmpty {
+            throw ControlError(.badRequest, "wait needs a non-empty \"targets\" list")
+        }
+        if op == .forget, (request.hosts ?? []).isEmpty {
+            throw ControlError(.badRequest, "forget needs a non-empty \"hosts\" list")
+        }
+        return request
+    }
+
+    private static func stringList(_ key: String, _ value: JSONValue) throws(ControlError) -> [String] {
+        guard case .array(let items) = value, items.count <= 1024 else {
+            throw ControlError(.badRequest, "\"\(key)\" must be a list of at most 1024 strings")
+        }
+        var result: [String] = []
+        for item in items {
+            guard case .string(let text) = item, !text.isEmpty, text.utf8.count <= 255 else {
+                throw ControlError(.badRequest, "\"\(key)\" must hold non-empty strings of at most 255 bytes")
+            }
+            result.append(text)
+        }
+        return result
+    }
+
+    private static func seconds(_ key: String, _ value: JSONValue) throws(ControlError) -> Double {
+        guard case .number(let number) = value, number.isFinite, number >= 0,
+            number <= maximumSeconds
+        else {
+            throw ControlError(
+                .badRequest, "\"\(key)\" must be a number of seconds from 0 to \(Int(maximumSeconds))")
+        }
+        return number
+    }
+
+    /// The request as one line, newline included.
+    public func encodedLine() -> [UInt8] { ControlCoding.line(self) }
+}
+
+/// A host as status, wait and watch show it; the shape `status --json` promises (SPEC §6).
+public struct HostReport: Codable, Sendable, Equatable {
+    public var address: String
+    public var node: String?
+    public var state: HostState
+    public var firstSeen: String
+    public var lastSeen: String
+    public var messages: Int
+    /// Seconds since the last message; nil when unknown.
+    public var lastSeenAgeSeconds: Double?
+
+    public init(_ status: HostStatus) {
+        address = status.entry.address.description
+        node = status.entry.node
+        state = status.state
+        firstSeen = status.entry.firstSeen.rfc3339
+        lastSeen = status.entry.lastSeen.rfc3339
+        messages = status.entry.messages
+        lastSeenAgeSeconds = status.age.map { ($0.secondsValue * 1000).rounded() / 1000 }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case address, node, state, messages
+        case firstSeen = "first_seen"
+        case lastSeen = "last_seen"
+        case lastSeenAgeSeconds = "last_seen_age_seconds"
+    }
+
+    // Written by hand so that a missing node or age is an explicit null, as scripts expect.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(address, forKey: .address)
+        try container.encode(node, forKey: .node)
+        try container.encode(state, forKey: .state)
+        try container.encode(firstSeen, forKey: .firstSeen)
+        try container.encode(lastSeen, forKey: .lastSeen)
+        try container.encode(messages, forKey: .messages)
+        try container.encode(lastSeenAgeSeconds, forKey: .lastSeenAgeSeconds)
+    }
+}
+
+/// The answer to `status`: the object `kdump-watchctl status --json` prints.
+public struct StatusReport: Codable, Sendable, Equatable {
+    public var hosts: [HostReport]
+    /// Invalid datagrams since the daemon started, by reason (every reason present).
+    public var invalid: [String: Int]
+
+    public init(hosts: [HostReport], invalid: [InvalidDatagramReason: Int]) {
+        self.hosts = hosts
+        var counts: [String: Int] = [:]
+        for reason in InvalidDatagramReason.allCases { counts[reason.rawValue] = invalid[reason] ?? 0 }
+        self.invalid = counts
+    }
+}
+
+/// The answer to `wait`.
+public struct WaitReport: Codable, Sendable, Equatable {
+    public enum Result: String, Codable, Sendable { case confirmed, timeout }
+    public var result: Result
+    /// The entry whose message confirmed the request.
+    public var host: HostReport?
+    /// Which of the request's targets it belongs to.
+    public var target: String?
+    public var waitedSeconds: Double
+
+    public init(result: Result, host: HostReport?, target: String?, waitedSeconds: Double) {
+        self.result = result
+        self.host = host
+        self.target = target
+        self.waitedSeconds = waitedSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case result, host, target
+        case waitedSeconds = "waited_seconds"
+    }
+}
+
+/// The answer to `forget`.
+public struct ForgetReport: Codable, Sendable, Equatable {
+    public var forgotten: [HostReport]
+    public init(forgotten: [HostReport]) { self.forgotten = forgotten }
+}
+
+/// The answer to `metrics`.
+public struct MetricsReport: Codable, Sendable, Equatable {
+    /// Prometheus text exposition format.
+    public var text: String
+    public init(text: String) { self.text = text }
+}
+
+/// The answer to `health`: enough for a fence agent's `monitor` to know the daemon is alive
+/// and holds the UDP port.
+public struct HealthReport: Codable, Sendable, Equatable {
+    public struct Listener: Codable, Sendable, Equatable {
+        public var address: String
+        public var port: Int
+        public init(address: String, port: Int) {
+            self.address = address
+            self.port = port
+        }
+    }
+
+    public var version: String
+    public var pid: Int
+    public var uptimeSeconds: Double
+    /// The UDP sockets the daemon holds.
+    public var udp: [Listener]
+    public var hostsDumping: Int
+    public var hostsFinished: Int
+    public var waitsInFlight: Int
+    public var controlClients: Int
+    /// Whether the last state-file write succeeded (true before any write).
+    public var stateWritable: Bool
+
+    public init(
+        version: String, pid: Int, uptimeSeconds: Double, udp: [Listener], hostsDumping: Int,
+        hostsFinished: Int, waitsInFlight: Int, controlClients: Int, stateWritable: Bool
+    ) {
+        self.version = version
+        self.pid = pid
+        self.uptimeSeconds = uptimeSeconds
+        self.udp = udp
+        self.hostsDumping = hostsDumping
+        self.hostsFinished = hostsFinished
+        self.waitsInFlight = waitsInFlight
+        self.controlClients = controlClients
+        self.stateWritable = stateWritable
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version, pid, udp
+        case uptimeSeconds = "uptime_seconds"
+        case hostsDumping = "hosts_dumping"
+        case hostsFinished = "hosts_finished"
+        case waitsInFlight = "waits_in_flight"
+        case controlClients = "control_clients"
+        case stateWritable = "state_writable"
+    }
+}
+
+/// One event of a `watch` stream.
+public struct WatchEvent: Codable, Sendable, Equatable {
+    /// `episode_started`, `message`, `finished`, `expired`, `evicted`, `forgotten` or `invalid`.
+    public var event: String
+    /// The host, for table events.
+    public var host: HostReport?
+    /// The reason, for `invalid`.
+    public var reason: String?
+    /// The sender, for `invalid`.
+    public var source: String?
+    /// When it happened, RFC 3339 UTC.
+    public var time: String
+
+    public init(event: String, host: HostReport?, reason: String?, source: String?, time: String) {
+        self.event = event
+        self.host = host
+        self.reason = reason
+        self.source = source
+        self.time = time
+    }
+}
+
+extension Double {
+    fileprivate var formatted: String {
+        self == rounded() && abs(self) < 1e15 ? String(Int64(self)) : String(self)
+    }
+}

@@ -1,0 +1,133 @@
+import FoundationEssentials
+
+/// The error codes of the control protocol.
+public enum ControlErrorCode: String, Codable, Sendable {
+    /// The request line is malformed: not JSON, a bad field, a missing argument.
+    case badRequest = "bad_request"
+    case unsupportedVersion = "unsupported_version"
+    /// The request line exceeds the daemon's limit; the connection is closed.
+    case requestTooLarge = "request_too_large"
+    /// A target name does not resolve.
+    case unresolvable
+    /// The peer is neither root nor in the control group.
+    case permissionDenied = "permission_denied"
+    /// The daemon serves `max_clients` connections already.
+    case tooManyClients = "too_many_clients"
+    /// No complete request within the idle limit; the connection is closed.
+    case idleTimeout = "idle_timeout"
+    /// The daemon is shutting down.
+    case shuttingDown = "shutting_down"
+    case internalError = "internal_error"
+}
+
+/// A protocol-level error: what the daemon sends as `{"ok":false,"error":{…}}`, and what the
+/// client throws when it receives one.
+public struct ControlError: Error, Codable, Sendable, Equatable, CustomStringConvertible {
+    public var code: ControlErrorCode
+    public var message: String
+
+    public init(_ code: ControlErrorCode, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// A response line: the envelope (`v`, `ok`, `op`, `id`, `error`) plus the operation's payload
+/// flattened into the same object.
+public struct ControlResponse<Payload: Codable & Sendable>: Codable, Sendable {
+    public var version: Int
+    public var ok: Bool
+    public var op: ControlOperation?
+    public var id: String?
+    public var error: ControlError?
+    public var payload: Payload?
+
+    public init(op: ControlOperation?, id: String?, payload: Payload) {
+        self.version = controlProtocolVersion
+        self.ok = true
+        self.op = op
+        self.id = id
+        self.payload = payload
+    }
+
+    public init(op: ControlOperation?, id: String?, error: ControlError) {
+        self.version = controlProtocolVersion
+        self.ok = false
+        self.op = op
+        self.id = id
+        self.error = error
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version = "v"
+        case ok, op, id, error
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        version = try container.decode(Int.self, forKey: .version)
+        ok = try container.decode(Bool.self, forKey: .ok)
+        op = try container.decodeIfPresent(ControlOperation.self, forKey: .op)
+        id = try container.decodeIfPresent(String.self, forKey: .id)
+        error = try container.decodeIfPresent(ControlError.self, forKey: .error)
+        payload = ok ? try Payload(from: decoder) : nil
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(version, forKey: .version)
+        try container.encode(ok, forKey: .ok)
+        try container.encodeIfPresent(op, forKey: .op)
+        try container.encodeIfPresent(id, forKey: .id)
+        try container.encodeIfPresent(error, forKey: .error)
+        try payload?.encode(to: encoder)
+    }
+}
+
+/// The payload of a response that carries nothing but the envelope (`watch`'s first line).
+public struct EmptyPayload: Codable, Sendable, Equatable {
+    public init() {}
+}
+
+/// JSON encoding shared by both ends: compact, keys sorted, one object per line.
+public enum ControlCoding {
+    public static func line(_ value: some Encodable) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Our message types hold strings, numbers and booleans only; encoding cannot fail.
+        return Array(try! encoder.encode(value)) + [0x0A]
+    }
+
+    public static func decode<T: Decodable>(_ type: T.Type, from line: some Collection<UInt8>) throws -> T {
+        try JSONDecoder().decode(type, from: Data(line))
+    }
+}
+
+/// Any JSON value, for checking requests field by field with precise errors.
+enum JSONValue: Decodable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+}

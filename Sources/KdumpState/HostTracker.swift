@@ -1,0 +1,278 @@
+import KdumpWire
+
+/// Something a `watch` client or the logs want to hear about.
+public enum TrackerEvent: Sendable, Equatable {
+    /// A change to the table.
+    case table(TableEvent)
+    /// A datagram that was not accepted; `source` is its sender.
+    case invalid(reason: InvalidDatagramReason, source: HostAddress, at: WallClockTime)
+}
+
+/// The live state of the daemon: the ``StateTable``, the invalid-datagram counters and every
+/// fence request waiting for a message. An actor, so that any number of waits can run at once
+/// and each valid message wakes exactly the waits it satisfies, with no polling.
+///
+/// It knows nothing of sockets or files: the daemon feeds it datagrams and requests, and
+/// reads its events and snapshots.
+public actor HostTracker {
+    /// A function that reads both clocks; injected so tests can move time.
+    public typealias Clock = @Sendable () -> Timestamp
+
+    private var table: StateTable
+    private let clock: Clock
+    private var nodeNames: [HostAddress: String] = [:]
+    private var invalidCounts: [InvalidDatagramReason: Int] = [:]
+    private var waiters: [UInt64: Waiter] = [:]
+    private var nextWaiterID: UInt64 = 0
+    private var subscribers: [UInt64: AsyncStream<TrackerEvent>.Continuation] = [:]
+    private var nextSubscriberID: UInt64 = 0
+    private var dirty = false
+    private var boundaryPending = false
+    private var persistenceSignal: AsyncStream<Void>.Continuation?
+    private var boundaryWaiter: CheckedContinuation<Void, Never>?
+
+    private struct Waiter {
+        var request: WaitRequest
+        var continuation: CheckedContinuation<WaitOutcome, Never>
+        var timer: Task<Void, Never>?
+    }
+
+    public init(settings: TableSettings = TableSettings(), clock: @escaping Clock) {
+        self.table = StateTable(settings: settings)
+        self.clock = clock
+    }
+
+    // MARK: Datagrams
+
+    /// Records a valid message from `address` and wakes the waits it satisfies.
+    @discardableResult
+    public func recordValid(from address: HostAddress) -> [TableEvent] {
+        let now = clock()
+        let events = table.record(from: address, node: nodeNames[address], at: now)
+        publish(events)
+        if !waiters.isEmpty {
+            let entry = table.entries[address]!
+            for (id, waiter) in waiters where waiter.request.addresses.contains(address) {
+                finishWait(id, with: .confirmed(entry))
+            }
+        }
+        return events
+    }
+
+    /// Counts a datagram that was not accepted and tells `watch` clients about it.
+    public func recordInvalid(_ reason: InvalidDatagramReason, from source: HostAddress) {
+        invalidCounts[reason, default: 0] += 1
+        broadcast(.invalid(reason: reason, source: source, at: clock().wall))
+    }
+
+    /// Invalid datagrams counted so far, by reason.
+    public var invalidDatagrams: [InvalidDatagramReason: Int] { invalidCounts }
+
+    // MARK: Waits
+
+    /// Waits until a valid message from one of `request.addresses` confirms the request
+    /// (see ``FenceDecision``) or `request.timeout` passes, whichever is first.
+    ///
+    /// Cancelling the calling task ends the wait with ``WaitOutcome/cancelled``.
+    public func wait(for request: WaitRequest) async -> WaitOutcome {
+        let requestedAt = clock().monotonic
+        if let entry = table.confirmingEntry(
+            among: request.addresses, requestedAt: requestedAt, maxAge: request.maxAge)
+        {
+            return .confirmed(entry)
+        }
+        guard request.timeout > .zero else { return .timedOut }
+        nextWaiterID += 1
+        let id = nextWaiterID
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if Task.isCancelled {
+                    continuation.resume(returning: .cancelled)
+                    return
+                }
+                let timer = Task { [timeout = request.timeout] in
+                    // Sleeping is cancelled when the wait ends first; only a full sleep times out.
+                    guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                    self.finishWait(id, with: .timedOut)
+                }
+                waiters[id] = Waiter(request: request, continuation: continuation, timer: timer)
+            }
+        } onCancel: {
+            Task { await self.finishWait(id, with: .cancelled) }
+        }
+    }
+
+    /// Number of waits in flight.
+    public var waitsInFlight: Int { waiters.count }
+
+    /// Ends every wait with ``WaitOutcome/cancelled`` (shutdown).
+    public func cancelAllWaits() {
+        for id in waiters.keys { finishWait(id, with: .cancelled) }
+    }
+
+    private func finishWait(_ id: UInt64, with outcome: WaitOutcome) {
+        guard let waiter = waiters.removeValue(forKey: id) else { return }
+        waiter.timer?.cancel()
+        waiter.continuation.resume(returning: outcome)
+    }
+
+    // MARK: Table maintenance and queries
+
+    /// Announces finished episodes and drops expired entries; the daemon calls it every second.
+    @discardableResult
+    public func sweep() -> [TableEvent] {
+        let events = table.sweep(at: clock())
+        publish(events)
+        return events
+    }
+
+    /// Applies new table settings.
+    public func update(settings: TableSettings) {
+        publish(table.update(settings: settings, at: clock().monotonic))
+    }
+
+    /// Sets the address → node name map (from the `nodes` setting) and relabels every entry.
+    public func update(nodeNames: [HostAddress: String]) {
+        self.nodeNames = nodeNames
+        table.relabel(using: nodeNames)
+    }
+
+    /// The node name configured for `address`.
+    public func nodeName(for address: HostAddress) -> String? { nodeNames[address] }
+
+    /// The configured node names and their addresses.
+    public var nodes: [String: [HostAddress]] {
+        Dictionary(grouping: nodeNames.keys, by: { nodeNames[$0]! }).mapValues { $0.sorted() }
+    }
+
+    /// Every entry with its state, sorted by address; limited to `addresses` when given.
+    public func snapshot(of addresses: Set<HostAddress>? = nil) -> [HostStatus] {
+        let now = clock().monotonic
+        let settings = table.settings
+        return table.entries.values
+            .filter { addresses?.contains($0.address) ?? true }
+            .sorted { $0.address < $1.address }
+            .map { HostStatus(entry: $0, at: now, finishedAfter: settings.finishedAfter) }
+    }
+
+    /// Removes the entries of `addresses`; returns what was removed.
+    public func forget(_ addresses: Set<HostAddress>) -> [HostEntry] {
+        let events = table.forget(addresses)
+        publish(events)
+        return events.map(\.entry)
+    }
+
+    // MARK: Events
+
+    /// A stream of every event from now on. A consumer that falls behind loses the oldest
+    /// undelivered events (never blocks the tracker); ending iteration unsubscribes.
+    public func events(bufferSize: Int = 1024) -> AsyncStream<TrackerEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: TrackerEvent.self, bufferingPolicy: .bufferingNewest(bufferSize))
+        nextSubscriberID += 1
+        let id = nextSubscriberID
+        subscribers[id] = continuation
+        continuation.onTermination = { _ in Task { await self.unsubscribe(id) } }
+        return stream
+    }
+
+    private func unsubscribe(_ id: UInt64) { subscribers[id] = nil }
+
+    public var subscriberCount: Int { subscribers.count }
+
+    private func publish(_ events: [TableEvent]) {
+        guard !events.isEmpty else { return }
+        dirty = true
+        if events.contains(where: \.isEpisodeBoundary) {
+            boundaryPending = true
+            boundaryWaiter?.resume()
+            boundaryWaiter = nil
+        }
+        persistenceSignal?.yield()
+        for event in events { broadcast(.table(event)) }
+    }
+
+    private func broadcast(_ event: TrackerEvent) {
+        for continuation in subscribers.values { continuation.yield(event) }
+    }
+
+    // MARK: Persistence
+
+    /// A signal that fires whenever the table changed since the last ``takeChanges()``.
+    /// Only one consumer (the state writer) may use it.
+    public func changeSignal() -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        persistenceSignal = continuation
+        if dirty { continuation.yield() }
+        return stream
+    }
+
+    /// The entries to persist if anything changed since the last call, and whether an episode
+    /// started or ended in the meantime (which is written at once, not batched).
+    public func takeChanges() -> (entries: [HostEntry], episodeBoundary: Bool)? {
+        guard dirty else { return nil }
+        defer {
+            dirty = false
+            boundaryPending = false
+        }
+        return (table.entries.values.sorted { $0.address < $1.address }, boundaryPending)
+    }
+
+    /// Whether an unsaved episode start or end is waiting.
+    public var hasPendingBoundary: Bool { boundaryPending }
+
+    /// Returns once an unsaved episode start or end is pending, or when the calling task is
+    /// cancelled. Only one caller (the state writer) may wait at a time.
+    public func waitForBoundary() async {
+        if boundaryPending { return }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if Task.isCancelled || boundaryPending {
+                    continuation.resume()
+                } else {
+                    boundaryWaiter?.resume()
+                    boundaryWaiter = continuation
+                }
+            }
+        } onCancel: {
+            Task { await self.releaseBoundaryWaiter() }
+        }
+    }
+
+    private func releaseBoundaryWaiter() {
+        boundaryWaiter?.resume()
+        boundaryWaiter = nil
+    }
+
+    /// Every entry, for a final write at shutdown.
+    public var allEntries: [HostEntry] { table.entries.values.sorted { $0.address < $1.address } }
+
+    /// Loads entries read from the state file, before any datagram is processed.
+    public func restore(_ entries: [HostEntry]) {
+        for var entry in entries {
+            entry.node = nodeNames[entry.address]
+            table.restore(entry)
+        }
+        _ = table.update(settings: table.settings, at: clock().monotonic)
+    }
+}
+
+/// One row of status output: an entry with its state and age at the time of the snapshot.
+public struct HostStatus: Sendable, Equatable {
+    public var entry: HostEntry
+    public var state: HostState
+    /// Age of the last message; nil when unknown (restored from an earlier boot).
+    public var age: Duration?
+
+    public init(entry: HostEntry, state: HostState, age: Duration?) {
+        self.entry = entry
+        self.state = state
+        self.age = age
+    }
+
+    /// The row for `entry` at `now`.
+    public init(entry: HostEntry, at now: MonotonicInstant, finishedAfter: Duration) {
+        self.init(entry: entry, state: entry.state(at: now, finishedAfter: finishedAfter), age: entry.age(at: now))
+    }
+}

@@ -1,0 +1,180 @@
+import KdumpWire
+
+/// The tunables of the state table (SPEC §4).
+public struct TableSettings: Sendable, Equatable {
+    /// A host is `dumping` while its last message is younger than this.
+    public var finishedAfter: Duration
+    /// A `finished` host is removed this long after its last message.
+    public var retain: Duration
+    /// The most entries the table holds.
+    public var maxHosts: Int
+
+    public init(
+        finishedAfter: Duration = .seconds(30), retain: Duration = .seconds(86_400),
+        maxHosts: Int = 4096
+    ) {
+        self.finishedAfter = finishedAfter
+        self.retain = retain
+        self.maxHosts = max(1, maxHosts)
+    }
+}
+
+/// A change to the table, in the order it happened; the daemon turns these into logs, watch
+/// events and state-file writes.
+public struct TableEvent: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        /// The first message of a new episode: a host entered kdump.
+        case episodeStarted = "episode_started"
+        /// A further message of a running episode.
+        case message
+        /// Messages stopped for `finished_after`.
+        case finished
+        /// The entry outlived `retain` and was removed.
+        case expired
+        /// The entry was removed to make room (`max_hosts`).
+        case evicted
+        /// An administrator removed the entry.
+        case forgotten
+    }
+
+    public var kind: Kind
+    public var entry: HostEntry
+
+    /// Whether this event starts or ends an episode, which the state file records at once.
+    public var isEpisodeBoundary: Bool { kind != .message }
+}
+
+/// The per-address "in kdump since" table (SPEC §4). A value type with no clock and no I/O:
+/// every operation is told the time, which keeps it exact to test.
+///
+/// Memory is bounded by ``TableSettings/maxHosts``: when a new address arrives at a full
+/// table, the `finished` entry with the oldest last message goes first; only when every entry
+/// is `dumping` does the dumping entry heard from least recently go, so a flood of new sources
+/// can never grow the table.
+public struct StateTable: Sendable {
+    public private(set) var settings: TableSettings
+    public private(set) var entries: [HostAddress: HostEntry] = [:]
+
+    public init(settings: TableSettings = TableSettings()) {
+        self.settings = settings
+    }
+
+    public var count: Int { entries.count }
+
+    /// Applies new settings; entries beyond a lowered `max_hosts` are evicted at once.
+    public mutating func update(settings: TableSettings, at now: MonotonicInstant) -> [TableEvent] {
+        self.settings = settings
+        var events: [TableEvent] = []
+        while entries.count > settings.maxHosts, let victim = evictionCandidate(at: now) {
+            entries[victim.address] = nil
+            events.append(TableEvent(kind: .evicted, entry: victim))
+        }
+        return events
+    }
+
+    /// Records one valid message from `address` received at `now`.
+    public mutating func record(
+        from address: HostAddress, node: String?, at now: Timestamp
+    ) -> [TableEvent] {
+        if var entry = entries[address] {
+            let continuing =
+                entry.state(at: now.monotonic, finishedAfter: settings.finishedAfter) == .dumping
+            if continuing {
+                entry.messages += 1
+            } else {
+                entry.firstSeen = now.wall
+                entry.messages = 1
+                entry.finishAnnounced = false
+            }
+            entry.node = node
+            entry.lastSeen = now.wall
+            entry.lastSeenMonotonic = now.monotonic
+            entries[address] = entry
+            return [TableEvent(kind: continuing ? .message : .episodeStarted, entry: entry)]
+        }
+        var events: [TableEvent] = []
+        if entries.count >= settings.maxHosts, let victim = evictionCandidate(at: now.monotonic) {
+            entries[victim.address] = nil
+            events.append(TableEvent(kind: .evicted, entry: victim))
+        }
+        let entry = HostEntry(
+            address: address, node: node, firstSeen: now.wall, lastSeen: now.wall,
+            lastSeenMonotonic: now.monotonic, messages: 1)
+        entries[address] = entry
+        events.append(TableEvent(kind: .episodeStarted, entry: entry))
+        return events
+    }
+
+    /// Announces episodes that finished and removes entries past `retain`.
+    public mutating func sweep(at now: Timestamp) -> [TableEvent] {
+        var events: [TableEvent] = []
+        for (address, entry) in entries {
+            let expired: Bool
+            if let age = entry.age(at: now.monotonic) {
+                expired = age >= settings.retain
+            } else {
+                // Restored from an earlier boot: only the wall clock says how old it is.
+                let wallAge = now.wall.nanosecondsSinceEpoch - entry.lastSeen.nanosecondsSinceEpoch
+                expired = wallAge >= settings.retain.nanosecondsClamped
+            }
+            if expired {
+                entries[address] = nil
+                events.append(TableEvent(kind: .expired, entry: entry))
+            } else if !entry.finishAnnounced,
+                entry.state(at: now.monotonic, finishedAfter: settings.finishedAfter) == .finished
+            {
+                entries[address]!.finishAnnounced = true
+                events.append(TableEvent(kind: .finished, entry: entries[address]!))
+            }
+        }
+        return events.sorted { $0.entry.address < $1.entry.address }
+    }
+
+    /// The most recently heard entry among `addresses` whose last message confirms a request
+    /// made at `requestedAt` (see ``FenceDecision``).
+    public func confirmingEntry(
+        among addresses: Set<HostAddress>, requestedAt: MonotonicInstant, maxAge: Duration
+    ) -> HostEntry? {
+        var best: HostEntry?
+        for address in addresses {
+            guard let entry = entries[address],
+                FenceDecision.confirms(
+                    lastMessage: entry.lastSeenMonotonic, requestedAt: requestedAt, maxAge: maxAge)
+            else { continue }
+            if best == nil || entry.lastSeenMonotonic! > best!.lastSeenMonotonic! { best = entry }
+        }
+        return best
+    }
+
+    /// Removes the entries of `addresses`.
+    public mutating func forget(_ addresses: Set<HostAddress>) -> [TableEvent] {
+        addresses.sorted().compactMap { address in
+            entries.removeValue(forKey: address).map { TableEvent(kind: .forgotten, entry: $0) }
+        }
+    }
+
+    /// Sets the node name of every entry from `names` (after a configuration reload).
+    public mutating func relabel(using names: [HostAddress: String]) {
+        for address in entries.keys { entries[address]!.node = names[address] }
+    }
+
+    /// Puts back an entry read from the state file.
+    public mutating func restore(_ entry: HostEntry) {
+        entries[entry.address] = entry
+    }
+
+    private func evictionCandidate(at now: MonotonicInstant) -> HostEntry? {
+        func older(_ lhs: HostEntry, _ rhs: HostEntry) -> Bool {
+            switch (lhs.lastSeenMonotonic, rhs.lastSeenMonotonic) {
+            case (nil, nil): lhs.lastSeen < rhs.lastSeen
+            case (nil, _): true
+            case (_, nil): false
+            case (let left?, let right?): left < right
+            }
+        }
+        let finished = entries.values.filter {
+            $0.state(at: now, finishedAfter: settings.finishedAfter) == .finished
+        }
+        return (finished.isEmpty ? Array(entries.values) : finished).min(by: older)
+    }
+}

@@ -1,0 +1,101 @@
+/// A reading of the monotonic clock (`CLOCK_BOOTTIME`), in nanoseconds since the machine booted.
+///
+/// Ages and freshness are computed on this clock only, so setting the wall clock back or
+/// forward can never make an old message look fresh. It keeps counting while the machine is
+/// suspended and is shared by every process of one boot, which lets a restarted daemon keep
+/// exact ages for the messages it persisted (see ``PersistedState``).
+public struct MonotonicInstant: Hashable, Comparable, Sendable {
+    public var nanoseconds: UInt64
+
+    public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
+
+    /// The time from `earlier` to `self`, zero when `earlier` is later.
+    public func since(_ earlier: MonotonicInstant) -> Duration {
+        guard nanoseconds >= earlier.nanoseconds else { return .zero }
+        return .nanoseconds(Int64(clamping: nanoseconds - earlier.nanoseconds))
+    }
+
+    public func advanced(by duration: Duration) -> MonotonicInstant {
+        let delta = duration.nanosecondsClamped
+        if delta >= 0 {
+            return MonotonicInstant(nanoseconds: nanoseconds &+ UInt64(delta))
+        }
+        let back = delta.magnitude
+        return MonotonicInstant(nanoseconds: nanoseconds > back ? nanoseconds - back : 0)
+    }
+}
+
+/// A wall-clock time, nanoseconds since the Unix epoch, for showing times to people.
+public struct WallClockTime: Hashable, Comparable, Sendable {
+    public var nanosecondsSinceEpoch: Int64
+
+    public init(nanosecondsSinceEpoch: Int64) { self.nanosecondsSinceEpoch = nanosecondsSinceEpoch }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        lhs.nanosecondsSinceEpoch < rhs.nanosecondsSinceEpoch
+    }
+
+    /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-21T23:52:15.123Z`.
+    ///
+    /// Formatted here rather than with `Date.ISO8601FormatStyle`, whose `Double` seconds turn
+    /// `.123` into `.122` for current dates: times in status output must round-trip exactly.
+    public var rfc3339: String {
+        let milliseconds = nanosecondsSinceEpoch.floorDivided(by: 1_000_000)
+        let seconds = milliseconds.floorDivided(by: 1000)
+        let millis = milliseconds - seconds * 1000
+        let days = seconds.floorDivided(by: 86_400)
+        let secondOfDay = seconds - days * 86_400
+        // Days to civil date: Howard Hinnant's algorithm.
+        let shifted = days + 719_468
+        let era = shifted.floorDivided(by: 146_097)
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func pad(_ value: Int64, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
+            + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millis, 3))Z"
+    }
+}
+
+/// One reading of both clocks, taken together when a datagram arrives or a request starts.
+public struct Timestamp: Hashable, Sendable {
+    public var monotonic: MonotonicInstant
+    public var wall: WallClockTime
+
+    public init(monotonic: MonotonicInstant, wall: WallClockTime) {
+        self.monotonic = monotonic
+        self.wall = wall
+    }
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds, clamped to `Int64`.
+    public var nanosecondsClamped: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        return scaled.addingReportingOverflow(attoseconds / 1_000_000_000).overflow
+            ? (seconds < 0 ? .min : .max) : scaled + attoseconds / 1_000_000_000
+    }
+
+    /// The duration in seconds as a `Double`, for JSON and logs.
+    public var secondsValue: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
+
+extension Int64 {
+    fileprivate func floorDivided(by divisor: Int64) -> Int64 {
+        let quotient = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
+    }
+}

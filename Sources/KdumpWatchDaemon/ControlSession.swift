@@ -1,0 +1,322 @@
+import Glibc
+import KdumpControl
+import KdumpState
+import KdumpWire
+import Logging
+import NIOCore
+import Prometheus
+
+/// One client of the control socket: reads request lines, answers each in turn.
+///
+/// Limits keep one client from hurting another: a request line longer than
+/// ``maximumRequestLength`` closes the connection, a client that does not complete a request
+/// within `client_idle_timeout` is disconnected, a `watch` client that stops reading is
+/// disconnected rather than buffered for, and a client that goes away mid-wait has its wait
+/// cancelled at once.
+struct ControlSession {
+    static let maximumRequestLength = 65_536
+    /// Default `timeout` of a wait that gives none (fence_kdump's default).
+    static let defaultWaitTimeout: Double = 60
+
+    let connection: ControlConnection
+    let context: DaemonContext
+    let access: ControlAccess
+
+    private var channel: any Channel { connection.channel.channel }
+
+    func run() async {
+        guard let credentials = connection.credentials, access.admits(credentials) else {
+            let who = connection.credentials.map { "uid \($0.uid) (pid \($0.pid))" } ?? "unknown peer"
+            context.logger.warning("control client refused: \(who) is neither root nor in the control group")
+            await finish(
+                with: ControlError(
+                    .permissionDenied, "permission denied: \(who) is neither root nor in the control group"))
+            return
+        }
+        guard context.admitClient() else {
+            context.logger.warning(
+                "control client refused: max_clients (\(context.runtime.configuration.maxClients)) reached")
+            await finish(with: ControlError(.tooManyClients, "too many clients (max_clients reached); try again later"))
+            return
+        }
+        defer { context.releaseClient() }
+        var framer = LineFramer(maximumLineLength: Self.maximumRequestLength)
+        var idle = scheduleIdleTimeout()
+        do {
+            try await connection.channel.executeThenClose { inbound, _ in
+                reading: for try await buffer in inbound {
+                    for frame in framer.append(buffer.readableBytesView) {
+                        guard case .line(let line) = frame else {
+                            idle.cancel()
+                            await send(
+                                ControlResponse<EmptyPayload>(
+                                    op: nil, id: nil,
+                                    error: ControlError(
+                                        .requestTooLarge,
+                                        "request line longer than \(Self.maximumRequestLength) bytes; closing")))
+                            break reading
+                        }
+                        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                        idle.cancel()
+                        let keepOpen = await handle(line)
+                        guard keepOpen, channel.isActive else { break reading }
+                        idle = scheduleIdleTimeout()
+                    }
+                }
+            }
+        } catch {
+            context.logger.debug("control client connection ended: \(error)")
+        }
+        idle.cancel()
+    }
+
+    private func scheduleIdleTimeout() -> Scheduled<Void> {
+        let timeout = context.runtime.configuration.clientIdleTimeout
+        let channel = self.channel
+        let line = ControlCoding.line(
+            ControlResponse<EmptyPayload>(
+                op: nil, id: nil,
+                error: ControlError(.idleTimeout, "no complete request within \(timeout.secondsValue) s; closing")))
+        return channel.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanosecondsClamped)) {
+            channel.writeAndFlush(ByteBuffer(bytes: line)).whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    // MARK: Requests
+
+    /// Answers one request line; false when the connection should close afterwards.
+    private func handle(_ line: [UInt8]) async -> Bool {
+        context.metrics.controlRequests.increment()
+        let request: ControlRequest
+        do {
+            request = try ControlRequest.parse(line)
+        } catch {
+            await send(ControlResponse<EmptyPayload>(op: nil, id: nil, error: error))
+            return true
+        }
+        do {
+            switch request.op {
+            case .status:
+                let report = try await status(request)
+                await send(ControlResponse(op: .status, id: request.id, payload: report))
+            case .wait:
+                return try await wait(request)
+            case .watch:
+                await watch(request)
+                return false
+            case .forget:
+                let report = try await forget(request)
+                await send(ControlResponse(op: .forget, id: request.id, payload: report))
+            case .metrics:
+                await send(
+                    ControlResponse(
+                        op: .metrics, id: request.id, payload: MetricsReport(text: context.metrics.render())))
+            case .health:
+                await send(ControlResponse(op: .health, id: request.id, payload: await health()))
+            }
+        } catch let error as ControlError {
+            await send(ControlResponse<EmptyPayload>(op: request.op, id: request.id, error: error))
+        } catch {
+            await send(
+                ControlResponse<EmptyPayload>(
+                    op: request.op, id: request.id, error: ControlError(.internalError, "\(error)")))
+        }
+        return true
+    }
+
+    private func addresses(of hosts: [String], family: AddressFamily) async throws -> Set<HostAddress> {
+        var result = Set<HostAddress>()
+        for host in hosts { result.formUnion(try await context.resolve(host, family: family)) }
+        return result
+    }
+
+    private func status(_ request: ControlRequest) async throws -> StatusReport {
+        let filter: Set<HostAddress>? =
+            if let hosts = request.hosts, !hosts.isEmpty {
+                try await addresses(of: hosts, family: request.family ?? .auto)
+            } else {
+                nil
+            }
+        let rows = await context.tracker.snapshot(of: filter)
+        return StatusReport(hosts: rows.map(HostReport.init), invalid: await context.tracker.invalidDatagrams)
+    }
+
+    private func forget(_ request: ControlRequest) async throws -> ForgetReport {
+        let targets = try await addresses(of: request.hosts ?? [], family: request.family ?? .auto)
+        let removed = await context.tracker.forget(targets)
+        let now = SystemClock.now().monotonic
+        let finishedAfter = context.runtime.configuration.finishedAfter
+        for entry in removed {
+            context.logger.notice(
+                "forgot \(entry.node ?? entry.address.description) at an administrator's request",
+                metadata: [
+                    "KDUMP_EVENT": "forgotten", "KDUMP_ADDRESS": "\(entry.address)",
+                    "KDUMP_HOST": "\(entry.node ?? "")",
+                ])
+        }
+        return ForgetReport(
+            forgotten: removed.map { HostReport(HostStatus(entry: $0, at: now, finishedAfter: finishedAfter)) })
+    }
+
+    /// Runs a fence wait (SPEC §5); false when the client went away during it.
+    private func wait(_ request: ControlRequest) async throws -> Bool {
+        let started = ContinuousClock.now
+        let family = request.family ?? .auto
+        var owners: [HostAddress: String] = [:]
+        let metrics = context.metrics
+        do {
+            for target in request.targets ?? [] {
+                for address in try await context.resolve(target, family: family) where owners[address] == nil {
+                    owners[address] = target
+                }
+            }
+        } catch {
+            metrics.waitsFailed.increment()
+            throw error
+        }
+        let maxAge =
+            request.maxAge.map { Duration.milliseconds(Int64(($0 * 1000).rounded())) }
+            ?? context.runtime.configuration.maxAge
+        let timeout = Duration.milliseconds(Int64(((request.timeout ?? Self.defaultWaitTimeout) * 1000).rounded()))
+        let waitRequest = WaitRequest(addresses: Set(owners.keys), maxAge: maxAge, timeout: timeout)
+        let targetsText = (request.targets ?? []).joined(separator: ",")
+        context.logger.info(
+            "waiting for message from '\(targetsText)'",
+            metadata: [
+                "KDUMP_EVENT": "wait", "KDUMP_HOST": "\(targetsText)",
+                "addresses": "\(owners.keys.sorted().map(\.description).joined(separator: ","))",
+                "timeout": "\(timeout.secondsValue)", "max_age": "\(maxAge.secondsValue)",
+            ])
+        metrics.waitsInFlight.increment()
+        let finished = await untilInputClosed { await context.tracker.wait(for: waitRequest) }
+        metrics.waitsInFlight.decrement()
+        guard let outcome = finished else {
+            metrics.waitsFailed.increment()
+            context.logger.info("wait for '\(targetsText)' cancelled: client went away")
+            return false
+        }
+        let waited = started.duration(to: .now)
+        metrics.waitLatency.record(waited)
+        switch outcome {
+        case .confirmed(let entry):
+            metrics.waitsConfirmed.increment()
+            let target = owners[entry.address]
+            context.logger.notice(
+                "received valid message from '\(target ?? entry.address.description)'",
+                metadata: [
+                    "KDUMP_EVENT": "confirmed", "KDUMP_HOST": "\(target ?? "")", "KDUMP_ADDRESS": "\(entry.address)",
+                ])
+            let row = HostStatus(
+                entry: entry, at: SystemClock.now().monotonic,
+                finishedAfter: context.runtime.configuration.finishedAfter)
+            await send(
+                ControlResponse(
+                    op: .wait, id: request.id,
+                    payload: WaitReport(
+                        result: .confirmed, host: HostReport(row), target: target, waitedSeconds: waited.secondsValue)))
+            return true
+        case .timedOut:
+            metrics.waitsTimedOut.increment()
+            context.logger.notice(
+                "timeout after \(timeout.secondsValue.formattedSeconds) seconds",
+                metadata: ["KDUMP_EVENT": "timeout", "KDUMP_HOST": "\(targetsText)"])
+            await send(
+                ControlResponse(
+                    op: .wait, id: request.id,
+                    payload: WaitReport(result: .timeout, host: nil, target: nil, waitedSeconds: waited.secondsValue)))
+            return true
+        case .cancelled:
+            metrics.waitsFailed.increment()
+            await send(
+                ControlResponse<EmptyPayload>(
+                    op: .wait, id: request.id, error: ControlError(.shuttingDown, "daemon is shutting down")))
+            return false
+        }
+    }
+
+    /// Streams tracker events until the client goes away or stops reading.
+    private func watch(_ request: ControlRequest) async {
+        let events = await context.tracker.events()
+        await send(ControlResponse(op: .watch, id: request.id, payload: EmptyPayload()))
+        let finishedAfter = context.runtime.configuration.finishedAfter
+        _ = await untilInputClosed {
+            for await event in events {
+                guard channel.isWritable else {
+                    context.logger.warning("watch client is not reading; disconnecting it")
+                    channel.close(promise: nil)
+                    return true
+                }
+                await send(Self.watchEvent(event, finishedAfter: finishedAfter))
+            }
+            return true
+        }
+    }
+
+    static func watchEvent(_ event: TrackerEvent, finishedAfter: Duration) -> WatchEvent {
+        switch event {
+        case .table(let change):
+            let now = SystemClock.now()
+            let entry = change.entry
+            let state: HostState =
+                change.kind == .finished || change.kind == .expired
+                ? .finished : entry.state(at: now.monotonic, finishedAfter: finishedAfter)
+            return WatchEvent(
+                event: change.kind.rawValue,
+                host: HostReport(HostStatus(entry: entry, state: state, age: entry.age(at: now.monotonic))),
+                reason: nil, source: nil, time: now.wall.rfc3339)
+        case .invalid(let reason, let source, let time):
+            return WatchEvent(
+                event: "invalid", host: nil, reason: reason.rawValue, source: source.description, time: time.rfc3339)
+        }
+    }
+
+    private func health() async -> HealthReport {
+        let rows = await context.tracker.snapshot()
+        return HealthReport(
+            version: context.version, pid: Int(getpid()),
+            uptimeSeconds: context.startedAt.duration(to: .now).secondsValue,
+            udp: context.listeners,
+            hostsDumping: rows.count { $0.state == .dumping },
+            hostsFinished: rows.count { $0.state == .finished },
+            waitsInFlight: await context.tracker.waitsInFlight,
+            controlClients: context.clients,
+            stateWritable: context.isStateWritable)
+    }
+
+    // MARK: Plumbing
+
+    /// Runs `operation` until it returns or the client closes its side; nil in the latter case.
+    private func untilInputClosed<T: Sendable>(_ operation: @escaping @Sendable () async -> T) async -> T? {
+        let inputClosed = connection.inputClosed
+        return await withTaskGroup(of: T?.self) { group in
+            group.addTask { await operation() }
+            group.addTask {
+                let (stream, continuation) = AsyncStream<Never>.makeStream()
+                inputClosed.whenComplete { _ in continuation.finish() }
+                for await _ in stream {}
+                return nil
+            }
+            let first = await group.next()!
+            group.cancelAll()
+            return first
+        }
+    }
+
+    /// Writes one response line; failures mean the client is gone, which the read side sees.
+    private func send(_ value: some Encodable) async {
+        let line = ControlCoding.line(value)
+        try? await channel.writeAndFlush(ByteBuffer(bytes: line)).get()
+    }
+
+    private func finish(with error: ControlError) async {
+        await send(ControlResponse<EmptyPayload>(op: nil, id: nil, error: error))
+        try? await channel.close().get()
+    }
+}
+
+extension Double {
+    /// Seconds as upstream prints them: whole numbers without a fraction.
+    var formattedSeconds: String {
+        self == rounded() && abs(self) < 1e15 ? String(Int64(self)) : String(self)
+    }
+}

@@ -1,0 +1,184 @@
+import Glibc
+import KdumpControl
+import KdumpState
+import KdumpWire
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import UnixSignals
+
+/// Starts and runs `kdump-watchd`: loads the configuration, restores the state file, binds the
+/// UDP and control sockets, and runs the services in a `ServiceGroup` until SIGTERM or SIGINT.
+public struct Daemon: Sendable {
+    public static let version = "0.1.0"
+    public static let defaultConfigPath = "/etc/kdump-watch/kdump-watchd.conf"
+
+    /// `--config`; nil means the default path, which may be absent.
+    public var configPath: String?
+    /// Flag values, as `(key, value)` pairs that win over the file.
+    public var overrides: [(key: String, value: String)]
+
+    public init(configPath: String?, overrides: [(key: String, value: String)]) {
+        self.configPath = configPath
+        self.overrides = overrides
+    }
+
+    /// Reads the configuration file (if any) and applies the flags.
+    public func loadConfiguration() throws -> DaemonConfiguration {
+        let path = configPath ?? Self.defaultConfigPath
+        var text: String?
+        if configPath != nil || FileIO.exists(path) {
+            do {
+                text = try FileIO.readText(path, limit: 1 << 20)
+            } catch {
+                throw ConfigurationError(origin: path, message: "cannot read configuration: \(error)")
+            }
+        }
+        return try ConfigurationParser.parse(fileText: text, fileName: path, overrides: overrides)
+    }
+
+    /// Runs until a graceful shutdown; throws ``DaemonFailure`` when it cannot start.
+    public func run() async throws {
+        let configuration = try loadConfiguration()
+        var logger = Logger(label: "kdump-watchd") { _ in DaemonLogHandler(level: configuration.logLevel) }
+        logger.logLevel = configuration.logLevel
+
+        let (directory, warnings) = try NodeDirectory.load(configuration.nodes)
+        for warning in warnings { logger.warning("\(warning)") }
+        let controlPath = try controlSocketPath(configuration)
+        let stateDirectory = try stateDirectoryPath(configuration)
+        let controlGroup = try controlGroupID(configuration, logger: logger)
+
+        let tracker = HostTracker(settings: configuration.tableSettings, clock: SystemClock.now)
+        await tracker.update(nodeNames: directory.nameByAddress)
+        let store = StateStore(directory: stateDirectory)
+        let restored = store.load(logger: logger)
+        await tracker.restore(restored)
+
+        let context = DaemonContext(
+            settings: RuntimeSettings(
+                configuration: configuration, directory: directory,
+                allow: AllowPolicy(rules: configuration.allow, directory: directory), logger: logger),
+            tracker: tracker, metrics: DaemonMetrics(), version: Self.version)
+
+        let group = MultiThreadedEventLoopGroup.singleton
+        var listeners: [UDPListener] = []
+        for address in configuration.listen.isEmpty ? [nil] : configuration.listen.map(Optional.some) {
+            let shown = address.map { $0.isIPv4 ? "\($0)" : "[\($0)]" } ?? "[::]"
+            do {
+                let channel = try await UDPListener.bind(address: address, port: configuration.port, group: group)
+                listeners.append(UDPListener(channel: channel, context: context))
+            } catch let error as IOError where error.errnoCode == EADDRINUSE {
+                throw DaemonFailure(
+                    "cannot bind UDP \(shown):\(configuration.port): address already in use (is another kdump-watchd or fence_kdump running?)"
+                )
+            } catch {
+                throw DaemonFailure("cannot bind UDP \(shown):\(configuration.port): \(error)")
+            }
+        }
+        context.listeners = listeners.compactMap { listener in
+            listener.channel.channel.localAddress.flatMap { local in
+                local.port.map { HealthReport.Listener(address: HostAddress(local)?.description ?? "?", port: $0) }
+            }
+        }
+
+        let server: ControlServer.ServerChannel
+        do {
+            server = try await ControlServer.bind(path: controlPath, group: group)
+        } catch let error as StartupError {
+            throw DaemonFailure("cannot use control socket \(controlPath): \(error)")
+        } catch {
+            throw DaemonFailure("cannot bind control socket \(controlPath): \(error)")
+        }
+        defer { unlink(controlPath) }
+        if chmod(controlPath, controlGroup == nil ? 0o600 : 0o660) != 0 {
+            logger.warning("cannot set the mode of \(controlPath): \(String(cString: strerror(errno)))")
+        }
+        if let controlGroup, chown(controlPath, uid_t.max, controlGroup) != 0 {
+            logger.warning("cannot give \(controlPath) to group \(controlGroup): \(String(cString: strerror(errno)))")
+        }
+
+        if configuration.allow.isEmpty {
+            logger.warning(
+                "allow is empty: any host that can reach UDP port \(configuration.port) can confirm a fence; set 'allow = nodes' or the cluster's networks"
+            )
+        }
+        let events = await tracker.events(bufferSize: 4096)
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let daemon = self
+        var services: [any Service] = [
+            StateWriter(store: store, context: context, bootID: SystemClock.bootID()),
+            EventLog(events: events, context: context),
+            Maintenance(context: context),
+        ]
+        services += listeners as [any Service]
+        services += [
+            ControlServer(server: server, context: context, access: ControlAccess(groupID: controlGroup)),
+            Reloader(signals: hangups, context: context, load: { try daemon.loadConfiguration() }),
+        ]
+        let serviceGroup = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        let udpText = context.listeners.map {
+            $0.address.contains(":") ? "[\($0.address)]:\($0.port)" : "\($0.address):\($0.port)"
+        }
+        logger.notice(
+            "kdump-watchd \(Self.version) ready: udp \(udpText.joined(separator: " ")), control \(controlPath), state \(store.path), \(restored.count) hosts restored, \(directory.addressesByName.count) nodes"
+        )
+        try await serviceGroup.run()
+        logger.notice("kdump-watchd stopped")
+    }
+
+    private func controlSocketPath(_ configuration: DaemonConfiguration) throws -> String {
+        if let path = configuration.controlSocket {
+            do {
+                try FileIO.makeDirectories(path.directoryName, mode: 0o755)
+            } catch {
+                throw DaemonFailure("cannot create the control socket's directory: \(error)")
+            }
+            return path
+        }
+        if FileIO.isWritableDirectory(ControlSocketPath.system.directoryName, mode: 0o755) {
+            return ControlSocketPath.system
+        }
+        let fallback = ControlSocketPath.userRuntimeDirectory
+        guard FileIO.isWritableDirectory(fallback, mode: 0o700) else {
+            throw DaemonFailure("no writable directory for the control socket (tried /run/kdump-watch and \(fallback))")
+        }
+        return fallback + "/control.sock"
+    }
+
+    private func stateDirectoryPath(_ configuration: DaemonConfiguration) throws -> String {
+        if let path = configuration.stateDirectory {
+            guard FileIO.isWritableDirectory(path, mode: 0o750) else {
+                throw DaemonFailure("state_dir \(path) cannot be created or written")
+            }
+            return path
+        }
+        if FileIO.isWritableDirectory("/var/lib/kdump-watch", mode: 0o750) { return "/var/lib/kdump-watch" }
+        let fallback = ControlSocketPath.userRuntimeDirectory + "/state"
+        guard FileIO.isWritableDirectory(fallback, mode: 0o700) else {
+            throw DaemonFailure("no writable state directory (tried /var/lib/kdump-watch and \(fallback))")
+        }
+        return fallback
+    }
+
+    private func controlGroupID(_ configuration: DaemonConfiguration, logger: Logger) throws -> gid_t? {
+        let name = configuration.controlGroup ?? "haclient"
+        if let group = getgrnam(name) { return group.pointee.gr_gid }
+        if configuration.controlGroup != nil {
+            throw DaemonFailure("control_group '\(name)' does not exist")
+        }
+        logger.info("group haclient does not exist: the control socket is for root only")
+        return nil
+    }
+}
+
+/// Why the daemon could not start, in one line for the administrator.
+public struct DaemonFailure: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}

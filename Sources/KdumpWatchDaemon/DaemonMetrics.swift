@@ -1,0 +1,72 @@
+import KdumpWire
+import Prometheus
+
+/// The daemon's metrics (SPEC §8), rendered in the Prometheus text format for
+/// `kdump-watchctl metrics`.
+///
+/// Built on a private `PrometheusCollectorRegistry` rather than the process-global
+/// swift-metrics factory, so that several daemons can live in one test process.
+public final class DaemonMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    let datagramsReceived: Counter
+    let datagramsValid: Counter
+    private let datagramsInvalid: [InvalidDatagramReason: Counter]
+    let hostsDumping: Gauge
+    let hostsFinished: Gauge
+    let waitsInFlight: Gauge
+    let waitsConfirmed: Counter
+    let waitsTimedOut: Counter
+    let waitsFailed: Counter
+    let waitLatency: DurationHistogram
+    let controlClients: Gauge
+    let controlRequests: Counter
+    let stateWrites: Counter
+    let stateWriteFailures: Counter
+
+    public init() {
+        let registry = PrometheusCollectorRegistry()
+        self.registry = registry
+        func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+            MetricNameDescriptor(namespace: "kdump_watch", metricName: metric, unitName: unit, helpText: help)
+        }
+        datagramsReceived = registry.makeCounter(
+            descriptor: name("datagrams_received", "total", "UDP datagrams received"))
+        datagramsValid = registry.makeCounter(
+            descriptor: name("datagrams_valid", "total", "Valid fence_kdump messages recorded"))
+        var invalid: [InvalidDatagramReason: Counter] = [:]
+        for reason in InvalidDatagramReason.allCases {
+            invalid[reason] = registry.makeCounter(
+                descriptor: name("datagrams_invalid", "total", "Datagrams rejected, by reason"),
+                labels: [("reason", reason.rawValue)])
+        }
+        datagramsInvalid = invalid
+        let hosts = name("hosts", "", "Hosts in the state table, by state")
+        hostsDumping = registry.makeGauge(descriptor: hosts, labels: [("state", "dumping")])
+        hostsFinished = registry.makeGauge(descriptor: hosts, labels: [("state", "finished")])
+        waitsInFlight = registry.makeGauge(
+            descriptor: name("waits_in_flight", "", "Fence waits currently waiting"))
+        let waits = name("waits", "total", "Fence waits answered, by result")
+        waitsConfirmed = registry.makeCounter(descriptor: waits, labels: [("result", "confirmed")])
+        waitsTimedOut = registry.makeCounter(descriptor: waits, labels: [("result", "timeout")])
+        waitsFailed = registry.makeCounter(descriptor: waits, labels: [("result", "error")])
+        waitLatency = registry.makeDurationHistogram(
+            descriptor: name("wait_duration", "seconds", "Time from a wait request to its answer"),
+            buckets: [
+                .microseconds(100), .milliseconds(1), .milliseconds(5), .milliseconds(10),
+                .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(1), .seconds(5),
+                .seconds(10), .seconds(30), .seconds(60), .seconds(300),
+            ])
+        controlClients = registry.makeGauge(
+            descriptor: name("control_clients", "", "Connected control-socket clients"))
+        controlRequests = registry.makeCounter(
+            descriptor: name("control_requests", "total", "Control requests received"))
+        stateWrites = registry.makeCounter(descriptor: name("state_writes", "total", "State file writes"))
+        stateWriteFailures = registry.makeCounter(
+            descriptor: name("state_write_failures", "total", "State file writes that failed"))
+    }
+
+    func invalid(_ reason: InvalidDatagramReason) -> Counter { datagramsInvalid[reason]! }
+
+    /// The Prometheus text exposition of every metric.
+    public func render() -> String { registry.emitToString() }
+}

@@ -1,0 +1,133 @@
+import Glibc
+import KdumpState
+
+/// The few file operations the daemon needs, on plain POSIX calls.
+///
+/// Written here because the state file must be replaced atomically and durably (write a
+/// temporary file, `fsync`, `rename`, `fsync` the directory), and neither FoundationEssentials
+/// nor swift-system exposes `fsync` or directory synchronisation.
+enum FileIO {
+    struct Failure: Error, CustomStringConvertible {
+        var operation: String
+        var path: String
+        var code: Int32
+        var description: String { "\(operation) \(path): \(String(cString: strerror(code)))" }
+    }
+
+    static func readBytes(_ path: String, limit: Int) throws(Failure) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Failure(operation: "open", path: path, code: errno) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw Failure(operation: "read", path: path, code: errno)
+            }
+            if count == 0 { return bytes }
+            bytes.append(contentsOf: chunk[..<count])
+            if bytes.count > limit { throw Failure(operation: "read", path: path, code: EFBIG) }
+        }
+    }
+
+    static func readText(_ path: String, limit: Int) throws(Failure) -> String {
+        String(decoding: try readBytes(path, limit: limit), as: UTF8.self)
+    }
+
+    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    /// Writes `bytes` to `path` so that a crash at any moment leaves either the old or the new
+    /// file complete.
+    static func replaceAtomically(_ path: String, with bytes: [UInt8], mode: mode_t = 0o644) throws(Failure) {
+        let temporary = path + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw Failure(operation: "create", path: temporary, code: errno) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                let code = errno
+                close(fd)
+                unlink(temporary)
+                throw Failure(operation: "write", path: temporary, code: code)
+            }
+            offset += written
+        }
+        if fsync(fd) != 0 {
+            let code = errno
+            close(fd)
+            unlink(temporary)
+            throw Failure(operation: "fsync", path: temporary, code: code)
+        }
+        close(fd)
+        guard Glibc.rename(temporary, path) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw Failure(operation: "rename", path: temporary, code: code)
+        }
+        let directory = path.directoryName
+        let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directoryFD >= 0 {
+            defer { close(directoryFD) }
+            guard fsync(directoryFD) == 0 else { throw Failure(operation: "fsync", path: directory, code: errno) }
+        }
+    }
+
+    /// Creates `path` and its missing parents with `mode`; fine if it exists as a directory.
+    static func makeDirectories(_ path: String, mode: mode_t) throws(Failure) {
+        var status = stat()
+        if stat(path, &status) == 0 {
+            guard status.st_mode & S_IFMT == S_IFDIR else {
+                throw Failure(operation: "mkdir", path: path, code: ENOTDIR)
+            }
+            return
+        }
+        let parent = path.directoryName
+        if parent != path { try makeDirectories(parent, mode: 0o755) }
+        if mkdir(path, mode) != 0 && errno != EEXIST {
+            throw Failure(operation: "mkdir", path: path, code: errno)
+        }
+    }
+
+    /// Whether this process may create files in `directory` (creating it if needed).
+    static func isWritableDirectory(_ directory: String, mode: mode_t) -> Bool {
+        (try? makeDirectories(directory, mode: mode)) != nil && access(directory, W_OK | X_OK) == 0
+    }
+}
+
+extension String {
+    var directoryName: String {
+        guard let slash = lastIndex(of: "/") else { return "." }
+        return slash == startIndex ? "/" : String(self[..<slash])
+    }
+}
+
+/// Reads the clocks the state table runs on.
+public enum SystemClock {
+    /// `CLOCK_BOOTTIME` and `CLOCK_REALTIME`, read together.
+    public static func now() -> Timestamp {
+        var boot = timespec()
+        var wall = timespec()
+        clock_gettime(CLOCK_BOOTTIME, &boot)
+        clock_gettime(CLOCK_REALTIME, &wall)
+        return Timestamp(
+            monotonic: MonotonicInstant(nanoseconds: UInt64(boot.tv_sec) * 1_000_000_000 + UInt64(boot.tv_nsec)),
+            wall: WallClockTime(nanosecondsSinceEpoch: Int64(wall.tv_sec) * 1_000_000_000 + Int64(wall.tv_nsec)))
+    }
+
+    /// The kernel's identifier of this boot; monotonic readings are comparable only within it.
+    public static func bootID() -> String {
+        ((try? FileIO.readText("/proc/sys/kernel/random/boot_id", limit: 128)) ?? "").trimmingSpaces()
+            .filter { $0 != "\n" }
+    }
+}
+
+extension FileIO {
+    /// `rename(2)`; false when it failed.
+    static func rename(_ from: String, to destination: String) -> Bool {
+        Glibc.rename(from, destination) == 0
+    }
+}

@@ -1,0 +1,139 @@
+import KdumpState
+import KdumpWire
+import Logging
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+/// Once a second: announces finished episodes, drops expired entries, refreshes gauges.
+struct Maintenance: Service {
+    let context: DaemonContext
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await context.tracker.sweep()
+                await context.refreshGauges()
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+}
+
+extension DaemonContext {
+    /// Brings the host and wait gauges up to date.
+    func refreshGauges() async {
+        let rows = await tracker.snapshot()
+        metrics.hostsDumping.set(Int64(rows.count { $0.state == .dumping }))
+        metrics.hostsFinished.set(Int64(rows.count { $0.state == .finished }))
+    }
+}
+
+/// Writes table events and invalid datagrams to the log, with the structured fields
+/// `KDUMP_EVENT`, `KDUMP_HOST` and `KDUMP_ADDRESS`.
+///
+/// Invalid datagrams are logged at most once per source per minute, so a flood cannot flood
+/// the journal; they are all counted in the metrics regardless.
+struct EventLog: Service {
+    let events: AsyncStream<TrackerEvent>
+    let context: DaemonContext
+    static let invalidLogInterval: Duration = .seconds(60)
+
+    func run() async {
+        await cancelWhenGracefulShutdown {
+            var lastInvalidLog: [HostAddress: ContinuousClock.Instant] = [:]
+            for await event in events {
+                let logger = context.logger
+                switch event {
+                case .table(let change):
+                    let entry = change.entry
+                    let name = entry.node ?? entry.address.description
+                    let metadata: Logger.Metadata = [
+                        "KDUMP_EVENT": "\(change.kind.rawValue)", "KDUMP_HOST": "\(entry.node ?? "")",
+                        "KDUMP_ADDRESS": "\(entry.address)", "messages": "\(entry.messages)",
+                    ]
+                    switch change.kind {
+                    case .episodeStarted:
+                        logger.notice("\(name) is in kdump: first message from \(entry.address)", metadata: metadata)
+                    case .message:
+                        logger.debug("message from \(name) (\(entry.address))", metadata: metadata)
+                    case .finished:
+                        logger.notice(
+                            "\(name) stopped sending: kdump episode since \(entry.firstSeen.rfc3339) finished",
+                            metadata: metadata)
+                    case .expired:
+                        logger.info("\(name) removed from the table after retain", metadata: metadata)
+                    case .evicted:
+                        logger.warning("\(name) evicted: the table is full (max_hosts)", metadata: metadata)
+                    case .forgotten:
+                        break  // logged by the control session with who asked
+                    }
+                case .invalid(let reason, let source, _):
+                    let now = ContinuousClock.now
+                    if let last = lastInvalidLog[source], last.duration(to: now) < Self.invalidLogInterval { continue }
+                    if lastInvalidLog.count > 10_000 {
+                        lastInvalidLog = lastInvalidLog.filter { $0.value.duration(to: now) < Self.invalidLogInterval }
+                    }
+                    lastInvalidLog[source] = now
+                    logger.warning(
+                        "invalid datagram from \(source): \(reason.rawValue) (further ones from it are counted, not logged, for 60 s)",
+                        metadata: [
+                            "KDUMP_EVENT": "invalid", "KDUMP_ADDRESS": "\(source)", "reason": "\(reason.rawValue)",
+                        ])
+                }
+            }
+        }
+    }
+}
+
+/// Re-reads the configuration on SIGHUP; a bad new configuration is rejected and the old one
+/// kept.
+struct Reloader: Service {
+    let signals: UnixSignalsSequence
+    let context: DaemonContext
+    let load: @Sendable () throws -> DaemonConfiguration
+
+    func run() async {
+        await cancelWhenGracefulShutdown {
+            for await _ in signals {
+                await reload()
+            }
+        }
+    }
+
+    private func reload() async {
+        let logger = context.logger
+        let current = context.runtime
+        do {
+            let configuration = try load()
+            let (directory, warnings) = try NodeDirectory.load(configuration.nodes)
+            var newLogger = current.logger
+            newLogger.logLevel = configuration.logLevel
+            for warning in warnings { newLogger.warning("\(warning)") }
+            let restartOnly = configuration.restartOnlyDifferences(from: current.configuration)
+            var applied = configuration
+            // Socket and directory settings stay as they are until a restart.
+            applied.listen = current.configuration.listen
+            applied.port = current.configuration.port
+            applied.controlSocket = current.configuration.controlSocket
+            applied.controlGroup = current.configuration.controlGroup
+            applied.stateDirectory = current.configuration.stateDirectory
+            context.replace(
+                RuntimeSettings(
+                    configuration: applied, directory: directory,
+                    allow: AllowPolicy(rules: applied.allow, directory: directory), logger: newLogger))
+            await context.tracker.update(settings: applied.tableSettings)
+            await context.tracker.update(nodeNames: directory.nameByAddress)
+            if !restartOnly.isEmpty {
+                newLogger.warning(
+                    "configuration reloaded, but \(restartOnly.joined(separator: ", ")) take effect only after a restart"
+                )
+            }
+            newLogger.notice(
+                "configuration reloaded: \(directory.addressesByName.count) nodes, allow \(applied.allow.isEmpty ? "any" : applied.allow.map(\.description).joined(separator: ","))"
+            )
+        } catch {
+            logger.error("configuration reload failed, keeping the current configuration: \(error)")
+        }
+    }
+}

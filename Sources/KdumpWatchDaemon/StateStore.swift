@@ -1,0 +1,85 @@
+import KdumpState
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// Reads and writes the state file (`state.json` in `state_dir`).
+struct StateStore: Sendable {
+    let directory: String
+    var path: String { directory + "/state.json" }
+
+    /// The persisted entries; a damaged or foreign file is moved aside (never a crash loop)
+    /// and the daemon starts empty.
+    func load(logger: Logger) -> [HostEntry] {
+        guard FileIO.exists(path) else { return [] }
+        do {
+            let bytes = try FileIO.readBytes(path, limit: 64 << 20)
+            let now = SystemClock.now()
+            return try PersistedState.decode(bytes, currentBootID: SystemClock.bootID(), now: now.monotonic).entries
+        } catch {
+            let aside = path + ".bad-" + SystemClock.now().wall.rfc3339.filter { $0 != ":" }
+            let moved = FileIO.rename(path, to: aside)
+            logger.error(
+                "cannot load state file \(path): \(error); \(moved ? "moved it to \(aside)" : "could not move it aside") and starting with an empty table"
+            )
+            return []
+        }
+    }
+
+    func save(_ entries: [HostEntry]) throws {
+        let state = PersistedState(bootID: SystemClock.bootID(), writtenAt: SystemClock.now().wall, entries: entries)
+        try FileIO.replaceAtomically(path, with: state.encoded(), mode: 0o640)
+    }
+}
+
+/// Persists the table (SPEC §4): at once when an episode starts or ends, at most once a second
+/// for other changes, and a last time at shutdown.
+struct StateWriter: Service {
+    let store: StateStore
+    let context: DaemonContext
+    let bootID: String
+
+    func run() async {
+        let tracker = context.tracker
+        let changes = await tracker.changeSignal()
+        await cancelWhenGracefulShutdown {
+            var lastWrite: ContinuousClock.Instant?
+            for await _ in changes {
+                if let lastWrite, !(await tracker.hasPendingBoundary) {
+                    // Batch plain messages, but never hold back an episode start or end.
+                    let due = lastWrite.advanced(by: .seconds(1))
+                    await withTaskGroup(of: Void.self) { group in
+                        group.addTask { try? await Task.sleep(until: due) }
+                        group.addTask { await tracker.waitForBoundary() }
+                        await group.next()
+                        group.cancelAll()
+                    }
+                    if Task.isCancelled { break }
+                }
+                if let pending = await tracker.takeChanges() {
+                    write(pending.entries)
+                    lastWrite = .now
+                }
+            }
+        }
+        write(await tracker.allEntries)
+    }
+
+    private func write(_ entries: [HostEntry]) {
+        do {
+            try store.save(entries)
+            context.metrics.stateWrites.increment()
+            if !context.isStateWritable {
+                context.logger.notice("state file \(store.path) is writable again")
+                context.isStateWritable = true
+            }
+        } catch {
+            context.metrics.stateWriteFailures.increment()
+            if context.isStateWritable {
+                // Logged once per outage: the daemon keeps answering from memory meanwhile.
+                context.logger.error("cannot write state file: \(error); answering from memory until it works again")
+                context.isStateWritable = false
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import Glibc
+
+/// Which address families a node name may resolve to, as the `family` option of
+/// `fence_kdump` and `fence_kdump_send` spells it.
+public enum AddressFamily: String, CaseIterable, Sendable, Codable {
+    case auto
+    case ipv4
+    case ipv6
+
+    /// Whether `address` belongs to this family filter.
+    public func admits(_ address: HostAddress) -> Bool {
+        switch self {
+        case .auto: true
+        case .ipv4: address.isIPv4
+        case .ipv6: !address.isIPv4
+        }
+    }
+}
+
+/// Turns node names into every address the system resolver knows for them.
+///
+/// Upstream `fence_kdump` uses only the first `getaddrinfo` result, so a dual-stack or
+/// multi-homed node is matched on one address only; this resolver returns all of them,
+/// normalised and without duplicates.
+public enum AddressResolver {
+    /// A name that did not resolve.
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public let name: String
+        public let reason: String
+        public var description: String { "cannot resolve '\(name)': \(reason)" }
+    }
+
+    /// Every address of `name` in `family`, sorted; a numeric address is returned as itself.
+    ///
+    /// Blocks for as long as the system resolver does.
+    public static func resolve(_ name: String, family: AddressFamily = .auto) throws(Failure)
+        -> [HostAddress]
+    {
+        if let literal = HostAddress(name) {
+            guard family.admits(literal) else {
+                throw Failure(name: name, reason: "not an \(family.rawValue) address")
+            }
+            return [literal]
+        }
+        guard !name.isEmpty, !name.utf8.contains(0) else {
+            throw Failure(name: name, reason: "empty or malformed name")
+        }
+        var hints = addrinfo()
+        hints.ai_family =
+            switch family {
+            case .auto: AF_UNSPEC
+            case .ipv4: AF_INET
+            case .ipv6: AF_INET6
+            }
+        hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(name, nil, &hints, &list)
+        guard status == 0 else {
+            throw Failure(name: name, reason: String(cString: gai_strerror(status)))
+        }
+        defer { freeaddrinfo(list) }
+        var found = Set<HostAddress>()
+        var cursor = list
+        while let entry = cursor {
+            if let sockaddr = entry.pointee.ai_addr, let address = HostAddress(socketAddress: sockaddr),
+                family.admits(address)
+            {
+                found.insert(address)
+            }
+            cursor = entry.pointee.ai_next
+        }
+        guard !found.isEmpty else {
+            throw Failure(name: name, reason: "no \(family.rawValue) address")
+        }
+        return found.sorted()
+    }
+}

@@ -1,0 +1,163 @@
+import Glibc
+
+/// An IPv4 or IPv6 host address in normal form: the identity of a `fence_kdump` sender.
+///
+/// IPv4-mapped IPv6 addresses (`::ffff:a.b.c.d`), which a dual-stack socket reports for IPv4
+/// senders, are normalised to plain IPv4 on construction, so an address compares equal however
+/// it reached us. The textual form is the usual one (`127.0.0.1`, `::1`).
+public struct HostAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// Address bytes in network order: 4 for IPv4, 16 for IPv6.
+    @usableFromInline let high: UInt64
+    @usableFromInline let low: UInt64
+    /// True for IPv4, whose 32 bits sit in the low word.
+    public let isIPv4: Bool
+
+    /// An IPv4 address from its four bytes in network order.
+    public init(ipv4 a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) {
+        high = 0
+        low = UInt64(a) << 24 | UInt64(b) << 16 | UInt64(c) << 8 | UInt64(d)
+        isIPv4 = true
+    }
+
+    /// An address from raw network-order bytes (4 or 16 of them); IPv4-mapped IPv6 becomes IPv4.
+    public init?<Bytes: Collection>(networkBytes bytes: Bytes) where Bytes.Element == UInt8 {
+        var words: (UInt64, UInt64) = (0, 0)
+        switch bytes.count {
+        case 4:
+            for byte in bytes { words.1 = words.1 << 8 | UInt64(byte) }
+            self.init(high: 0, low: words.1, isIPv4: true)
+        case 16:
+            for (index, byte) in bytes.enumerated() {
+                if index < 8 {
+                    words.0 = words.0 << 8 | UInt64(byte)
+                } else {
+                    words.1 = words.1 << 8 | UInt64(byte)
+                }
+            }
+            if words.0 == 0 && words.1 >> 32 == 0xFFFF {
+                self.init(high: 0, low: words.1 & 0xFFFF_FFFF, isIPv4: true)
+            } else {
+                self.init(high: words.0, low: words.1, isIPv4: false)
+            }
+        default:
+            return nil
+        }
+    }
+
+    private init(high: UInt64, low: UInt64, isIPv4: Bool) {
+        self.high = high
+        self.low = low
+        self.isIPv4 = isIPv4
+    }
+
+    /// Parses a numeric address (`192.0.2.1`, `2001:db8::1`, `::ffff:192.0.2.1`); names and
+    /// anything else give nil. A zone suffix (`fe80::1%eth0`) is not accepted.
+    public init?(_ text: String) {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 {
+            self = withUnsafeBytes(of: &v4) { HostAddress(networkBytes: $0)! }
+            return
+        }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, text, &v6) == 1 {
+            self = withUnsafeBytes(of: &v6) { HostAddress(networkBytes: $0)! }
+            return
+        }
+        return nil
+    }
+
+    /// The address of a `sockaddr_in` or `sockaddr_in6`; nil for any other family.
+    public init?(socketAddress pointer: UnsafePointer<sockaddr>) {
+        switch Int32(pointer.pointee.sa_family) {
+        case AF_INET:
+            let raw = UnsafeRawPointer(pointer).assumingMemoryBound(to: sockaddr_in.self)
+            var address = raw.pointee.sin_addr
+            self = withUnsafeBytes(of: &address) { HostAddress(networkBytes: $0)! }
+        case AF_INET6:
+            let raw = UnsafeRawPointer(pointer).assumingMemoryBound(to: sockaddr_in6.self)
+            var address = raw.pointee.sin6_addr
+            self = withUnsafeBytes(of: &address) { HostAddress(networkBytes: $0)! }
+        default:
+            return nil
+        }
+    }
+
+    /// The address bytes in network order (4 or 16).
+    public var networkBytes: [UInt8] {
+        if isIPv4 {
+            return (0..<4).map { UInt8(truncatingIfNeeded: low >> (24 - 8 * UInt64($0))) }
+        }
+        return (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * UInt64($0))) }
+            + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * UInt64($0))) }
+    }
+
+    /// Number of bits in the address: 32 or 128.
+    public var bitWidth: Int { isIPv4 ? 32 : 128 }
+
+    public var description: String {
+        var bytes = networkBytes
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let family = isIPv4 ? AF_INET : AF_INET6
+        let text = inet_ntop(family, &bytes, &buffer, socklen_t(buffer.count))
+        precondition(text != nil, "inet_ntop failed on a well-formed address")
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// IPv4 sorts before IPv6; within a family, numerically.
+    public static func < (lhs: HostAddress, rhs: HostAddress) -> Bool {
+        if lhs.isIPv4 != rhs.isIPv4 { return lhs.isIPv4 }
+        return (lhs.high, lhs.low) < (rhs.high, rhs.low)
+    }
+
+    /// Whether the first `prefixLength` bits equal those of `other` (same family only).
+    public func sharesPrefix(_ prefixLength: Int, with other: HostAddress) -> Bool {
+        guard isIPv4 == other.isIPv4 else { return false }
+        let width = bitWidth
+        let bits = max(0, min(prefixLength, width))
+        if isIPv4 {
+            let mask: UInt64 = bits == 0 ? 0 : (0xFFFF_FFFF << UInt64(32 - bits)) & 0xFFFF_FFFF
+            return low & mask == other.low & mask
+        }
+        let highMask: UInt64 = bits >= 64 ? ~0 : (bits == 0 ? 0 : ~0 << UInt64(64 - bits))
+        let lowBits = max(0, bits - 64)
+        let lowMask: UInt64 = lowBits == 0 ? 0 : (lowBits >= 64 ? ~0 : ~0 << UInt64(64 - lowBits))
+        return high & highMask == other.high & highMask && low & lowMask == other.low & lowMask
+    }
+}
+
+/// An address or a CIDR block (`192.0.2.0/24`, `2001:db8::/32`, or a single address), as the
+/// `allow` key of the daemon's configuration takes them.
+public struct AddressRange: Hashable, Sendable, CustomStringConvertible {
+    public let base: HostAddress
+    public let prefixLength: Int
+
+    /// Parses `ADDRESS` or `ADDRESS/PREFIX`; nil when either part is malformed or the prefix is
+    /// longer than the family allows.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let base = HostAddress(String(parts[0])) else { return nil }
+        var prefix = base.bitWidth
+        if parts.count == 2 {
+            // An IPv4-mapped base with an IPv6-sized prefix is ambiguous; reject it.
+            guard let value = Int(parts[1]), parts[1].allSatisfy(\.isASCII), value >= 0,
+                value <= base.bitWidth, parts[0].contains(":") == !base.isIPv4
+            else { return nil }
+            prefix = value
+        }
+        self.base = base
+        self.prefixLength = prefix
+    }
+
+    public init(_ address: HostAddress) {
+        base = address
+        prefixLength = address.bitWidth
+    }
+
+    public func contains(_ address: HostAddress) -> Bool {
+        base.sharesPrefix(prefixLength, with: address)
+    }
+
+    public var description: String {
+        prefixLength == base.bitWidth ? base.description : "\(base)/\(prefixLength)"
+    }
+}
