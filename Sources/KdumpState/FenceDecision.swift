@@ -5,14 +5,14 @@ import KdumpWire
 public enum FenceDecision {
     /// Whether a valid message received at `lastMessage` confirms a request made at `requestedAt`.
     ///
-    /// A message confirms when it arrived at or after the request, or at most `maxAge` before
+    /// A message confirms when it arrived after the request, or at most `maxAge` before
     /// it; `maxAge == 0` admits only messages that arrive after the request (upstream
     /// semantics). A message whose monotonic arrival time is unknown never confirms.
     public static func confirms(
         lastMessage: MonotonicInstant?, requestedAt: MonotonicInstant, maxAge: Duration
     ) -> Bool {
         guard let lastMessage else { return false }
-        if lastMessage >= requestedAt { return true }
+        if lastMessage > requestedAt { return true }
         guard maxAge > .zero else { return false }
         return requestedAt.since(lastMessage) <= maxAge
     }

@@ -33,6 +33,7 @@ public actor HostTracker {
 
     private struct Waiter {
         var request: WaitRequest
+        var requestedAt: MonotonicInstant
         var continuation: CheckedContinuation<WaitOutcome, Never>
         var timer: Task<Void, Never>?
     }
@@ -52,7 +53,12 @@ public actor HostTracker {
         publish(events)
         if !waiters.isEmpty {
             let entry = table.entries[address]!
-            for (id, waiter) in waiters where waiter.request.addresses.contains(address) {
+            for (id, waiter) in waiters
+            where waiter.request.addresses.contains(address)
+                && FenceDecision.confirms(
+                    lastMessage: entry.lastSeenMonotonic, requestedAt: waiter.requestedAt,
+                    maxAge: waiter.request.maxAge)
+            {
                 finishWait(id, with: .confirmed(entry))
             }
         }
@@ -95,7 +101,8 @@ public actor HostTracker {
                     guard (try? await Task.sleep(for: timeout)) != nil else { return }
                     self.finishWait(id, with: .timedOut)
                 }
-                waiters[id] = Waiter(request: request, continuation: continuation, timer: timer)
+                waiters[id] = Waiter(
+                    request: request, requestedAt: requestedAt, continuation: continuation, timer: timer)
             }
         } onCancel: {
             Task { await self.finishWait(id, with: .cancelled) }

@@ -47,19 +47,25 @@ private final class InputClosedNotifier: ChannelInboundHandler, Sendable {
 
 /// Serves the control socket (SPEC §6): accepts connections, checks their credentials and
 /// runs one ``ControlSession`` per client.
-struct ControlServer: Service {
+struct ControlServer: Service, CustomStringConvertible {
     typealias ServerChannel = NIOAsyncChannel<ControlConnection, Never>
 
     let server: ServerChannel
     let context: DaemonContext
     let access: ControlAccess
+    var description: String { "ControlServer(\(server.channel.localAddress.map { "\($0)" } ?? "?"))" }
 
-    /// Binds the socket at `path`, replacing a stale socket file but never a live one.
-    static func bind(path: String, group: any EventLoopGroup) async throws -> ServerChannel {
+    /// Fails when a live daemon listens at `path`; a stale socket file is fine (``bind(path:group:)``
+    /// replaces it).
+    static func ensureUnused(path: String) throws {
         if FileIO.exists(path), (try? ControlClient(path: path)) != nil {
             throw StartupError("another daemon is already listening on \(path)")
         }
-        return try await ServerBootstrap(group: group)
+    }
+
+    /// Binds the socket at `path`, replacing a stale socket file.
+    static func bind(path: String, group: any EventLoopGroup) async throws -> ServerChannel {
+        try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
@@ -92,6 +98,8 @@ struct ControlServer: Service {
                                 await ControlSession(connection: connection, context: context, access: access).run()
                             }
                         }
+                    } catch is CancellationError {
+                        // Graceful shutdown.
                     } catch {
                         context.logger.error("control socket failed: \(error)")
                     }

@@ -108,6 +108,7 @@ struct ControlSession {
                 let report = try await forget(request)
                 await send(ControlResponse(op: .forget, id: request.id, payload: report))
             case .metrics:
+                await context.refreshGauges()
                 await send(
                     ControlResponse(
                         op: .metrics, id: request.id, payload: MetricsReport(text: context.metrics.render())))

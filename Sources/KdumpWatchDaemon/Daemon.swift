@@ -62,6 +62,11 @@ public struct Daemon: Sendable {
                 allow: AllowPolicy(rules: configuration.allow, directory: directory), logger: logger),
             tracker: tracker, metrics: DaemonMetrics(), version: Self.version)
 
+        do {
+            try ControlServer.ensureUnused(path: controlPath)
+        } catch {
+            throw DaemonFailure("cannot use control socket \(controlPath): \(error)")
+        }
         let group = MultiThreadedEventLoopGroup.singleton
         var listeners: [UDPListener] = []
         for address in configuration.listen.isEmpty ? [nil] : configuration.listen.map(Optional.some) {
@@ -70,10 +75,12 @@ public struct Daemon: Sendable {
                 let channel = try await UDPListener.bind(address: address, port: configuration.port, group: group)
                 listeners.append(UDPListener(channel: channel, context: context))
             } catch let error as IOError where error.errnoCode == EADDRINUSE {
+                await Self.close(listeners)
                 throw DaemonFailure(
                     "cannot bind UDP \(shown):\(configuration.port): address already in use (is another kdump-watchd or fence_kdump running?)"
                 )
             } catch {
+                await Self.close(listeners)
                 throw DaemonFailure("cannot bind UDP \(shown):\(configuration.port): \(error)")
             }
         }
@@ -86,9 +93,8 @@ public struct Daemon: Sendable {
         let server: ControlServer.ServerChannel
         do {
             server = try await ControlServer.bind(path: controlPath, group: group)
-        } catch let error as StartupError {
-            throw DaemonFailure("cannot use control socket \(controlPath): \(error)")
         } catch {
+            await Self.close(listeners)
             throw DaemonFailure("cannot bind control socket \(controlPath): \(error)")
         }
         defer { unlink(controlPath) }
@@ -108,7 +114,7 @@ public struct Daemon: Sendable {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let daemon = self
         var services: [any Service] = [
-            StateWriter(store: store, context: context, bootID: SystemClock.bootID()),
+            StateWriter(store: store, context: context),
             EventLog(events: events, context: context),
             Maintenance(context: context),
         ]
@@ -130,6 +136,13 @@ public struct Daemon: Sendable {
         )
         try await serviceGroup.run()
         logger.notice("kdump-watchd stopped")
+    }
+
+    /// Closes channels that were bound but will never run (startup failed half-way).
+    private static func close(_ listeners: [UDPListener]) async {
+        for listener in listeners {
+            try? await listener.channel.executeThenClose { _, _ in }
+        }
     }
 
     private func controlSocketPath(_ configuration: DaemonConfiguration) throws -> String {

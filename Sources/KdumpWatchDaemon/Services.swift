@@ -6,15 +6,16 @@ import ServiceLifecycle
 import UnixSignals
 
 /// Once a second: announces finished episodes, drops expired entries, refreshes gauges.
-struct Maintenance: Service {
+struct Maintenance: Service, CustomStringConvertible {
     let context: DaemonContext
+    var description: String { "Maintenance" }
 
-    func run() async throws {
-        try await cancelWhenGracefulShutdown {
+    func run() async {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await context.tracker.sweep()
                 await context.refreshGauges()
-                try await Task.sleep(for: .seconds(1))
+                try? await Task.sleep(for: .seconds(1))
             }
         }
     }
@@ -34,9 +35,10 @@ extension DaemonContext {
 ///
 /// Invalid datagrams are logged at most once per source per minute, so a flood cannot flood
 /// the journal; they are all counted in the metrics regardless.
-struct EventLog: Service {
+struct EventLog: Service, CustomStringConvertible {
     let events: AsyncStream<TrackerEvent>
     let context: DaemonContext
+    var description: String { "EventLog" }
     static let invalidLogInterval: Duration = .seconds(60)
 
     func run() async {
@@ -88,9 +90,10 @@ struct EventLog: Service {
 
 /// Re-reads the configuration on SIGHUP; a bad new configuration is rejected and the old one
 /// kept.
-struct Reloader: Service {
+struct Reloader: Service, CustomStringConvertible {
     let signals: UnixSignalsSequence
     let context: DaemonContext
+    var description: String { "Reloader" }
     let load: @Sendable () throws -> DaemonConfiguration
 
     func run() async {

@@ -34,10 +34,10 @@ struct StateStore: Sendable {
 
 /// Persists the table (SPEC §4): at once when an episode starts or ends, at most once a second
 /// for other changes, and a last time at shutdown.
-struct StateWriter: Service {
+struct StateWriter: Service, CustomStringConvertible {
     let store: StateStore
     let context: DaemonContext
-    let bootID: String
+    var description: String { "StateWriter(\(store.path))" }
 
     func run() async {
         let tracker = context.tracker

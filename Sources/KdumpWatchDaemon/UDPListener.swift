@@ -9,11 +9,12 @@ import ServiceLifecycle
 
 /// The UDP side of the daemon: binds the `fence_kdump` port and feeds every datagram, checked
 /// against §3 and the `allow` policy, to the tracker.
-struct UDPListener: Service {
+struct UDPListener: Service, CustomStringConvertible {
     typealias DatagramChannel = NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
 
     let channel: DatagramChannel
     let context: DaemonContext
+    var description: String { "UDPListener(\(channel.channel.localAddress.map { "\($0)" } ?? "?"))" }
 
     /// Binds `address:port`.
     ///

@@ -277,21 +277,15 @@ func reorderedArguments(_ arguments: [String]) -> [String] {
     return [subcommand] + leading + rest.dropFirst()
 }
 
-let command: any ParsableCommand
+// A blocked signal mask survives exec; start from an empty one so SIGTERM and SIGINT end
+// `watch` and `wait` even when the parent (a test runner, a supervisor) had them blocked.
+var emptySignalSet = sigset_t()
+sigemptyset(&emptySignalSet)
+sigprocmask(SIG_SETMASK, &emptySignalSet, nil)
+
 do {
-    command = try Ctl.parseAsRoot(reorderedArguments(Array(CommandLine.arguments.dropFirst())))
-} catch {
-    let code = Ctl.exitCode(for: error)
-    if code == .success {
-        print(Ctl.fullMessage(for: error))
-        exit(0)
-    }
-    writeStandardError(Ctl.fullMessage(for: error))
-    exit(Status.usage.rawValue)
-}
-do {
-    var runnable = command
-    try runnable.run()
+    var command = try Ctl.parseAsRoot(reorderedArguments(Array(CommandLine.arguments.dropFirst())))
+    try command.run()
     exit(0)
 } catch let failure as Failure {
     writeStandardError(failure.message)
@@ -299,6 +293,12 @@ do {
 } catch let code as ExitCode {
     exit(code.rawValue)
 } catch {
-    writeStandardError("kdump-watchctl: \(error)")
-    exit(Status.negative.rawValue)
+    // Help, version and every parse error: ArgumentParser's message, with exit 0 or 2 (not 64).
+    let message = Ctl.fullMessage(for: error)
+    if Ctl.exitCode(for: error) == .success {
+        print(message)
+        exit(0)
+    }
+    writeStandardError(message)
+    exit(Status.usage.rawValue)
 }

@@ -1,0 +1,345 @@
+import Foundation
+import Glibc
+import Testing
+
+@Suite(.timeLimit(.minutes(2)))
+struct DaemonIntegrationTests {
+    @Test func statusShowsSendersFromSeveralAddressesInTheDocumentedShape() throws {
+        let daemon = try DaemonUnderTest()
+        defer { daemon.remove() }
+        try UDP.send(UDP.valid, from: "127.0.0.2", port: daemon.port)
+        try UDP.send(UDP.valid, from: "127.0.0.2", port: daemon.port)
+        try UDP.send(UDP.validBigEndian, from: "127.0.0.3", port: daemon.port)
+        try UDP.send(UDP.valid, from: "::1", port: daemon.port)
+        try UDP.send(Array(UDP.valid.prefix(5)), from: "127.0.0.4", port: daemon.port)
+        try UDP.send(UDP.valid + [0], from: "127.0.0.4", port: daemon.port)
+        try UDP.send([0x40, 0x2A, 0x30, 0x1B, 2, 0, 0, 0], from: "127.0.0.4", port: daemon.port)
+        try UDP.send([1, 2, 3, 4, 1, 0, 0, 0], from: "127.0.0.4", port: daemon.port)
+        #expect(
+            try eventually { try daemon.hosts().count == 3 && (daemon.host("127.0.0.2")?["messages"] as? Int) == 2 })
+
+        let json = try daemon.statusJSON()
+        let hosts = try #require(json["hosts"] as? [[String: Any]])
+        #expect(hosts.map { $0["address"] as? String } == ["127.0.0.2", "127.0.0.3", "::1"])
+        for host in hosts {
+            #expect(host["state"] as? String == "dumping")
+            #expect(host["node"] is NSNull)
+            let firstSeen = try #require(host["first_seen"] as? String)
+            #expect(firstSeen.hasSuffix("Z") && firstSeen.count == 24)
+            #expect(host["last_seen"] is String)
+            #expect(host["messages"] is Int)
+        }
+        let invalid = try #require(json["invalid"] as? [String: Int])
+        #expect(
+            invalid == ["short": 1, "long": 1, "bad_version": 1, "bad_magic": 1, "not_allowed": 0, "rate_limited": 0])
+
+        let table = try daemon.ctl(["status"])
+        #expect(table.status == 0)
+        let lines = table.stdout.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("HOST") == true)
+        #expect(lines.contains { $0.contains("127.0.0.3") && $0.contains("dumping") && $0.contains("s ago") })
+        func column(of text: String, in line: Substring) -> Int? {
+            line.range(of: text).map { line.distance(from: line.startIndex, to: $0.lowerBound) }
+        }
+        let stateColumn = try #require(column(of: "STATE", in: lines[0]))
+        #expect(
+            lines.dropFirst().prefix(3).allSatisfy { column(of: "dumping", in: $0) == stateColumn },
+            "columns are aligned")
+        #expect(try daemon.ctl(["status", "127.0.0.2"]).status == 0)
+        #expect(try daemon.ctl(["status", "127.0.0.9"]).status == 1)
+    }
+
+    @Test func acceptsTheRealUpstreamSenderOverIPv4AndIPv6() throws {
+        let sender = try #require(Reference.sender, "upstream fence_kdump_send (../shared/scripts/reference-agents.sh)")
+        let daemon = try DaemonUnderTest()
+        defer { daemon.remove() }
+        let v4 = try run(sender, ["-p", "\(daemon.port)", "-c", "2", "-i", "1", "127.0.0.1"], timeout: 20)
+        #expect(v4.status == 0, "\(v4)")
+        let v6 = try run(sender, ["-p", "\(daemon.port)", "-f", "ipv6", "-c", "1", "-i", "1", "::1"], timeout: 20)
+        #expect(v6.status == 0, "\(v6)")
+        #expect(try eventually { try daemon.host("127.0.0.1")?["messages"] as? Int == 2 && daemon.host("::1") != nil })
+        let wait = try daemon.ctl(["wait", "127.0.0.1", "--timeout", "5"])
+        #expect(wait.status == 0, "\(wait)")
+        #expect(wait.stdout.contains("in kdump since"))
+    }
+
+    @Test func freshMessagesConfirmAndStaleOnesDoNot() throws {
+        let daemon = try DaemonUnderTest(["--max-age", "1"])
+        defer { daemon.remove() }
+        try UDP.send(UDP.valid, from: "127.0.0.2", port: daemon.port)
+        #expect(try eventually { try daemon.host("127.0.0.2") != nil })
+        let fresh = try daemon.ctl(["wait", "127.0.0.2", "--timeout", "3"])
+        #expect(fresh.status == 0, "\(fresh)")
+        usleep(1_300_000)
+        // The daemon's max_age (1 s) has passed: the old message must not confirm.
+        let stale = try daemon.ctl(["wait", "127.0.0.2", "--timeout", "1"])
+        #expect(stale.status == 1, "\(stale)")
+        #expect(stale.stdout.contains("timeout after 1 seconds"))
+        // An explicit, longer max_age accepts it again.
+        #expect(try daemon.ctl(["wait", "127.0.0.2", "--timeout", "1", "--max-age", "60"]).status == 0)
+    }
+
+    @Test func maxAgeZeroWaitsForTheNextMessage() throws {
+        let daemon = try DaemonUnderTest()
+        defer { daemon.remove() }
+        try UDP.send(UDP.valid, from: "127.0.0.2", port: daemon.port)
+        #expect(try eventually { try daemon.host("127.0.0.2") != nil })
+        #expect(try daemon.ctl(["wait", "127.0.0.2", "--timeout", "1", "--max-age", "0"]).status == 1)
+        let sender = DispatchWorkItem {
+            usleep(500_000); try? UDP.send(UDP.valid, from: "127.0.0.2", port: daemon.port)
+        }
+        DispatchQueue.global().async(execute: sender)
+        let result = try daemon.ctl(["wait", "127.0.0.2", "--timeout", "10", "--max-age", "0"])
+        #expect(result.status == 0, "\(result)")
+    }
+
+    @Test func manyConcurrentWaitsAreEachAnsweredByTheirOwnHost() throws {
+        let daemon = try DaemonUnderTest()
+        defer { daemon.remove() }
+        let count = 45
+        var waits: [BackgroundProcess] = []
+        for index in 0..<count {
+            waits.append(
+                try BackgroundProcess(
+                    Build.path("kdump-watchctl"),
+                    ["wait", "127.0.1.\(index + 1)", "--timeout", "30", "--max-age", "0", "--socket", daemon.socket]))
+        }
+        // Never sends: must time out although every other host does.
+        let silent = try BackgroundProcess(
+            Build.path("kdump-watchctl"),
+            ["wait", "127.0.2.1", "--timeout", "3", "--max-age", "0", "--socket", daemon.socket])
+        #expect(
+            try eventually(20) {
+                try daemon.ctl(["health", "--json"]).stdout.contains("\"waits_in_flight\":\(count + 1)")
+            })
+        for index in 0..<count { try UDP.send(UDP.valid, from: "127.0.1.\(index + 1)", port: daemon.port) }
+        for (index, wait) in waits.enumerated() {
+            let result = wait.finish()
+            #expect(result.status == 0, "wait \(index): \(result)")
+            #expect(result.stdout.contains("127.0.1.\(index + 1):"))
+        }
+        #expect(silent.finish().status == 1)
+        let metrics = try daemon.ctl(["metrics"]).stdout
+        #expect(metrics.contains("kdump_watch_waits_total{result=\"confirmed\"} \(count)"))
+        #expect(metrics.contains("kdump_watch_waits_total{result=\"timeout\"} 1"))
+        #expect(metrics.contains("kdump_watch_waits_in_flight 0"))
+    }
+
+    @Test func aKilledDaemonKeepsFirstSeenAcrossARestart() throws {
+        let daemon = try DaemonUnderTest()
+        defer { daemon.remove() }
+        try UDP.send(UDP.valid, from: "127.0.0.2", port: daemon.port)
+        #expect(try eventually { try daemon.host("127.0.0.2") != nil })
+        let before = try #require(try daemon.host("127.0.0.2"))
+        let statePath = daemon.stateDirectory + "/state.json"
+        #expect(eventually { (try? String(contentsOfFile: statePath, encoding: .utf8))?.contains("127.0.0.2") == true })
+        daemon.kill9()
+        try daemon.start()
+        let after = try #require(try daemon.host("127.0.0.2"))
+        #expect(after["first_seen"] as? String == before["first_seen"] as? String)
+        #expect(after["state"] as? String == "dumping")
+        // The episode goes on: same first_seen, one more message.
+        try UDP.send(UDP.valid, from: "127.0.0.2", port: daemon.port)
+        #expect(try eventually { try daemon.host("127.0.0.2")?["messages"] as? Int == 2 })
+        #expect(try daemon.host("127.0.0.2")?["first_seen"] as? String == before["first_seen"] as? String)
+        // Within the same boot the restored message is still fresh enough to confirm.
+        #expect(try daemon.ctl(["wait", "127.0.0.2", "--timeout", "2"]).status == 0)
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func aDamagedStateFileIsMovedAsideAndTheDaemonStarts() throws {
+        let directory = try TemporaryDirectory().path
+        try FileManager.default.createDirectory(atPath: directory + "/state", withIntermediateDirectories: true)
+        try "{ this is not a state file".write(
+            toFile: directory + "/state/state.json", atomically: true, encoding: .utf8)
+        let daemon = try DaemonUnderTest([], directory: directory)
+        defer { daemon.remove() }
+        #expect(try daemon.hosts().isEmpty)
+        #expect(daemon.log().contains("cannot load state file"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: daemon.stateDirectory)
+        #expect(files.contains { $0.hasPrefix("state.json.bad-") })
+    }
+
+    @Test func junkOnTheControlSocketGetsOneErrorLineAndChangesNothing() throws {
+        let daemon = try DaemonUnderTest(["--client-idle-timeout", "1"])
+        defer { daemon.remove() }
+        let client = try RawControlClient(path: daemon.socket)
+        client.send("hello\n")
+        #expect(client.readLine()?.contains("\"code\":\"bad_request\"") == true)
+        client.send([0x7B, 0xFF, 0xFE, 0x0A])
+        #expect(client.readLine()?.contains("bad_request") == true)
+        client.send("{\"v\":1,\"op\":\"forget\",\"hosts\":[\"127.0.0.9\"]}\n{\"v\":1,\"op\":\"status\"}\n")
+        #expect(client.readLine()?.contains("\"forgotten\":[]") == true)
+        #expect(client.readLine()?.contains("\"hosts\":[]") == true)
+
+        let big = try RawControlClient(path: daemon.socket)
+        big.send([UInt8](repeating: 0x61, count: 100_000))
+        #expect(big.readLine()?.contains("request_too_large") == true)
+        #expect(big.isClosedByPeer())
+
+        let silent = try RawControlClient(path: daemon.socket)
+        silent.send("{\"v\":1,")
+        #expect(silent.readLine(timeout: 5)?.contains("idle_timeout") == true)
+        #expect(silent.isClosedByPeer())
+
+        #expect(try daemon.hosts().isEmpty)
+        #expect(try daemon.ctl(["health"]).status == 0)
+    }
+
+    @Test func aClientThatVanishesMidWaitIsCleanedUp() throws {
+        let daemon = try DaemonUnderTest()
+        defer { daemon.remove() }
+        do {
+            let client = try RawControlClient(path: daemon.socket)
+            client.send("{\"v\":1,\"op\":\"wait\",\"targets\":[\"127.0.0.7\"],\"timeout\":600}\n")
+            #expect(try eventually { try daemon.ctl(["health", "--json"]).stdout.contains("\"waits_in_flight\":1") })
+        }
+        #expect(try eventually { try daemon.ctl(["health", "--json"]).stdout.contains("\"waits_in_flight\":0") })
+        #expect(daemon.log().contains("client went away"))
+    }
+
+    @Test func aSecondDaemonOnTheSamePortFailsClearly() throws {
+        let first = try DaemonUnderTest()
+        defer { first.remove() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let second = try run(
+            Build.path("kdump-watchd"),
+            ["--port", "\(first.port)", "--control-socket", directory.path + "/c.sock", "--state-dir", directory.path],
+            timeout: 20)
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("address already in use"), "\(second.stderr)")
+        // Nor may a second daemon take over a live control socket.
+        let third = try run(
+            Build.path("kdump-watchd"),
+            ["--port", "0", "--control-socket", first.socket, "--state-dir", directory.path],
+            timeout: 20)
+        #expect(third.status == 1)
+        #expect(third.stderr.contains("already listening"), "\(third.stderr)")
+        #expect(try first.ctl(["health"]).status == 0)
+    }
+
+    @Test func badConfigurationIsRejectedAtStartAndOnReload() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = directory.path + "/kdump-watchd.conf"
+        try "port = 0\nmax_age = 30\nwhat = 1\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let bad = try run(Build.path("kdump-watchd"), ["--config", config, "--state-dir", directory.path], timeout: 20)
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("\(config):3: unknown key 'what'"), "\(bad.stderr)")
+
+        try "allow = 127.0.0.5\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try DaemonUnderTest(["--config", config])
+        defer { daemon.remove() }
+        try UDP.send(UDP.valid, from: "127.0.0.2", port: daemon.port)
+        #expect(try eventually { (try daemon.statusJSON()["invalid"] as? [String: Int])?["not_allowed"] == 1 })
+        #expect(try daemon.hosts().isEmpty)
+
+        try "allow = 127.0.0.0/8\nmax_age = banana\n".write(toFile: config, atomically: true, encoding: .utf8)
+        daemon.signal(SIGHUP)
+        #expect(eventually { daemon.log().contains("configuration reload failed, keeping the current configuration") })
+        try UDP.send(UDP.valid, from: "127.0.0.2", port: daemon.port)
+        #expect(try eventually { (try daemon.statusJSON()["invalid"] as? [String: Int])?["not_allowed"] == 2 })
+
+        try "allow = 127.0.0.0/8\n".write(toFile: config, atomically: true, encoding: .utf8)
+        daemon.signal(SIGHUP)
+        #expect(eventually { daemon.log().contains("configuration reloaded") })
+        try UDP.send(UDP.valid, from: "127.0.0.2", port: daemon.port)
+        #expect(try eventually { try daemon.host("127.0.0.2") != nil })
+    }
+
+    @Test func nodeNamesComeFromTheConfigurationAndResolveWaits() throws {
+        let daemon = try DaemonUnderTest(["--nodes", "alpha=127.0.0.2,::1 beta=127.0.0.3", "--allow", "nodes"])
+        defer { daemon.remove() }
+        try UDP.send(UDP.valid, from: "::1", port: daemon.port)
+        try UDP.send(UDP.valid, from: "127.0.0.4", port: daemon.port)
+        #expect(try eventually { try daemon.host("::1") != nil })
+        #expect(try daemon.host("::1")?["node"] as? String == "alpha")
+        #expect((try daemon.statusJSON()["invalid"] as? [String: Int])?["not_allowed"] == 1)
+        let wait = try daemon.ctl(["wait", "alpha", "--timeout", "2"])
+        #expect(wait.status == 0)
+        #expect(wait.stdout.hasPrefix("alpha: in kdump since"))
+        #expect(try daemon.ctl(["wait", "beta", "--timeout", "1"]).status == 1)
+        #expect(try daemon.ctl(["status", "alpha"]).status == 0)
+        let forget = try daemon.ctl(["forget", "alpha"])
+        #expect(forget.status == 0 && forget.stdout.contains("forgot alpha (::1)"))
+        #expect(try daemon.ctl(["forget", "alpha"]).status == 1)
+        let unknown = try daemon.ctl(["wait", "no-such-node.invalid", "--timeout", "1"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("cannot resolve 'no-such-node.invalid'"))
+    }
+
+    @Test func watchStreamsEvents() throws {
+        let daemon = try DaemonUnderTest()
+        defer { daemon.remove() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Build.path("kdump-watchctl"))
+        process.arguments = ["watch", "--json", "--socket", daemon.socket]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        #expect(try eventually { try daemon.ctl(["health", "--json"]).stdout.contains("\"control_clients\":2") })
+        // The watch subscribes when its request arrives; keep sending until its events show.
+        let descriptor = output.fileHandleForReading.fileDescriptor
+        var text = ""
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, !(text.contains("\"event\":\"invalid\"") && text.contains("episode_started")) {
+            try UDP.send(UDP.valid, from: "127.0.0.2", port: daemon.port)
+            try UDP.send([0], from: "127.0.0.3", port: daemon.port)
+            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            if poll(&poller, 1, 200) > 0 {
+                var buffer = [UInt8](repeating: 0, count: 65_536)
+                let count = read(descriptor, &buffer, buffer.count)
+                if count > 0 { text += String(decoding: buffer[..<count], as: UTF8.self) }
+            }
+        }
+        #expect(text.contains("\"event\":\"episode_started\""))
+        #expect(text.contains("\"address\":\"127.0.0.2\""))
+        #expect(text.contains("\"reason\":\"short\""))
+    }
+
+    @Test func commandLineExitCodes() throws {
+        #expect(try run(Build.path("kdump-watchctl"), ["status", "--socket", "/nonexistent/kw.sock"]).status == 3)
+        let usage = try run(Build.path("kdump-watchctl"), ["frobnicate"])
+        #expect(usage.status == 2)
+        #expect(try run(Build.path("kdump-watchctl"), ["wait"]).status == 2)
+        #expect(try run(Build.path("kdump-watchctl"), ["wait", "x", "--timeout", "-1"]).status == 2)
+        #expect(try run(Build.path("kdump-watchctl"), ["--help"]).status == 0)
+        #expect(try run(Build.path("kdump-watchd"), ["--port", "nope"]).status == 2)
+        #expect(try run(Build.path("kdump-watchd"), ["--bogus"]).status == 2)
+        #expect(try run(Build.path("kdump-watchd"), ["--version"]).stdout.contains("0.1.0"))
+    }
+
+    @Test func sigtermShutsDownGracefullyAndPersists() throws {
+        let daemon = try DaemonUnderTest()
+        defer { daemon.remove() }
+        try UDP.send(UDP.valid, from: "127.0.0.2", port: daemon.port)
+        #expect(try eventually { try daemon.host("127.0.0.2") != nil })
+        #expect(daemon.stop() == 0)
+        #expect(!FileManager.default.fileExists(atPath: daemon.socket))
+        let state = try String(contentsOfFile: daemon.stateDirectory + "/state.json", encoding: .utf8)
+        #expect(state.contains("\"address\" : \"127.0.0.2\""))
+        #expect(daemon.log().contains("kdump-watchd stopped"))
+    }
+
+    @Test func metricsUseTheDocumentedNames() throws {
+        let daemon = try DaemonUnderTest()
+        defer { daemon.remove() }
+        try UDP.send(UDP.valid, from: "127.0.0.2", port: daemon.port)
+        try UDP.send([9, 9], from: "127.0.0.2", port: daemon.port)
+        #expect(try eventually { try daemon.host("127.0.0.2") != nil })
+        let text = try daemon.ctl(["metrics"]).stdout
+        for name in [
+            "kdump_watch_datagrams_received_total 2", "kdump_watch_datagrams_valid_total 1",
+            "kdump_watch_datagrams_invalid_total{reason=\"short\"} 1", "kdump_watch_hosts{state=\"dumping\"} 1",
+            "kdump_watch_waits_in_flight", "kdump_watch_wait_duration_seconds_bucket", "kdump_watch_control_clients",
+            "kdump_watch_state_writes_total", "kdump_watch_state_write_failures_total 0",
+        ] {
+            #expect(text.contains(name), "\(name) missing from metrics")
+        }
+    }
+}

@@ -1,0 +1,336 @@
+import Foundation
+import Glibc
+import Testing
+
+/// Where `swift build` put the executables: beside the test bundle.
+enum Build {
+    static let directory: String = {
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var url = URL(fileURLWithPath: executable).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: url.appendingPathComponent("kdump-watchd").path), url.path != "/"
+        {
+            url.deleteLastPathComponent()
+        }
+        return url.path
+    }()
+
+    static func path(_ name: String) -> String { directory + "/" + name }
+
+    /// The repository's top directory.
+    static let repository: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().path
+}
+
+/// A finished process's exit status and output.
+struct ProcessResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs `executable` to completion (ended by SIGTERM after `timeout`) and collects its output.
+@discardableResult
+func run(_ executable: String, _ arguments: [String], timeout: Double = 60, environment: [String: String]? = nil) throws
+    -> ProcessResult
+{
+    let background = try BackgroundProcess(executable, arguments, environment: environment)
+    let deadline = Date().addingTimeInterval(timeout)
+    while background.process.isRunning && Date() < deadline { usleep(1000) }
+    if background.process.isRunning { background.process.terminate() }
+    return background.finish()
+}
+
+/// A temporary directory removed by `remove()`.
+struct TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        var template = Array("/tmp/kdump-watch-test-XXXXXX".utf8CString)
+        guard let created = mkdtemp(&template) else { throw POSIXError(.EIO) }
+        path = String(cString: created)
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// A running `kdump-watchd` with its own port, socket and state directory.
+final class DaemonUnderTest: @unchecked Sendable {
+    let directory: String
+    let stateDirectory: String
+    let socket: String
+    let logPath: String
+    private(set) var process: Process
+    private(set) var port: Int = 0
+    private let arguments: [String]
+
+    init(_ extraArguments: [String] = [], directory: String? = nil) throws {
+        let base = try directory ?? TemporaryDirectory().path
+        self.directory = base
+        stateDirectory = base + "/state"
+        socket = base + "/control.sock"
+        logPath = base + "/daemon.log"
+        arguments =
+            [
+                "--port", "0", "--control-socket", socket, "--state-dir", stateDirectory, "--log-level", "debug",
+            ] + extraArguments
+        process = Process()
+        try start()
+    }
+
+    /// Starts the daemon and waits until it answers `health`.
+    func start() throws {
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let logFile = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        logFile.seekToEndOfFile()
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: Build.path("kdump-watchd"))
+        process.arguments = arguments
+        process.standardError = logFile
+        process.standardOutput = logFile
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if !process.isRunning { throw DaemonError(message: "kdump-watchd exited: \(log())") }
+            if let health = try? ctl(["health", "--json"]), health.status == 0,
+                let json = try? JSONSerialization.jsonObject(with: Data(health.stdout.utf8)) as? [String: Any],
+                let udp = json["udp"] as? [[String: Any]], let port = udp.first?["port"] as? Int
+            {
+                self.port = port
+                return
+            }
+            usleep(20_000)
+        }
+        throw DaemonError(message: "kdump-watchd did not become ready: \(log())")
+    }
+
+    func ctl(_ arguments: [String], timeout: Double = 60) throws -> ProcessResult {
+        try run(Build.path("kdump-watchctl"), arguments + ["--socket", socket], timeout: timeout)
+    }
+
+    func statusJSON() throws -> [String: Any] {
+        let result = try ctl(["status", "--json"])
+        guard result.status == 0,
+            let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        else { throw DaemonError(message: "status failed: \(result)") }
+        return json
+    }
+
+    func hosts() throws -> [[String: Any]] { try statusJSON()["hosts"] as? [[String: Any]] ?? [] }
+
+    func host(_ address: String) throws -> [String: Any]? {
+        try hosts().first { $0["address"] as? String == address }
+    }
+
+    func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    /// Sends SIGTERM and waits for the exit status.
+    @discardableResult
+    func stop() -> Int32 {
+        if process.isRunning {
+            signal(SIGTERM)
+            process.waitUntilExit()
+        }
+        return process.terminationStatus
+    }
+
+    func kill9() {
+        signal(SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func remove() {
+        if process.isRunning { kill9() }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+struct DaemonError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// Sends UDP datagrams from a chosen loopback source address.
+enum UDP {
+    static let valid: [UInt8] = [0x40, 0x2A, 0x30, 0x1B, 0x01, 0x00, 0x00, 0x00]
+    static let validBigEndian: [UInt8] = [0x1B, 0x30, 0x2A, 0x40, 0x00, 0x00, 0x00, 0x01]
+
+    static func send(_ bytes: [UInt8], from source: String, port: Int) throws {
+        let v6 = source.contains(":")
+        let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EIO) }
+        defer { close(fd) }
+        if v6 {
+            var local = sockaddr_in6()
+            local.sin6_family = sa_family_t(AF_INET6)
+            inet_pton(AF_INET6, source, &local.sin6_addr)
+            var remote = local
+            remote.sin6_port = in_port_t(UInt16(port).bigEndian)
+            try bindAndSend(fd, &local, &remote, bytes)
+        } else {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            inet_pton(AF_INET, source, &local.sin_addr)
+            var remote = sockaddr_in()
+            remote.sin_family = sa_family_t(AF_INET)
+            remote.sin_port = in_port_t(UInt16(port).bigEndian)
+            inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr)
+            try bindAndSend(fd, &local, &remote, bytes)
+        }
+    }
+
+    private static func bindAndSend<Address>(
+        _ fd: Int32, _ local: inout Address, _ remote: inout Address, _ bytes: [UInt8]
+    ) throws {
+        let size = socklen_t(MemoryLayout<Address>.size)
+        let bound = withUnsafePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, size) }
+        }
+        guard bound == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        let sent = withUnsafePointer(to: &remote) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bytes, bytes.count, 0, $0, size) }
+        }
+        guard sent == bytes.count else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    }
+}
+
+/// A raw connection to the control socket, for feeding it what `kdump-watchctl` never sends.
+final class RawControlClient {
+    let fd: Int32
+
+    init(path: String) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: path.utf8)
+            raw[path.utf8.count] = 0
+        }
+        let status = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard status == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    }
+
+    deinit { close(fd) }
+
+    func send(_ text: String) { send(Array(text.utf8)) }
+
+    func send(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
+            if sent <= 0 { return }
+            offset += sent
+        }
+    }
+
+    /// Reads until a newline, end of stream or `timeout`; nil when nothing arrived.
+    func readLine(timeout: Double = 5) -> String? {
+        var collected: [UInt8] = []
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 50) > 0 else { continue }
+            var byte: UInt8 = 0
+            let count = recv(fd, &byte, 1, 0)
+            if count <= 0 { break }
+            if byte == 0x0A { return String(decoding: collected, as: UTF8.self) }
+            collected.append(byte)
+        }
+        return collected.isEmpty ? nil : String(decoding: collected, as: UTF8.self)
+    }
+
+    /// Whether the daemon closed the connection within `timeout`.
+    func isClosedByPeer(timeout: Double = 5) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 50) > 0 else { continue }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count == 0 || (count < 0 && errno == ECONNRESET) { return true }
+        }
+        return false
+    }
+}
+
+/// Polls `condition` for up to `seconds` (test set-up only).
+func eventually(_ seconds: Double = 5, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return true }
+        usleep(20_000)
+    }
+    return try condition()
+}
+
+/// The upstream `fence_kdump` and `fence_kdump_send` from Debian's fence-agents.
+enum Reference {
+    static let tools: [String: String] = {
+        var result: [String: String] = [:]
+        if let agent = ProcessInfo.processInfo.environment["FENCE_KDUMP"],
+            let sender = ProcessInfo.processInfo.environment["FENCE_KDUMP_SEND"]
+        {
+            return ["FENCE_KDUMP": agent, "FENCE_KDUMP_SEND": sender]
+        }
+        let script = Build.repository + "/../shared/scripts/reference-agents.sh"
+        guard let output = try? run("/bin/sh", [script, Build.repository + "/.build-reference"], timeout: 300) else {
+            return result
+        }
+        for line in output.stdout.split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { result[String(parts[0])] = String(parts[1]) }
+        }
+        return result
+    }()
+
+    static var sender: String? {
+        tools["FENCE_KDUMP_SEND"].flatMap { FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil }
+    }
+    static var agent: String? {
+        tools["FENCE_KDUMP"].flatMap { FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil }
+    }
+}
+
+/// A process started in the background with its output going to temporary files.
+final class BackgroundProcess {
+    let process = Process()
+    private let outputPath: String
+    private let errorPath: String
+
+    init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
+        let base = "/tmp/kdump-watch-test-\(UUID().uuidString)"
+        outputPath = base + ".out"
+        errorPath = base + ".err"
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// Waits for the exit and returns the status and output.
+    func finish() -> ProcessResult {
+        process.waitUntilExit()
+        defer {
+            try? FileManager.default.removeItem(atPath: outputPath)
+            try? FileManager.default.removeItem(atPath: errorPath)
+        }
+        return ProcessResult(
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
+    }
+}

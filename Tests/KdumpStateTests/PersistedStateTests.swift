@@ -1,0 +1,75 @@
+import KdumpState
+import KdumpWire
+import Testing
+
+@Suite struct PersistedStateTests {
+    let boot = "9b1f3c5e-0000-4000-8000-000000000001"
+
+    func sampleEntries() -> [HostEntry] {
+        [
+            HostEntry(
+                address: nodeA, node: "a", firstSeen: WallClockTime(nanosecondsSinceEpoch: 1_795_305_000_123_456_789),
+                lastSeen: WallClockTime(nanosecondsSinceEpoch: 1_795_305_100_000_000_000),
+                lastSeenMonotonic: MonotonicInstant(nanoseconds: 5_000_000_000), messages: 11),
+            HostEntry(
+                address: nodeC, node: nil, firstSeen: WallClockTime(nanosecondsSinceEpoch: 1_795_305_000_000_000_000),
+                lastSeen: WallClockTime(nanosecondsSinceEpoch: 1_795_305_000_000_000_000),
+                lastSeenMonotonic: MonotonicInstant(nanoseconds: 4_000_000_000), messages: 1, finishAnnounced: true),
+        ]
+    }
+
+    @Test func roundTripsWithinTheSameBoot() throws {
+        let state = PersistedState(
+            bootID: boot, writtenAt: WallClockTime(nanosecondsSinceEpoch: 0), entries: sampleEntries())
+        let loaded = try PersistedState.decode(
+            state.encoded(), currentBootID: boot, now: MonotonicInstant(nanoseconds: 9_000_000_000))
+        var expected = sampleEntries()
+        expected[0].node = nil  // names come from the configuration, not the file
+        #expect(loaded.entries == expected)
+    }
+
+    @Test func monotonicReadingsFromAnotherBootAreDropped() throws {
+        let state = PersistedState(
+            bootID: boot, writtenAt: WallClockTime(nanosecondsSinceEpoch: 0), entries: sampleEntries())
+        let loaded = try PersistedState.decode(
+            state.encoded(), currentBootID: "other", now: MonotonicInstant(nanoseconds: 9_000_000_000))
+        #expect(loaded.entries.allSatisfy { $0.lastSeenMonotonic == nil })
+        #expect(loaded.entries.map(\.firstSeen) == sampleEntries().map(\.firstSeen))
+    }
+
+    @Test func readingsFromTheFutureAreDropped() throws {
+        let state = PersistedState(
+            bootID: boot, writtenAt: WallClockTime(nanosecondsSinceEpoch: 0), entries: sampleEntries())
+        let loaded = try PersistedState.decode(
+            state.encoded(), currentBootID: boot, now: MonotonicInstant(nanoseconds: 4_500_000_000))
+        #expect(loaded.entries[0].lastSeenMonotonic == nil)
+        #expect(loaded.entries[1].lastSeenMonotonic == MonotonicInstant(nanoseconds: 4_000_000_000))
+    }
+
+    @Test(arguments: [
+        "", "not json", "[]", "{\"format\":\"something-else\",\"version\":1}", "{\"version\":1}",
+        "{\"format\":\"kdump-watch-state\",\"version\":2,\"hosts\":[]}",
+        "{\"format\":\"kdump-watch-state\",\"version\":1}",
+        "{\"format\":\"kdump-watch-state\",\"version\":1,\"boot_id\":\"x\",\"written_at\":\"\",\"hosts\":[{\"address\":\"nope\",\"first_seen\":\"\",\"last_seen\":\"\",\"first_seen_ns\":1,\"last_seen_ns\":2,\"messages\":1,\"finish_announced\":false}]}",
+        "{\"format\":\"kdump-watch-state\",\"version\":1,\"boot_id\":\"x\",\"written_at\":\"\",\"hosts\":[{\"address\":\"10.0.0.1\",\"first_seen\":\"\",\"last_seen\":\"\",\"first_seen_ns\":5,\"last_seen_ns\":2,\"messages\":1,\"finish_announced\":false}]}",
+        "{\"format\":\"kdump-watch-state\",\"version\":1,\"boot_id\":\"x\",\"written_at\":\"\",\"hosts\":[{\"address\":\"10.0.0.1\",\"first_seen\":\"\",\"last_seen\":\"\",\"first_seen_ns\":1,\"last_seen_ns\":2,\"messages\":0,\"finish_announced\":false}]}",
+    ])
+    func rejectsDamagedAndForeignFiles(text: String) {
+        #expect(throws: PersistedState.LoadError.self) {
+            try PersistedState.decode(Array(text.utf8), currentBootID: "x", now: MonotonicInstant(nanoseconds: 1))
+        }
+    }
+
+    @Test func restoredEntriesFromAnEarlierBootNeverConfirmAFence() async throws {
+        let clock = ManualClock()
+        let tracker = HostTracker(clock: clock.now)
+        var entry = sampleEntries()[0]
+        entry.lastSeenMonotonic = nil
+        entry.lastSeen = clock.now().wall
+        await tracker.restore([entry])
+        let outcome = await tracker.wait(
+            for: WaitRequest(addresses: [nodeA], maxAge: .seconds(604_800), timeout: .milliseconds(10)))
+        #expect(outcome == .timedOut)
+        #expect(await tracker.snapshot().first?.state == .finished)
+    }
+}

@@ -1,0 +1,192 @@
+import KdumpState
+import KdumpWire
+import Synchronization
+import Testing
+
+/// A hand-driven clock: both readings move together unless a test jumps the wall clock.
+final class ManualClock: Sendable {
+    private let readings = Mutex((monotonic: UInt64(1_000_000_000_000), wall: Int64(1_795_305_708_000_000_000)))
+
+    func now() -> Timestamp {
+        readings.withLock {
+            Timestamp(
+                monotonic: MonotonicInstant(nanoseconds: $0.monotonic),
+                wall: WallClockTime(nanosecondsSinceEpoch: $0.wall))
+        }
+    }
+
+    func advance(_ duration: Duration) {
+        readings.withLock {
+            $0.monotonic += UInt64(duration.nanosecondsClamped)
+            $0.wall += duration.nanosecondsClamped
+        }
+    }
+
+    /// Sets the wall clock by `delta` without moving the monotonic clock.
+    func jumpWallClock(by delta: Duration) {
+        readings.withLock { $0.wall += delta.nanosecondsClamped }
+    }
+}
+
+let nodeA = HostAddress("10.0.0.1")!
+let nodeB = HostAddress("10.0.0.2")!
+let nodeC = HostAddress("fd00::3")!
+
+@Suite struct StateTableTests {
+    @Test func firstMessageStartsAnEpisode() {
+        let clock = ManualClock()
+        var table = StateTable()
+        let events = table.record(from: nodeA, node: "a", at: clock.now())
+        #expect(events.map(\.kind) == [.episodeStarted])
+        #expect(table.entries[nodeA]?.messages == 1)
+        #expect(table.entries[nodeA]?.node == "a")
+        #expect(table.entries[nodeA]?.firstSeen == clock.now().wall)
+    }
+
+    @Test func furtherMessagesContinueTheEpisodeAndKeepFirstSeen() {
+        let clock = ManualClock()
+        var table = StateTable()
+        let start = clock.now()
+        _ = table.record(from: nodeA, node: nil, at: start)
+        clock.advance(.seconds(10))
+        let events = table.record(from: nodeA, node: nil, at: clock.now())
+        #expect(events.map(\.kind) == [.message])
+        #expect(table.entries[nodeA]?.messages == 2)
+        #expect(table.entries[nodeA]?.firstSeen == start.wall)
+        #expect(table.entries[nodeA]?.lastSeen == clock.now().wall)
+    }
+
+    @Test func silenceFinishesTheEpisodeOnceAndANewMessageStartsANewOne() {
+        let clock = ManualClock()
+        var table = StateTable(settings: TableSettings(finishedAfter: .seconds(30)))
+        _ = table.record(from: nodeA, node: nil, at: clock.now())
+        clock.advance(.seconds(29))
+        #expect(table.sweep(at: clock.now()).isEmpty)
+        #expect(table.entries[nodeA]!.state(at: clock.now().monotonic, finishedAfter: .seconds(30)) == .dumping)
+        clock.advance(.seconds(1))
+        #expect(table.sweep(at: clock.now()).map(\.kind) == [.finished])
+        #expect(table.sweep(at: clock.now()).isEmpty, "finished is announced once")
+        clock.advance(.seconds(5))
+        let restart = clock.now()
+        #expect(table.record(from: nodeA, node: nil, at: restart).map(\.kind) == [.episodeStarted])
+        #expect(table.entries[nodeA]?.firstSeen == restart.wall)
+        #expect(table.entries[nodeA]?.messages == 1)
+    }
+
+    @Test func entriesExpireAfterRetain() {
+        let clock = ManualClock()
+        var table = StateTable(settings: TableSettings(finishedAfter: .seconds(30), retain: .seconds(3600)))
+        _ = table.record(from: nodeA, node: nil, at: clock.now())
+        clock.advance(.seconds(3599))
+        #expect(table.sweep(at: clock.now()).map(\.kind) == [.finished])
+        clock.advance(.seconds(1))
+        #expect(table.sweep(at: clock.now()).map(\.kind) == [.expired])
+        #expect(table.count == 0)
+    }
+
+    @Test func aFullTableEvictsTheOldestFinishedEntryFirst() {
+        let clock = ManualClock()
+        var table = StateTable(settings: TableSettings(finishedAfter: .seconds(30), maxHosts: 3))
+        _ = table.record(from: nodeA, node: nil, at: clock.now())  // oldest, will be finished
+        clock.advance(.seconds(5))
+        _ = table.record(from: nodeB, node: nil, at: clock.now())  // finished later
+        clock.advance(.seconds(40))
+        _ = table.record(from: nodeC, node: nil, at: clock.now())  // dumping
+        let newcomer = HostAddress("10.9.9.9")!
+        let events = table.record(from: newcomer, node: nil, at: clock.now())
+        #expect(events.map(\.kind) == [.evicted, .episodeStarted])
+        #expect(events.first?.entry.address == nodeA)
+        #expect(table.count == 3)
+    }
+
+    @Test func aFloodOfNewSourcesNeverGrowsTheTable() {
+        let clock = ManualClock()
+        var table = StateTable(settings: TableSettings(maxHosts: 64))
+        for index in 0..<2000 {
+            let address = HostAddress(ipv4: 10, UInt8(index >> 8), UInt8(index & 0xFF), 1)
+            _ = table.record(from: address, node: nil, at: clock.now())
+            clock.advance(.milliseconds(1))
+        }
+        #expect(table.count == 64)
+        // Every entry is dumping, so the least recently heard went first: the newest remain.
+        #expect(table.entries[HostAddress(ipv4: 10, 7, 0xCF, 1)] != nil)
+        #expect(table.entries[HostAddress(ipv4: 10, 0, 0, 1)] == nil)
+    }
+
+    @Test func loweringMaxHostsEvictsAtOnce() {
+        let clock = ManualClock()
+        var table = StateTable(settings: TableSettings(maxHosts: 10))
+        for address in [nodeA, nodeB, nodeC] { _ = table.record(from: address, node: nil, at: clock.now()) }
+        let events = table.update(settings: TableSettings(maxHosts: 1), at: clock.now().monotonic)
+        #expect(events.count == 2)
+        #expect(table.count == 1)
+    }
+
+    @Test func forgetRemovesOnlyTheNamedAddresses() {
+        let clock = ManualClock()
+        var table = StateTable()
+        for address in [nodeA, nodeB] { _ = table.record(from: address, node: nil, at: clock.now()) }
+        #expect(table.forget([nodeA, nodeC]).map(\.entry.address) == [nodeA])
+        #expect(table.entries.keys.sorted() == [nodeB])
+    }
+
+    @Test func wallClockJumpsDoNotChangeAgesOrStates() {
+        let clock = ManualClock()
+        var table = StateTable(settings: TableSettings(finishedAfter: .seconds(30)))
+        _ = table.record(from: nodeA, node: nil, at: clock.now())
+        clock.advance(.seconds(40))
+        clock.jumpWallClock(by: .seconds(-3600))
+        #expect(table.entries[nodeA]!.state(at: clock.now().monotonic, finishedAfter: .seconds(30)) == .finished)
+        #expect(
+            table.confirmingEntry(among: [nodeA], requestedAt: clock.now().monotonic, maxAge: .seconds(30)) == nil)
+    }
+}
+
+@Suite struct FenceDecisionTests {
+    let request = MonotonicInstant(nanoseconds: 100_000_000_000)
+
+    @Test func messagesWithinMaxAgeConfirm() {
+        let recent = request.advanced(by: .seconds(-30))
+        #expect(FenceDecision.confirms(lastMessage: recent, requestedAt: request, maxAge: .seconds(30)))
+        let old = request.advanced(by: .milliseconds(-30_001))
+        #expect(!FenceDecision.confirms(lastMessage: old, requestedAt: request, maxAge: .seconds(30)))
+    }
+
+    @Test func maxAgeZeroAdmitsOnlyLaterMessages() {
+        #expect(
+            !FenceDecision.confirms(
+                lastMessage: request.advanced(by: .nanoseconds(-1)), requestedAt: request, maxAge: .zero))
+        #expect(!FenceDecision.confirms(lastMessage: request, requestedAt: request, maxAge: .zero))
+        #expect(
+            FenceDecision.confirms(lastMessage: request.advanced(by: .seconds(1)), requestedAt: request, maxAge: .zero))
+    }
+
+    @Test func unknownArrivalTimesNeverConfirm() {
+        #expect(!FenceDecision.confirms(lastMessage: nil, requestedAt: request, maxAge: .seconds(604_800)))
+    }
+
+    @Test func confirmingEntryOnlyLooksAtTheRequestedAddresses() {
+        let clock = ManualClock()
+        var table = StateTable()
+        _ = table.record(from: nodeA, node: nil, at: clock.now())
+        #expect(
+            table.confirmingEntry(among: [nodeB, nodeC], requestedAt: clock.now().monotonic, maxAge: .seconds(30))
+                == nil)
+        #expect(
+            table.confirmingEntry(among: [nodeB, nodeA], requestedAt: clock.now().monotonic, maxAge: .seconds(30))?
+                .address == nodeA)
+    }
+}
+
+@Suite struct WallClockTimeTests {
+    @Test(arguments: [
+        (Int64(0), "1970-01-01T00:00:00.000Z"),
+        (Int64(1_795_305_708_761_769_041), "2026-11-22T00:01:48.761Z"),
+        (Int64(951_782_400_123_000_000), "2000-02-29T00:00:00.123Z"),
+        (Int64(-1_000_000), "1969-12-31T23:59:59.999Z"),
+        (Int64(4_107_542_399_999_000_000), "2100-02-28T23:59:59.999Z"),
+    ])
+    func formatsRFC3339(nanoseconds: Int64, expected: String) {
+        #expect(WallClockTime(nanosecondsSinceEpoch: nanoseconds).rfc3339 == expected)
+    }
+}

@@ -1,0 +1,183 @@
+import KdumpWatchDaemon
+import KdumpWire
+import Logging
+import Testing
+
+@Suite struct ConfigurationTests {
+    func parse(_ text: String?, _ overrides: [(key: String, value: String)] = []) throws(ConfigurationError)
+        -> DaemonConfiguration
+    {
+        try ConfigurationParser.parse(
+            fileText: text, fileName: "/etc/kdump-watch/kdump-watchd.conf", overrides: overrides)
+    }
+
+    @Test func noFileMeansBuiltInDefaults() throws {
+        let configuration = try parse(nil)
+        #expect(configuration == DaemonConfiguration())
+        #expect(configuration.port == 7410)
+        #expect(configuration.finishedAfter == .seconds(30))
+        #expect(configuration.retain == .seconds(86_400))
+        #expect(configuration.maxAge == .seconds(30))
+        #expect(configuration.maxHosts == 4096)
+        #expect(configuration.listen.isEmpty)
+        #expect(configuration.allow.isEmpty)
+    }
+
+    @Test func parsesEveryKey() throws {
+        let configuration = try parse(
+            """
+            # comment line
+            listen = 0.0.0.0, ::1
+            port=7411
+              control_socket = /run/kw/c.sock   # trailing comment
+            control_group = wheel
+            state_dir = /var/lib/kw
+            nodes = node1 node2=10.0.0.2,fd00::2
+            allow = 10.0.0.0/24 fd00::/64, nodes
+            finished_after = 1m
+            retain = 2h
+            max_age = 0
+            max_hosts = 10
+            max_clients = 5
+            client_idle_timeout = 1.5s
+            log_level = DEBUG
+            """)
+        #expect(configuration.listen == [HostAddress("0.0.0.0")!, HostAddress("::1")!])
+        #expect(configuration.port == 7411)
+        #expect(configuration.controlSocket == "/run/kw/c.sock")
+        #expect(configuration.controlGroup == "wheel")
+        #expect(configuration.stateDirectory == "/var/lib/kw")
+        #expect(
+            configuration.nodes
+                == .list([
+                    NodeSpec(name: "node1", addresses: []),
+                    NodeSpec(name: "node2", addresses: [HostAddress("10.0.0.2")!, HostAddress("fd00::2")!]),
+                ]))
+        #expect(
+            configuration.allow == [.range(AddressRange("10.0.0.0/24")!), .range(AddressRange("fd00::/64")!), .nodes])
+        #expect(configuration.finishedAfter == .seconds(60))
+        #expect(configuration.retain == .seconds(7200))
+        #expect(configuration.maxAge == .zero)
+        #expect(configuration.maxHosts == 10)
+        #expect(configuration.maxClients == 5)
+        #expect(configuration.clientIdleTimeout == .milliseconds(1500))
+        #expect(configuration.logLevel == .debug)
+    }
+
+    @Test func flagsWinOverTheFile() throws {
+        let configuration = try parse("port = 7411\nmax_age = 10", [("port", "7412")])
+        #expect(configuration.port == 7412)
+        #expect(configuration.maxAge == .seconds(10))
+    }
+
+    @Test func corosyncNodes() throws {
+        #expect(try parse("nodes = corosync").nodes == .corosync(path: "/etc/corosync/corosync.conf"))
+        #expect(try parse("nodes = corosync:/tmp/c.conf").nodes == .corosync(path: "/tmp/c.conf"))
+    }
+
+    @Test(arguments: [
+        ("port = 70000", 1, "port"),
+        ("\n\nbogus = 1", 3, "unknown key 'bogus'"),
+        ("port", 1, "expected 'key = value'"),
+        ("listen = node1", 1, "not a numeric IP address"),
+        ("max_age = -1", 1, "max_age"),
+        ("finished_after = 0", 1, "finished_after"),
+        ("retain = 5x", 1, "retain"),
+        ("allow = 10.0.0.0/33", 1, "allow"),
+        ("nodes = a=1.2.3", 1, "nodes"),
+        ("nodes = a a", 1, "listed twice"),
+        ("control_socket = relative/path", 1, "absolute path"),
+        ("max_hosts = 0", 1, "max_hosts"),
+        ("log_level = loud", 1, "log_level"),
+        ("port = 7410\nport = 7411x", 2, "port"),
+    ])
+    func badLinesNameFileLineAndKey(text: String, line: Int, fragment: String) {
+        #expect {
+            try parse(text)
+        } throws: { error in
+            let description = "\(error)"
+            return description.hasPrefix("/etc/kdump-watch/kdump-watchd.conf:\(line): ")
+                && description.contains(fragment)
+        }
+    }
+
+    @Test func badFlagValuesNameTheFlag() {
+        #expect {
+            try parse(nil, [("state_dir", "x")])
+        } throws: { error in
+            "\(error)".hasPrefix("--state-dir: ")
+        }
+    }
+
+    @Test func retainShorterThanFinishedAfterIsRejected() {
+        #expect(throws: ConfigurationError.self) { try parse("finished_after = 1h\nretain = 10m") }
+    }
+
+    @Test func everyKeyHasAFlagName() {
+        #expect(ConfigurationParser.flag(for: "state_dir") == "--state-dir")
+        #expect(ConfigurationParser.keys.count == Set(ConfigurationParser.keys).count)
+    }
+}
+
+@Suite struct NodeDirectoryTests {
+    @Test func explicitAddressesAndResolvedNames() throws {
+        let (directory, warnings) = try NodeDirectory.load(
+            .list([
+                NodeSpec(name: "n1", addresses: [HostAddress("10.0.0.1")!, HostAddress("fd00::1")!]),
+                NodeSpec(name: "localhost", addresses: []),
+                NodeSpec(name: "ghost.invalid", addresses: []),
+            ]))
+        #expect(directory.addressesByName["n1"] == [HostAddress("10.0.0.1")!, HostAddress("fd00::1")!])
+        #expect(directory.nameByAddress[HostAddress("fd00::1")!] == "n1")
+        #expect(directory.addressesByName["localhost"]?.contains(HostAddress("127.0.0.1")!) == true)
+        #expect(warnings.count == 1 && warnings[0].contains("ghost.invalid"))
+    }
+
+    @Test func readsTheCorosyncNodelist() throws {
+        let path = "/tmp/kdump-watch-test-corosync-\(UInt32.random(in: 0...UInt32.max)).conf"
+        let text = """
+            totem {
+                version: 2
+                cluster_name: test
+            }
+            nodelist {
+                node {
+                    ring0_addr: 10.1.0.1
+                    ring1_addr: fd00:1::1
+                    name: alpha
+                    nodeid: 1
+                }
+                node {
+                    ring0_addr: 10.1.0.2
+                    nodeid: 2
+                }
+            }
+            quorum { provider: corosync_votequorum }
+            """
+        try writeFile(path, text)
+        defer { removeFile(path) }
+        let (directory, warnings) = try NodeDirectory.load(.corosync(path: path))
+        #expect(warnings.isEmpty)
+        #expect(directory.addressesByName["alpha"] == [HostAddress("10.1.0.1")!, HostAddress("fd00:1::1")!])
+        #expect(directory.addressesByName["10.1.0.2"] == [HostAddress("10.1.0.2")!])
+    }
+
+    @Test func aMissingCorosyncFileIsAnError() {
+        #expect(throws: ConfigurationError.self) {
+            try NodeDirectory.load(.corosync(path: "/nonexistent/corosync.conf"))
+        }
+    }
+
+    @Test func allowPolicies() throws {
+        let (directory, _) = try NodeDirectory.load(
+            .list([NodeSpec(name: "n1", addresses: [HostAddress("192.0.2.7")!])]))
+        let open = AllowPolicy(rules: [], directory: directory)
+        #expect(open.acceptsAny && open.admits(HostAddress("203.0.113.1")!))
+        let nodesOnly = AllowPolicy(rules: [.nodes], directory: directory)
+        #expect(nodesOnly.admits(HostAddress("192.0.2.7")!))
+        #expect(!nodesOnly.admits(HostAddress("192.0.2.8")!))
+        let ranges = AllowPolicy(rules: [.range(AddressRange("10.0.0.0/8")!)], directory: directory)
+        #expect(ranges.admits(HostAddress("10.200.0.1")!))
+        #expect(!ranges.admits(HostAddress("192.0.2.7")!))
+    }
+}
