@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "kdump-watchd", targets: ["kdump-watchd"]),
         .executable(name: "kdump-watchctl", targets: ["kdump-watchctl"]),
+        .executable(name: "fence_kdump_watch", targets: ["fence_kdump_watch"]),
         .library(name: "KdumpWire", targets: ["KdumpWire"]),
         .library(name: "KdumpState", targets: ["KdumpState"]),
         .library(name: "KdumpControl", targets: ["KdumpControl"]),
@@ -37,6 +38,8 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(name: "KdumpFenceAgent", dependencies: ["KdumpWire", "KdumpControl"]),
+        .executableTarget(name: "fence_kdump_watch", dependencies: ["KdumpFenceAgent"]),
         .executableTarget(
             name: "kdump-watchd",
             dependencies: [
@@ -55,6 +58,7 @@ let package = Package(
         .testTarget(name: "KdumpStateTests", dependencies: ["KdumpState"]),
         .testTarget(name: "KdumpControlTests", dependencies: ["KdumpControl"]),
         .testTarget(name: "KdumpWatchDaemonTests", dependencies: ["KdumpWatchDaemon"]),
+        .testTarget(name: "KdumpFenceAgentTests", dependencies: ["KdumpFenceAgent", "KdumpWire"]),
         .testTarget(name: "IntegrationTests", dependencies: ["KdumpWire", "KdumpControl"]),
     ]
 )

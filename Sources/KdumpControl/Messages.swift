@@ -252,10 +252,12 @@ public struct HealthReport: Codable, Sendable, Equatable {
     public var controlClients: Int
     /// Whether the last state-file write succeeded (true before any write).
     public var stateWritable: Bool
+    /// The daemon's default `max_age` for waits, in seconds.
+    public var maxAgeSeconds: Double
 
     public init(
         version: String, pid: Int, uptimeSeconds: Double, udp: [Listener], hostsDumping: Int,
-        hostsFinished: Int, waitsInFlight: Int, controlClients: Int, stateWritable: Bool
+        hostsFinished: Int, waitsInFlight: Int, controlClients: Int, stateWritable: Bool, maxAgeSeconds: Double
     ) {
         self.version = version
         self.pid = pid
@@ -266,6 +268,7 @@ public struct HealthReport: Codable, Sendable, Equatable {
         self.waitsInFlight = waitsInFlight
         self.controlClients = controlClients
         self.stateWritable = stateWritable
+        self.maxAgeSeconds = maxAgeSeconds
     }
 
     enum CodingKeys: String, CodingKey {
@@ -276,6 +279,7 @@ public struct HealthReport: Codable, Sendable, Equatable {
         case waitsInFlight = "waits_in_flight"
         case controlClients = "control_clients"
         case stateWritable = "state_writable"
+        case maxAgeSeconds = "max_age_seconds"
     }
 }
 

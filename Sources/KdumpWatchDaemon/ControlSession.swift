@@ -281,7 +281,8 @@ struct ControlSession {
             hostsFinished: rows.count { $0.state == .finished },
             waitsInFlight: await context.tracker.waitsInFlight,
             controlClients: context.clients,
-            stateWritable: context.isStateWritable)
+            stateWritable: context.isStateWritable,
+            maxAgeSeconds: context.runtime.configuration.maxAge.secondsValue)
     }
 
     // MARK: Plumbing

@@ -1,0 +1,102 @@
+import Glibc
+import KdumpWire
+
+/// Waits for a `fence_kdump` message by binding the UDP port itself, like upstream
+/// `fence_kdump`, for when `kdump-watchd` cannot be reached.
+///
+/// Upstream's defects are fixed: every datagram is checked exactly (length, magic and version
+/// in either byte order), IPv4 senders reaching the dual-stack socket as `::ffff:a.b.c.d`
+/// match their IPv4 address, and every address of every node counts. Plain blocking POSIX
+/// calls: the agent is one short-lived process waiting on one socket.
+struct FallbackListener {
+    let port: Int
+    let log: AgentLog
+
+    enum Outcome: Equatable {
+        case confirmed(HostAddress)
+        case timedOut
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    func wait(for addresses: Set<HostAddress>, until deadline: ContinuousClock.Instant) throws(Failure) -> Outcome {
+        let descriptor = try bind()
+        defer { close(descriptor) }
+        log.debug("listening on UDP port \(port) for \(addresses.sorted().map(\.description).joined(separator: ", "))")
+        while true {
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            if remaining <= .zero { return .timedOut }
+            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let milliseconds = Int32(clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1)
+            let ready = poll(&poller, 1, milliseconds)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                throw Failure(description: "waiting on UDP port \(port) failed: \(String(cString: strerror(errno)))")
+            }
+            if ready == 0 { continue }
+            var buffer = [UInt8](repeating: 0, count: 64)
+            var source = sockaddr_storage()
+            var sourceLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            // MSG_TRUNC returns the datagram's real length, so an over-long one is never
+            // mistaken for its first 64 bytes.
+            let length = withUnsafeMutablePointer(to: &source) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    recvfrom(descriptor, &buffer, buffer.count, Int32(MSG_TRUNC), $0, &sourceLength)
+                }
+            }
+            if length < 0 { continue }
+            guard let sender = withUnsafePointer(to: &source, { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { HostAddress(socketAddress: $0) }
+            }) else { continue }
+            let bytes = length > buffer.count ? buffer + [0] : Array(buffer[..<length])
+            switch KdumpDatagram.classify(bytes) {
+            case .valid where addresses.contains(sender):
+                return .confirmed(sender)
+            case .valid:
+                log.debug("discarded message from \(sender): not a node being fenced")
+            case .invalid(let reason):
+                log.debug("discarded invalid message from \(sender): \(reason.rawValue)")
+            }
+        }
+    }
+
+    /// One dual-stack socket on `::`, or IPv4 only where IPv6 is disabled; no `SO_REUSEADDR`,
+    /// so a port held by kdump-watchd or another agent is reported, not shared.
+    private func bind() throws(Failure) -> Int32 {
+        var descriptor = socket(AF_INET6, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        var status: Int32
+        if descriptor >= 0 {
+            var off: Int32 = 0
+            setsockopt(descriptor, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &off, socklen_t(MemoryLayout<Int32>.size))
+            var address = sockaddr_in6()
+            address.sin6_family = sa_family_t(AF_INET6)
+            address.sin6_port = in_port_t(UInt16(port).bigEndian)
+            status = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
+            }
+        } else {
+            descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard descriptor >= 0 else {
+                throw Failure(description: "cannot create a UDP socket: \(String(cString: strerror(errno)))")
+            }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            status = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+        guard status == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(descriptor)
+            throw Failure(description: "cannot bind UDP port \(port): \(reason)")
+        }
+        return descriptor
+    }
+}

@@ -1,0 +1,243 @@
+import Glibc
+import KdumpControl
+import KdumpWire
+
+/// The `fence_kdump_watch` fence agent (SPEC §7): a drop-in for `fence_kdump` that asks
+/// `kdump-watchd` whether the node to fence is in kdump instead of binding the UDP port.
+///
+/// Every path ends in exit status 0 (fenced, healthy, valid) or 1 (anything else), as
+/// fence-agents require.
+public struct FenceAgent {
+    public static let version = "0.1.0"
+
+    public let options: AgentOptions
+    public let agentName: String
+    let log: AgentLog
+
+    public init(options: AgentOptions, agentName: String) {
+        self.options = options
+        self.agentName = agentName
+        self.log = AgentLog(identifier: agentName, verbosity: options.verbose)
+    }
+
+    /// Reads the invocation (arguments, or stdin when there are none) and runs it.
+    public static func main(arguments: [String], readStandardInput: () -> String) -> Int32 {
+        let agentName = arguments.first.map { String($0.split(separator: "/").last ?? Substring($0)) } ?? "fence_kdump_watch"
+        let invocation: AgentInvocation
+        do {
+            let rest = Array(arguments.dropFirst())
+            invocation = rest.isEmpty
+                ? try AgentInputParser.parse(stdin: readStandardInput())
+                : try AgentInputParser.parse(arguments: rest)
+        } catch {
+            AgentLog(identifier: agentName, verbosity: 0).error(error.message)
+            return 1
+        }
+        if invocation.printHelp {
+            print(usage(agentName: agentName), terminator: "")
+            return 0
+        }
+        if invocation.printVersion {
+            print("\(agentName) \(version)")
+            return 0
+        }
+        return FenceAgent(options: invocation.options, agentName: agentName).run(unknownKeys: invocation.unknownKeys)
+    }
+
+    /// Runs the configured action.
+    public func run(unknownKeys: [String] = []) -> Int32 {
+        if options.action != .validateAll {
+            for key in unknownKeys { log.warning("ignoring unknown parameter '\(key)'") }
+        }
+        switch options.action {
+        case .off, .reboot: return off()
+        case .monitor: return monitor()
+        case .metadata:
+            print(AgentMetadata.document(agentName: agentName), terminator: "")
+            return 0
+        case .validateAll: return validate(unknownKeys: unknownKeys)
+        }
+    }
+
+    var socketPath: String { options.socket ?? ControlSocketPath.forClient() }
+    var targetsText: String { options.nodenames.joined(separator: ",") }
+
+    // MARK: off
+
+    func off() -> Int32 {
+        guard !options.nodenames.isEmpty else {
+            log.error("nodename is required for the \(options.action.rawValue) action")
+            return 1
+        }
+        let requestedAt = ContinuousClock.now
+        let deadline = requestedAt + .seconds(options.timeout)
+        log.info("waiting for message from '\(targetsText)'")
+        var defaultMaxAge: Double?
+        var attempt = 0
+        while true {
+            attempt += 1
+            let client: ControlClient
+            do {
+                client = try ControlClient(path: socketPath)
+            } catch {
+                if attempt == 1 { return fallback(reason: "\(error)", deadline: deadline) }
+                // The daemon went away during the wait (restart): keep asking until the deadline.
+                if ContinuousClock.now >= deadline { return timedOut() }
+                usleep(200_000)
+                continue
+            }
+            // A retry must not widen the window: messages must still be younger than max_age
+            // measured from the first request.
+            let elapsed = requestedAt.duration(to: .now).secondsValue
+            var maxAge = options.maxAge
+            if attempt > 1 {
+                if maxAge == nil {
+                    defaultMaxAge = defaultMaxAge ?? (try? client.call(ControlRequest(op: .health), expecting: HealthReport.self))?.maxAgeSeconds
+                }
+                maxAge = (maxAge ?? defaultMaxAge).map { $0 + elapsed }
+                if maxAge == nil {
+                    log.debug("kdump-watchd did not say its max_age; waiting for new messages only")
+                    maxAge = elapsed
+                }
+            }
+            let remaining = max(0, ContinuousClock.now.duration(to: deadline).secondsValue)
+            let request = ControlRequest(op: .wait, targets: options.nodenames, timeout: remaining, maxAge: maxAge, family: options.family)
+            log.debug("asking kdump-watchd at \(client.path) (timeout \(Int(remaining.rounded())) s, max_age \(maxAge.map { "\($0) s" } ?? "daemon default"))")
+            do {
+                let report = try client.call(request, expecting: WaitReport.self, timeout: .seconds(remaining + 10))
+                switch report.result {
+                case .confirmed:
+                    let target = report.target ?? report.host?.address ?? targetsText
+                    log.info("received valid message from '\(target)'")
+                    if let host = report.host {
+                        log.debug("\(host.address) in kdump since \(host.firstSeen), last message \(host.lastSeen)")
+                    }
+                    return 0
+                case .timeout:
+                    return timedOut()
+                }
+            } catch .daemon(let error) where error.code != .shuttingDown {
+                log.error(error.message)
+                return 1
+            } catch {
+                log.warning("lost kdump-watchd during the wait (\(error)); asking again")
+                if ContinuousClock.now >= deadline { return timedOut() }
+            }
+        }
+    }
+
+    private func timedOut() -> Int32 {
+        log.info("timeout after \(options.timeout) seconds")
+        return 1
+    }
+
+    private func fallback(reason: String, deadline: ContinuousClock.Instant) -> Int32 {
+        guard options.fallback == .listen else {
+            log.error("\(reason) (fallback=none)")
+            return 1
+        }
+        log.warning("\(reason); listening on UDP port \(options.ipport) instead (fallback=listen)")
+        var addresses = Set<HostAddress>()
+        var owners: [HostAddress: String] = [:]
+        for name in options.nodenames {
+            do {
+                for address in try AddressResolver.resolve(name, family: options.family) {
+                    addresses.insert(address)
+                    owners[address] = owners[address] ?? name
+                }
+            } catch {
+                log.error(error.description)
+                return 1
+            }
+        }
+        do {
+            switch try FallbackListener(port: options.ipport, log: log).wait(for: addresses, until: deadline) {
+            case .confirmed(let address):
+                log.info("received valid message from '\(owners[address] ?? address.description)'")
+                return 0
+            case .timedOut:
+                return timedOut()
+            }
+        } catch {
+            log.error(error.description)
+            return 1
+        }
+    }
+
+    // MARK: monitor
+
+    func monitor() -> Int32 {
+        let health: HealthReport
+        do {
+            health = try ControlClient(path: socketPath).call(ControlRequest(op: .health), expecting: HealthReport.self, timeout: .seconds(10))
+        } catch {
+            log.error("\(error)")
+            return 1
+        }
+        guard health.udp.contains(where: { $0.port == options.ipport }) else {
+            let ports = health.udp.map { String($0.port) }.joined(separator: ", ")
+            log.error("kdump-watchd (pid \(health.pid)) does not hold UDP port \(options.ipport) (it listens on: \(ports.isEmpty ? "nothing" : ports))")
+            return 1
+        }
+        log.debug("kdump-watchd \(health.version) (pid \(health.pid)) holds UDP port \(options.ipport); \(health.hostsDumping) hosts dumping")
+        return 0
+    }
+
+    // MARK: validate-all
+
+    func validate(unknownKeys: [String]) -> Int32 {
+        if let key = unknownKeys.first {
+            log.error("unknown parameter '\(key)'")
+            return 1
+        }
+        guard !options.nodenames.isEmpty else { return 0 }
+        // Prefer the daemon's view: it knows the nodes of its configuration too.
+        if let client = try? ControlClient(path: socketPath) {
+            do {
+                _ = try client.call(ControlRequest(op: .status, hosts: options.nodenames, family: options.family), expecting: StatusReport.self, timeout: .seconds(30))
+                return 0
+            } catch .daemon(let error) {
+                log.error(error.message)
+                return 1
+            } catch {
+                log.debug("kdump-watchd did not answer (\(error)); resolving locally")
+            }
+        }
+        for name in options.nodenames {
+            do {
+                _ = try AddressResolver.resolve(name, family: options.family)
+            } catch {
+                log.error(error.description)
+                return 1
+            }
+        }
+        return 0
+    }
+
+    static func usage(agentName: String) -> String {
+        """
+        Usage: \(agentName) [options]
+
+        Options:
+
+          -n, --nodename=NODE[,NODE...]List of names or IP addresses of node to be fenced
+          -p, --ipport=PORT            IP port number (default: 7410)
+          -f, --family=FAMILY          Network family: ([auto], ipv4, ipv6)
+          -o, --action=ACTION          Fencing action: ([off], reboot, monitor, metadata, validate-all)
+          -t, --timeout=TIMEOUT        Timeout in seconds (default: 60)
+          -v, --verbose                Print verbose output
+          -V, --version                Print version
+          -h, --help                   Print usage
+              --max-age=SECONDS        Oldest acceptable message before the request (default: kdump-watchd's)
+              --socket=PATH            kdump-watchd control socket (default: \(ControlSocketPath.system))
+              --fallback=MODE          When kdump-watchd is unreachable: [listen], none
+
+        With no arguments, options are read as key=value lines on standard input.
+
+        """
+    }
+}
+
+extension Duration {
+    var secondsValue: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
