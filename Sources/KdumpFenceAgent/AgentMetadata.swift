@@ -21,13 +21,17 @@ public enum AgentMetadata {
         ),
         Parameter(
             name: "ipport", getopt: "-p, --ipport=PORT", type: "string", defaultValue: "7410",
-            description: "UDP port of the fence_kdump messages: the port kdump-watchd must hold (monitor) and the port the fallback listener binds."),
+            description:
+                "UDP port of the fence_kdump messages: the port kdump-watchd must hold (monitor) and the port the fallback listener binds."
+        ),
         Parameter(
             name: "family", getopt: "-f, --family=FAMILY", type: "string", defaultValue: "auto",
             description: "IP network family of the node addresses: \"auto\", \"ipv4\" or \"ipv6\"."),
         Parameter(
             name: "action", getopt: "-o, --action=ACTION", type: "string", defaultValue: "off",
-            description: "Fencing action: \"off\" (or \"reboot\", treated as \"off\"), \"monitor\", \"metadata\" or \"validate-all\"."),
+            description:
+                "Fencing action: \"off\" (or \"reboot\", treated as \"off\"), \"monitor\", \"metadata\" or \"validate-all\"."
+        ),
         Parameter(
             name: "timeout", getopt: "-t, --timeout=TIMEOUT", type: "string", defaultValue: "60",
             description: "Number of seconds to wait for a message from the failed node before the fence fails."),
@@ -65,7 +69,8 @@ public enum AgentMetadata {
             "<parameters>",
         ]
         for parameter in parameters {
-            lines.append(#"\#t<parameter name="\#(parameter.name)" unique="0" required="\#(parameter.required ? 1 : 0)">"#)
+            lines.append(
+                #"\#t<parameter name="\#(parameter.name)" unique="0" required="\#(parameter.required ? 1 : 0)">"#)
             lines.append(#"\#t\#t<getopt mixed="\#(escape(parameter.getopt))" />"#)
             if let defaultValue = parameter.defaultValue {
                 lines.append(#"\#t\#t<content type="\#(parameter.type)" default="\#(escape(defaultValue))" />"#)

@@ -121,7 +121,9 @@ public enum AgentInputParser {
                             value = String(rest)
                             rest = ""
                         } else {
-                            guard index < arguments.count else { throw AgentInputError("option '-\(letter)' needs a value") }
+                            guard index < arguments.count else {
+                                throw AgentInputError("option '-\(letter)' needs a value")
+                            }
                             value = arguments[index]
                             index += 1
                         }
@@ -144,7 +146,7 @@ public enum AgentInputParser {
     public static func parse(stdin text: String) throws(AgentInputError) -> AgentInvocation {
         var invocation = AgentInvocation()
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             lineNumber += 1
             let line = rawLine.trimmingWhitespace()
             if line.isEmpty || line.hasPrefix("#") { continue }
@@ -187,7 +189,8 @@ public enum AgentInputParser {
         case "nodename":
             let names = (value ?? "").split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
             guard !names.isEmpty, names.allSatisfy(isTarget) else {
-                throw AgentInputError("\(origin): '\(value ?? "")' is not a comma-separated list of node names or addresses")
+                throw AgentInputError(
+                    "\(origin): '\(value ?? "")' is not a comma-separated list of node names or addresses")
             }
             options.nodenames = names
         case "ipport":
@@ -202,7 +205,8 @@ public enum AgentInputParser {
             options.family = family
         case "action":
             guard let action = AgentAction(rawValue: (value ?? "").lowercased()) else {
-                throw AgentInputError("unsupported action '\(value ?? "")' (supported: off, reboot, monitor, metadata, validate-all)")
+                throw AgentInputError(
+                    "unsupported action '\(value ?? "")' (supported: off, reboot, monitor, metadata, validate-all)")
             }
             options.action = action
         case "timeout":
@@ -242,7 +246,8 @@ public enum AgentInputParser {
     /// A node name or numeric address as resolvers take them.
     static func isTarget(_ text: String) -> Bool {
         HostAddress(text) != nil
-            || (text.utf8.count <= 253 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-._".contains($0)) })
+            || (text.utf8.count <= 253
+                && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-._".contains($0)) })
     }
 }
 

@@ -29,7 +29,9 @@ struct FallbackListener {
             let remaining = ContinuousClock.now.duration(to: deadline)
             if remaining <= .zero { return .timedOut }
             var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-            let milliseconds = Int32(clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1)
+            let milliseconds = Int32(
+                clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000
+                    + 1)
             let ready = poll(&poller, 1, milliseconds)
             if ready < 0 {
                 if errno == EINTR { continue }
@@ -47,9 +49,13 @@ struct FallbackListener {
                 }
             }
             if length < 0 { continue }
-            guard let sender = withUnsafePointer(to: &source, { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { HostAddress(socketAddress: $0) }
-            }) else { continue }
+            guard
+                let sender = withUnsafePointer(
+                    to: &source,
+                    { pointer in
+                        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { HostAddress(socketAddress: $0) }
+                    })
+            else { continue }
             let bytes = length > buffer.count ? buffer + [0] : Array(buffer[..<length])
             switch KdumpDatagram.classify(bytes) {
             case .valid where addresses.contains(sender):

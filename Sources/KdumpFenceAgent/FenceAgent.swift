@@ -22,11 +22,13 @@ public struct FenceAgent {
 
     /// Reads the invocation (arguments, or stdin when there are none) and runs it.
     public static func main(arguments: [String], readStandardInput: () -> String) -> Int32 {
-        let agentName = arguments.first.map { String($0.split(separator: "/").last ?? Substring($0)) } ?? "fence_kdump_watch"
+        let agentName =
+            arguments.first.map { String($0.split(separator: "/").last ?? Substring($0)) } ?? "fence_kdump_watch"
         let invocation: AgentInvocation
         do {
             let rest = Array(arguments.dropFirst())
-            invocation = rest.isEmpty
+            invocation =
+                rest.isEmpty
                 ? try AgentInputParser.parse(stdin: readStandardInput())
                 : try AgentInputParser.parse(arguments: rest)
         } catch {
@@ -92,7 +94,9 @@ public struct FenceAgent {
             var maxAge = options.maxAge
             if attempt > 1 {
                 if maxAge == nil {
-                    defaultMaxAge = defaultMaxAge ?? (try? client.call(ControlRequest(op: .health), expecting: HealthReport.self))?.maxAgeSeconds
+                    defaultMaxAge =
+                        defaultMaxAge
+                        ?? (try? client.call(ControlRequest(op: .health), expecting: HealthReport.self))?.maxAgeSeconds
                 }
                 maxAge = (maxAge ?? defaultMaxAge).map { $0 + elapsed }
                 if maxAge == nil {
@@ -101,8 +105,11 @@ public struct FenceAgent {
                 }
             }
             let remaining = max(0, ContinuousClock.now.duration(to: deadline).secondsValue)
-            let request = ControlRequest(op: .wait, targets: options.nodenames, timeout: remaining, maxAge: maxAge, family: options.family)
-            log.debug("asking kdump-watchd at \(client.path) (timeout \(Int(remaining.rounded())) s, max_age \(maxAge.map { "\($0) s" } ?? "daemon default"))")
+            let request = ControlRequest(
+                op: .wait, targets: options.nodenames, timeout: remaining, maxAge: maxAge, family: options.family)
+            log.debug(
+                "asking kdump-watchd at \(client.path) (timeout \(Int(remaining.rounded())) s, max_age \(maxAge.map { "\($0) s" } ?? "daemon default"))"
+            )
             do {
                 let report = try client.call(request, expecting: WaitReport.self, timeout: .seconds(remaining + 10))
                 switch report.result {
@@ -169,17 +176,22 @@ public struct FenceAgent {
     func monitor() -> Int32 {
         let health: HealthReport
         do {
-            health = try ControlClient(path: socketPath).call(ControlRequest(op: .health), expecting: HealthReport.self, timeout: .seconds(10))
+            health = try ControlClient(path: socketPath).call(
+                ControlRequest(op: .health), expecting: HealthReport.self, timeout: .seconds(10))
         } catch {
             log.error("\(error)")
             return 1
         }
         guard health.udp.contains(where: { $0.port == options.ipport }) else {
             let ports = health.udp.map { String($0.port) }.joined(separator: ", ")
-            log.error("kdump-watchd (pid \(health.pid)) does not hold UDP port \(options.ipport) (it listens on: \(ports.isEmpty ? "nothing" : ports))")
+            log.error(
+                "kdump-watchd (pid \(health.pid)) does not hold UDP port \(options.ipport) (it listens on: \(ports.isEmpty ? "nothing" : ports))"
+            )
             return 1
         }
-        log.debug("kdump-watchd \(health.version) (pid \(health.pid)) holds UDP port \(options.ipport); \(health.hostsDumping) hosts dumping")
+        log.debug(
+            "kdump-watchd \(health.version) (pid \(health.pid)) holds UDP port \(options.ipport); \(health.hostsDumping) hosts dumping"
+        )
         return 0
     }
 
@@ -194,7 +206,9 @@ public struct FenceAgent {
         // Prefer the daemon's view: it knows the nodes of its configuration too.
         if let client = try? ControlClient(path: socketPath) {
             do {
-                _ = try client.call(ControlRequest(op: .status, hosts: options.nodenames, family: options.family), expecting: StatusReport.self, timeout: .seconds(30))
+                _ = try client.call(
+                    ControlRequest(op: .status, hosts: options.nodenames, family: options.family),
+                    expecting: StatusReport.self, timeout: .seconds(30))
                 return 0
             } catch .daemon(let error) {
                 log.error(error.message)

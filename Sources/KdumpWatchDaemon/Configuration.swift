@@ -120,7 +120,7 @@ public enum ConfigurationParser {
         var configuration = DaemonConfiguration()
         if let fileText {
             var lineNumber = 0
-            for rawLine in fileText.split(separator: "\n", omittingEmptySubsequences: false) {
+            for rawLine in fileText.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
                 lineNumber += 1
                 let origin = "\(fileName):\(lineNumber)"
                 var line = Substring(rawLine)

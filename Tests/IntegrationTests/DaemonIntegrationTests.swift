@@ -272,30 +272,21 @@ struct DaemonIntegrationTests {
     @Test func watchStreamsEvents() throws {
         let daemon = try DaemonUnderTest()
         defer { daemon.remove() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Build.path("kdump-watchctl"))
-        process.arguments = ["watch", "--json", "--socket", daemon.socket]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
+        let watcher = try BackgroundProcess(
+            Build.path("kdump-watchctl"), ["watch", "--json", "--socket", daemon.socket])
         defer {
-            process.terminate()
-            process.waitUntilExit()
+            watcher.process.terminate()
+            _ = watcher.finish()
         }
         #expect(try eventually { try daemon.ctl(["health", "--json"]).stdout.contains("\"control_clients\":2") })
         // The watch subscribes when its request arrives; keep sending until its events show.
-        let descriptor = output.fileHandleForReading.fileDescriptor
         var text = ""
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline, !(text.contains("\"event\":\"invalid\"") && text.contains("episode_started")) {
             try UDP.send(UDP.valid, from: "127.0.0.2", port: daemon.port)
             try UDP.send([0], from: "127.0.0.3", port: daemon.port)
-            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-            if poll(&poller, 1, 200) > 0 {
-                var buffer = [UInt8](repeating: 0, count: 65_536)
-                let count = read(descriptor, &buffer, buffer.count)
-                if count > 0 { text += String(decoding: buffer[..<count], as: UTF8.self) }
-            }
+            usleep(100_000)
+            text = watcher.currentOutput()
         }
         #expect(text.contains("\"event\":\"episode_started\""))
         #expect(text.contains("\"address\":\"127.0.0.2\""))

@@ -60,7 +60,7 @@ final class DaemonUnderTest: @unchecked Sendable {
     let stateDirectory: String
     let socket: String
     let logPath: String
-    private(set) var process: Process
+    private(set) var process: ChildProcess?
     private(set) var port: Int = 0
     private let arguments: [String]
 
@@ -74,22 +74,13 @@ final class DaemonUnderTest: @unchecked Sendable {
             [
                 "--port", "0", "--control-socket", socket, "--state-dir", stateDirectory, "--log-level", "debug",
             ] + extraArguments
-        process = Process()
         try start()
     }
 
     /// Starts the daemon and waits until it answers `health`.
     func start() throws {
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let logFile = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        logFile.seekToEndOfFile()
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: Build.path("kdump-watchd"))
-        process.arguments = arguments
-        process.standardError = logFile
-        process.standardOutput = logFile
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess(Build.path("kdump-watchd"), arguments, stdout: logPath, stderr: logPath)
+        self.process = process
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             if !process.isRunning { throw DaemonError(message: "kdump-watchd exited: \(log())") }
@@ -125,25 +116,22 @@ final class DaemonUnderTest: @unchecked Sendable {
 
     func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+    func signal(_ number: Int32) { process?.signal(number) }
 
     /// Sends SIGTERM and waits for the exit status.
     @discardableResult
     func stop() -> Int32 {
-        if process.isRunning {
-            signal(SIGTERM)
-            process.waitUntilExit()
-        }
-        return process.terminationStatus
+        signal(SIGTERM)
+        return process?.terminationStatus ?? -1
     }
 
     func kill9() {
         signal(SIGKILL)
-        process.waitUntilExit()
+        process?.waitUntilExit()
     }
 
     func remove() {
-        if process.isRunning { kill9() }
+        kill9()
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
@@ -300,9 +288,82 @@ enum Reference {
     }
 }
 
+/// A child process started with `posix_spawn`, an empty signal mask and default signal
+/// dispositions.
+///
+/// Foundation's `Process` passes on the test runner's blocked signals, and a child that cannot
+/// receive SIGCHLD or SIGTERM misbehaves (pacemaker-fenced never reaps its agents).
+final class ChildProcess: @unchecked Sendable {
+    let processIdentifier: pid_t
+    private var status: Int32?
+
+    /// Starts `executable` with stdin from /dev/null and stdout/stderr appended to the given files.
+    init(
+        _ executable: String, _ arguments: [String], stdout: String, stderr: String,
+        environment: [String: String]? = nil
+    ) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for number in [SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE, SIGUSR1, SIGUSR2] { sigaddset(&defaults, number) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let environmentList = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        var argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        var envp: [UnsafeMutablePointer<CChar>?] = environmentList.map { strdup($0) } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, &attributes, &argv, &envp)
+        guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO) }
+        processIdentifier = pid
+    }
+
+    var isRunning: Bool {
+        if status != nil { return false }
+        var raw: Int32 = 0
+        if waitpid(processIdentifier, &raw, WNOHANG) == processIdentifier {
+            status = raw
+            return false
+        }
+        return true
+    }
+
+    func signal(_ number: Int32) { if isRunning { kill(processIdentifier, number) } }
+    func terminate() { signal(SIGTERM) }
+
+    func waitUntilExit() {
+        guard status == nil else { return }
+        var raw: Int32 = 0
+        while waitpid(processIdentifier, &raw, 0) < 0 && errno == EINTR {}
+        status = raw
+    }
+
+    /// The exit status, or 128 + the signal that ended the process.
+    var terminationStatus: Int32 {
+        waitUntilExit()
+        let raw = status ?? 0
+        let signal = raw & 0x7F
+        return signal == 0 ? (raw >> 8) & 0xFF : 128 + signal
+    }
+}
+
 /// A process started in the background with its output going to temporary files.
-final class BackgroundProcess {
-    let process = Process()
+final class BackgroundProcess: @unchecked Sendable {
+    let process: ChildProcess
     private let outputPath: String
     private let errorPath: String
 
@@ -310,15 +371,8 @@ final class BackgroundProcess {
         let base = "/tmp/kdump-watch-test-\(UUID().uuidString)"
         outputPath = base + ".out"
         errorPath = base + ".err"
-        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        process = try ChildProcess(
+            executable, arguments, stdout: outputPath, stderr: errorPath, environment: environment)
     }
 
     /// Waits for the exit and returns the status and output.
@@ -333,4 +387,7 @@ final class BackgroundProcess {
             stdout: (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
     }
+
+    /// What the process wrote to stdout so far.
+    func currentOutput() -> String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
 }

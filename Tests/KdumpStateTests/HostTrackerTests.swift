@@ -101,7 +101,9 @@ import Testing
 
     @Test func theTimeoutIsATotalDeadlineThatTrafficDoesNotReset() async {
         let tracker = HostTracker(clock: ManualClock().now)
-        let wait = Task { await tracker.wait(for: WaitRequest(addresses: [nodeA], maxAge: .zero, timeout: .milliseconds(100))) }
+        let wait = Task {
+            await tracker.wait(for: WaitRequest(addresses: [nodeA], maxAge: .zero, timeout: .milliseconds(100)))
+        }
         // Traffic from another host for twenty times the timeout: a deadline that traffic reset
         // would still be pending when it stops.
         for _ in 0..<100 {

@@ -70,6 +70,12 @@ import Testing
         #expect(configuration.maxAge == .seconds(10))
     }
 
+    @Test func windowsLineEndingsAreAccepted() throws {
+        let configuration = try parse("port = 7411\r\nmax_age = 5\r\n# note\r\n")
+        #expect(configuration.port == 7411)
+        #expect(configuration.maxAge == .seconds(5))
+    }
+
     @Test func corosyncNodes() throws {
         #expect(try parse("nodes = corosync").nodes == .corosync(path: "/etc/corosync/corosync.conf"))
         #expect(try parse("nodes = corosync:/tmp/c.conf").nodes == .corosync(path: "/tmp/c.conf"))
