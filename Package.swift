@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "kdump-watchd", targets: ["kdump-watchd"]),
         .executable(name: "kdump-watchctl", targets: ["kdump-watchctl"]),
         .executable(name: "fence_kdump_watch", targets: ["fence_kdump_watch"]),
+        .executable(name: "kdump-watch-send", targets: ["kdump-watch-send"]),
         .library(name: "KdumpWire", targets: ["KdumpWire"]),
         .library(name: "KdumpState", targets: ["KdumpState"]),
         .library(name: "KdumpControl", targets: ["KdumpControl"]),
@@ -38,7 +39,12 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
-        .target(name: "KdumpFenceAgent", dependencies: ["KdumpWire", "KdumpControl"]),
+        // getopt_long-style parsing shared by the agent and the sender; standard library only.
+        .target(name: "KdumpCommandLine"),
+        .target(name: "KdumpFenceAgent", dependencies: ["KdumpWire", "KdumpControl", "KdumpCommandLine"]),
+        // The capture-kernel sender: standard library and Glibc only, no Foundation.
+        .target(name: "KdumpSender", dependencies: ["KdumpWire", "KdumpCommandLine"]),
+        .executableTarget(name: "kdump-watch-send", dependencies: ["KdumpSender"]),
         .executableTarget(name: "fence_kdump_watch", dependencies: ["KdumpFenceAgent"]),
         .executableTarget(
             name: "kdump-watchd",
@@ -59,6 +65,7 @@ let package = Package(
         .testTarget(name: "KdumpControlTests", dependencies: ["KdumpControl"]),
         .testTarget(name: "KdumpWatchDaemonTests", dependencies: ["KdumpWatchDaemon"]),
         .testTarget(name: "KdumpFenceAgentTests", dependencies: ["KdumpFenceAgent", "KdumpWire"]),
+        .testTarget(name: "KdumpSenderTests", dependencies: ["KdumpSender", "KdumpCommandLine", "KdumpWire"]),
         .testTarget(name: "IntegrationTests", dependencies: ["KdumpWire", "KdumpControl"]),
     ]
 )

@@ -1,3 +1,4 @@
+import KdumpCommandLine
 import KdumpWire
 
 /// What the fence agent does (`-o/--action`, or `action=`/`option=` on stdin).
@@ -65,75 +66,35 @@ public enum AgentInputParser {
     /// Keys Pacemaker or fence-agents pass that do not concern this agent.
     public static let ignoredKeys: Set<String> = ["port", "plug", "nodeid", "agent", "separator"]
 
-    private struct OptionSpec {
-        var long: String
-        var short: Character?
-        var takesValue: Bool
-    }
-
-    private static let specs: [OptionSpec] = [
-        OptionSpec(long: "nodename", short: "n", takesValue: true),
-        OptionSpec(long: "ipport", short: "p", takesValue: true),
-        OptionSpec(long: "family", short: "f", takesValue: true),
-        OptionSpec(long: "action", short: "o", takesValue: true),
-        OptionSpec(long: "timeout", short: "t", takesValue: true),
-        OptionSpec(long: "verbose", short: "v", takesValue: false),
-        OptionSpec(long: "version", short: "V", takesValue: false),
-        OptionSpec(long: "help", short: "h", takesValue: false),
-        OptionSpec(long: "max-age", short: nil, takesValue: true),
-        OptionSpec(long: "socket", short: nil, takesValue: true),
-        OptionSpec(long: "fallback", short: nil, takesValue: true),
+    private static let commandLineOptions: [GetoptOption] = [
+        GetoptOption(long: "nodename", short: "n", takesValue: true),
+        GetoptOption(long: "ipport", short: "p", takesValue: true),
+        GetoptOption(long: "family", short: "f", takesValue: true),
+        GetoptOption(long: "action", short: "o", takesValue: true),
+        GetoptOption(long: "timeout", short: "t", takesValue: true),
+        GetoptOption(long: "verbose", short: "v", takesValue: false),
+        GetoptOption(long: "version", short: "V", takesValue: false),
+        GetoptOption(long: "help", short: "h", takesValue: false),
+        GetoptOption(long: "max-age", takesValue: true),
+        GetoptOption(long: "socket", takesValue: true),
+        GetoptOption(long: "fallback", takesValue: true),
     ]
 
     /// Parses command-line arguments (without the program name).
     public static func parse(arguments: [String]) throws(AgentInputError) -> AgentInvocation {
         var invocation = AgentInvocation()
-        var index = 0
-        while index < arguments.count {
-            let argument = arguments[index]
-            index += 1
-            if argument.hasPrefix("--"), argument.count > 2 {
-                let body = argument.dropFirst(2)
-                let name = String(body.prefix { $0 != "=" })
-                guard let spec = specs.first(where: { $0.long == name }) else {
-                    throw AgentInputError("unknown option '--\(name)'")
-                }
-                var value: String?
-                if let equals = body.firstIndex(of: "=") {
-                    guard spec.takesValue else { throw AgentInputError("option '--\(name)' takes no value") }
-                    value = String(body[body.index(after: equals)...])
-                } else if spec.takesValue {
-                    guard index < arguments.count else { throw AgentInputError("option '--\(name)' needs a value") }
-                    value = arguments[index]
-                    index += 1
-                }
-                try apply(spec.long, value, to: &invocation, origin: "--\(name)")
-            } else if argument.hasPrefix("-"), argument.count > 1 {
-                var rest = Substring(argument.dropFirst())
-                while let letter = rest.first {
-                    rest = rest.dropFirst()
-                    guard let spec = specs.first(where: { $0.short == letter }) else {
-                        throw AgentInputError("unknown option '-\(letter)'")
-                    }
-                    if spec.takesValue {
-                        let value: String
-                        if !rest.isEmpty {
-                            value = String(rest)
-                            rest = ""
-                        } else {
-                            guard index < arguments.count else {
-                                throw AgentInputError("option '-\(letter)' needs a value")
-                            }
-                            value = arguments[index]
-                            index += 1
-                        }
-                        try apply(spec.long, value, to: &invocation, origin: "-\(letter)")
-                    } else {
-                        try apply(spec.long, nil, to: &invocation, origin: "-\(letter)")
-                    }
-                }
-            } else {
-                throw AgentInputError("unexpected argument '\(argument)'")
+        let tokens: [GetoptToken]
+        do {
+            tokens = try GetoptParser.tokenize(arguments, options: commandLineOptions)
+        } catch {
+            throw AgentInputError(error.message)
+        }
+        for token in tokens {
+            switch token {
+            case .option(let name, let value, let spelled):
+                try apply(name, value, to: &invocation, origin: spelled)
+            case .operand(let text):
+                throw AgentInputError("unexpected argument '\(text)'")
             }
         }
         return invocation

@@ -27,6 +27,12 @@ public enum AddressResolver {
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public let name: String
         public let reason: String
+
+        public init(name: String, reason: String) {
+            self.name = name
+            self.reason = reason
+        }
+
         public var description: String { "cannot resolve '\(name)': \(reason)" }
     }
 

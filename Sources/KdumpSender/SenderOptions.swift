@@ -1,0 +1,104 @@
+import KdumpCommandLine
+import KdumpWire
+
+/// The settings of `kdump-watch-send`, with upstream `fence_kdump_send`'s defaults.
+public struct SenderOptions: Sendable, Equatable {
+    public var port: Int = 7410
+    public var family: AddressFamily = .auto
+    /// Rounds to send; 0 sends until killed.
+    public var count: Int = 0
+    /// Seconds between rounds.
+    public var interval: Int = 10
+    public var verbose: Int = 0
+    public var nodes: [String] = []
+
+    public init() {}
+}
+
+/// What the command line asks for.
+public enum SenderCommand: Equatable, Sendable {
+    case send(SenderOptions)
+    case help
+    case version
+}
+
+/// A usage error; like upstream, the sender prints it with the usage text and exits 1.
+public struct SenderUsageError: Error, Equatable, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// The command line of `fence_kdump_send`, which `kdump-watch-send` accepts unchanged.
+public enum SenderCommandLine {
+    static let options: [GetoptOption] = [
+        GetoptOption(long: "ipport", short: "p", takesValue: true),
+        GetoptOption(long: "family", short: "f", takesValue: true),
+        GetoptOption(long: "count", short: "c", takesValue: true),
+        GetoptOption(long: "interval", short: "i", takesValue: true),
+        GetoptOption(long: "verbose", short: "v", takesValue: false),
+        GetoptOption(long: "version", short: "V", takesValue: false),
+        GetoptOption(long: "help", short: "h", takesValue: false),
+    ]
+
+    public static func parse(_ arguments: [String]) throws(SenderUsageError) -> SenderCommand {
+        let tokens: [GetoptToken]
+        do {
+            tokens = try GetoptParser.tokenize(arguments, options: options)
+        } catch {
+            throw SenderUsageError(error.message)
+        }
+        var result = SenderOptions()
+        for token in tokens {
+            switch token {
+            case .operand(let node):
+                guard !node.isEmpty else { throw SenderUsageError("empty node name") }
+                result.nodes.append(node)
+            case .option("help", _, _): return .help
+            case .option("version", _, _): return .version
+            case .option("verbose", _, _): result.verbose += 1
+            case .option("ipport", let value, _):
+                guard let port = Int(value ?? ""), (1...65_535).contains(port) else {
+                    throw SenderUsageError("invalid ipport '\(value ?? "")'")
+                }
+                result.port = port
+            case .option("family", let value, _):
+                guard let family = AddressFamily(rawValue: value ?? "") else {
+                    throw SenderUsageError("unsupported family '\(value ?? "")'")
+                }
+                result.family = family
+            case .option("count", let value, _):
+                guard let count = Int(value ?? ""), count >= 0 else {
+                    throw SenderUsageError("invalid count '\(value ?? "")'")
+                }
+                result.count = count
+            case .option("interval", let value, _):
+                guard let interval = Int(value ?? ""), (1...86_400).contains(interval) else {
+                    throw SenderUsageError("invalid interval '\(value ?? "")'")
+                }
+                result.interval = interval
+            case .option(let name, _, let spelled):
+                throw SenderUsageError("unhandled option \(spelled) (\(name))")
+            }
+        }
+        guard !result.nodes.isEmpty else { throw SenderUsageError("no node to send to") }
+        return .send(result)
+    }
+
+    public static func usage(name: String) -> String {
+        """
+        Usage: \(name) [options] [nodes]
+
+        Options:
+
+          -p, --ipport=PORT            Port number (default: 7410)
+          -f, --family=FAMILY          Network family ([auto], ipv4, ipv6)
+          -c, --count=COUNT            Number of messages to send (default: 0)
+          -i, --interval=INTERVAL      Interval in seconds (default: 10)
+          -v, --verbose                Print verbose output
+          -V, --version                Print version
+          -h, --help                   Print usage
+
+        """
+    }
+}

@@ -1,0 +1,22 @@
+import Glibc
+import KdumpSender
+
+// Killing the sender is how a capture kernel stops it; a broken network is not a reason to die.
+signal(SIGPIPE, SIG_IGN)
+
+let name = CommandLine.arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? "kdump-watch-send"
+do {
+    switch try SenderCommandLine.parse(Array(CommandLine.arguments.dropFirst())) {
+    case .help:
+        print(SenderCommandLine.usage(name: name), terminator: "")
+    case .version:
+        print("\(name) 0.1.0")
+    case .send(let options):
+        Sender(options: options).run()
+    }
+    exit(0)
+} catch {
+    Sender.standardError("[error]: \(error.message)")
+    Sender.standardError(SenderCommandLine.usage(name: name))
+    exit(1)
+}
