@@ -5,7 +5,7 @@
 set -eu
 packages="pkg-config libsystemd-dev"
 if [ "${1:-build}" = test ]; then
-    packages="$packages libxml2-utils pacemaker pacemaker-cli-utils"
+    packages="$packages libxml2-utils pacemaker pacemaker-cli-utils dracut-core initramfs-tools-core shellcheck"
 fi
 missing=""
 for package in $packages; do

@@ -74,7 +74,9 @@ public enum GetoptParser {
                             value = String(rest)
                             rest = ""
                         } else {
-                            guard index < arguments.count else { throw GetoptError("option requires an argument -- '\(letter)'") }
+                            guard index < arguments.count else {
+                                throw GetoptError("option requires an argument -- '\(letter)'")
+                            }
                             value = arguments[index]
                             index += 1
                         }

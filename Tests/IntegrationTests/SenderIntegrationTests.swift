@@ -8,7 +8,8 @@ struct SenderIntegrationTests {
     let sender = Build.path("kdump-watch-send")
 
     @Test func theRealUpstreamFenceKdumpAcceptsOurSender() throws {
-        let upstreamAgent = try #require(Reference.agent, "upstream fence_kdump (../shared/scripts/reference-agents.sh)")
+        let upstreamAgent = try #require(
+            Reference.agent, "upstream fence_kdump (../shared/scripts/reference-agents.sh)")
         let port = try freeUDPPort()
         let agent = try BackgroundProcess(upstreamAgent, ["-n", "127.0.0.1", "-p", "\(port)", "-t", "15", "-v"])
         let ours = try BackgroundProcess(sender, ["-p", "\(port)", "-c", "12", "-i", "1", "127.0.0.1"])
@@ -55,15 +56,18 @@ struct SenderIntegrationTests {
     }
 
     @Test func aNameThatResolvesLaterIsPickedUpWithTheRealResolver() throws {
-        try #require(getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare"), "needs root and unshare")
+        try #require(
+            getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare"), "needs root and unshare")
         let daemon = try DaemonUnderTest()
         defer { daemon.remove() }
         // A private /etc/hosts in a mount namespace of the sender's own: the machine's resolver
         // is untouched. glibc reads the hosts file on every lookup.
         let hosts = daemon.directory + "/hosts"
-        try (String(contentsOfFile: "/etc/hosts", encoding: .utf8) + "\n").write(toFile: hosts, atomically: true, encoding: .utf8)
+        try (String(contentsOfFile: "/etc/hosts", encoding: .utf8) + "\n").write(
+            toFile: hosts, atomically: true, encoding: .utf8)
         let script = "mount --bind \"$1\" /etc/hosts && exec \"$2\" -p \"$3\" -c 6 -i 1 -v kdump-watch-late-node"
-        let process = try BackgroundProcess("/usr/bin/unshare", ["--mount", "/bin/sh", "-c", script, "sh", hosts, sender, "\(daemon.port)"])
+        let process = try BackgroundProcess(
+            "/usr/bin/unshare", ["--mount", "/bin/sh", "-c", script, "sh", hosts, sender, "\(daemon.port)"])
         usleep(1_500_000)
         #expect(try daemon.hosts().isEmpty)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: hosts))

@@ -22,7 +22,9 @@ import Testing
     }
 
     @Test func acceptsGetoptFormsAndOperandsAnywhere() throws {
-        let parsed = try options(["node1", "-p7411", "--family=ipv6", "-c", "3", "--interval", "2", "-vv", "node2", "--", "-odd"])
+        let parsed = try options([
+            "node1", "-p7411", "--family=ipv6", "-c", "3", "--interval", "2", "-vv", "node2", "--", "-odd",
+        ])
         #expect(parsed.port == 7411)
         #expect(parsed.family == .ipv6)
         #expect(parsed.count == 3)
@@ -47,20 +49,28 @@ import Testing
     @Test func errorsQuoteUpstreamWording() {
         #expect(throws: SenderUsageError("invalid ipport 'abc'")) { try SenderCommandLine.parse(["-p", "abc", "n"]) }
         #expect(throws: SenderUsageError("invalid interval '0'")) { try SenderCommandLine.parse(["-i", "0", "n"]) }
-        #expect(throws: SenderUsageError("unsupported family 'ipx'")) { try SenderCommandLine.parse(["-f", "ipx", "n"]) }
+        #expect(throws: SenderUsageError("unsupported family 'ipx'")) {
+            try SenderCommandLine.parse(["-f", "ipx", "n"])
+        }
     }
 }
 
 @Suite struct GetoptParserTests {
-    let options = [GetoptOption(long: "name", short: "n", takesValue: true), GetoptOption(long: "verbose", short: "v", takesValue: false)]
+    let options = [
+        GetoptOption(long: "name", short: "n", takesValue: true),
+        GetoptOption(long: "verbose", short: "v", takesValue: false),
+    ]
 
     @Test func tokenizesLikeGetoptLong() throws {
         #expect(
-            try GetoptParser.tokenize(["-vnx", "a", "--name", "y", "--verbose", "--name=z", "--", "-v"], options: options) == [
-                .option("verbose", value: nil, spelled: "-v"), .option("name", value: "x", spelled: "-n"), .operand("a"),
-                .option("name", value: "y", spelled: "--name"), .option("verbose", value: nil, spelled: "--verbose"),
-                .option("name", value: "z", spelled: "--name"), .operand("-v"),
-            ])
+            try GetoptParser.tokenize(
+                ["-vnx", "a", "--name", "y", "--verbose", "--name=z", "--", "-v"], options: options) == [
+                    .option("verbose", value: nil, spelled: "-v"), .option("name", value: "x", spelled: "-n"),
+                    .operand("a"),
+                    .option("name", value: "y", spelled: "--name"),
+                    .option("verbose", value: nil, spelled: "--verbose"),
+                    .option("name", value: "z", spelled: "--name"), .operand("-v"),
+                ])
     }
 
     @Test(arguments: [["-x"], ["--nam"], ["-n"], ["--name"], ["--verbose=1"]])
@@ -85,7 +95,9 @@ final class TestListener {
             address.sin6_addr = in6addr_loopback
             length = socklen_t(MemoryLayout<sockaddr_in6>.size)
             bound = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+                }
             }
             port = Int(UInt16(bigEndian: address.sin6_port))
         } else {
@@ -94,7 +106,9 @@ final class TestListener {
             address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
             length = socklen_t(MemoryLayout<sockaddr_in>.size)
             bound = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+                }
             }
             port = Int(UInt16(bigEndian: address.sin_port))
         }
@@ -131,7 +145,8 @@ final class TestListener {
         both.count = 1
         both.nodes = ["dual"]
         both.port = v6.port
-        let statistics = Sender(options: both, resolve: { _, _ in [HostAddress("::1")!, HostAddress("127.0.0.1")!] }).run()
+        let statistics = Sender(options: both, resolve: { _, _ in [HostAddress("::1")!, HostAddress("127.0.0.1")!] })
+            .run()
         #expect(statistics.sent == 2)
         #expect(v6.drain() == [KdumpDatagram.littleEndianV1])
     }
@@ -168,7 +183,9 @@ final class TestListener {
         options.interval = 1
         options.nodes = ["unreachable"]
         // Broadcast without SO_BROADCAST: sendto fails with EACCES every time.
-        let statistics = Sender(options: options, resolve: { _, _ in [HostAddress("255.255.255.255")!] }, writeLine: { _ in }).run()
+        let statistics = Sender(
+            options: options, resolve: { _, _ in [HostAddress("255.255.255.255")!] }, writeLine: { _ in }
+        ).run()
         #expect(statistics.rounds == 2)
         #expect(statistics.sendErrors == 2)
     }
