@@ -26,10 +26,12 @@ let package = Package(
         .target(name: "KdumpWire"),
         .target(name: "KdumpState", dependencies: ["KdumpWire"]),
         .target(name: "KdumpControl", dependencies: ["KdumpWire", "KdumpState"]),
+        // libsystemd (Debian's libsystemd-dev): sd_notify, socket activation, the journal.
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(
             name: "KdumpWatchDaemon",
             dependencies: [
-                "KdumpWire", "KdumpState", "KdumpControl",
+                "KdumpWire", "KdumpState", "KdumpControl", "CSystemd",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -70,7 +72,7 @@ let package = Package(
     ]
 )
 
-for target in package.targets {
+for target in package.targets where target.type != .system {
     var settings = target.swiftSettings ?? []
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     settings.append(.enableUpcomingFeature("MemberImportVisibility"))

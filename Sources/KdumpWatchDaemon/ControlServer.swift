@@ -65,27 +65,39 @@ struct ControlServer: Service, CustomStringConvertible {
 
     /// Binds the socket at `path`, replacing a stale socket file.
     static func bind(path: String, group: any EventLoopGroup) async throws -> ServerChannel {
-        try await ServerBootstrap(group: group)
+        try await bootstrap(group).bind(
+            unixDomainSocketPath: path, cleanupExistingSocketFile: true, childChannelInitializer: acceptConnection)
+    }
+
+    /// Adopts a listening socket created by systemd (`ListenStream=`).
+    static func adopt(descriptor: Int32, group: any EventLoopGroup) async throws -> ServerChannel {
+        try await bootstrap(group).bind(descriptor, childChannelInitializer: acceptConnection)
+    }
+
+    private static func bootstrap(_ group: any EventLoopGroup) -> ServerBootstrap {
+        ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
-            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
-                let inputClosed = channel.eventLoop.makePromise(of: Void.self)
-                channel.closeFuture.whenComplete { _ in inputClosed.succeed() }
-                let credentials: EventLoopFuture<PeerCredentials?>
-                if let provider = channel as? any SocketOptionProvider {
-                    credentials = provider.unsafeGetSocketOption(
-                        level: .socket, name: NIOBSDSocket.Option(rawValue: SO_PEERCRED)
-                    ).map { (value: PeerCredentials) in Optional(value) }.recover { _ in nil }
-                } else {
-                    credentials = channel.eventLoop.makeSucceededFuture(nil)
-                }
-                return credentials.flatMapThrowing { credentials in
-                    try channel.pipeline.syncOperations.addHandler(InputClosedNotifier(promise: inputClosed))
-                    return ControlConnection(
-                        channel: try NIOAsyncChannel(wrappingChannelSynchronously: channel),
-                        credentials: credentials, inputClosed: inputClosed.futureResult)
-                }
-            }
+    }
+
+    /// Reads the peer's credentials and wraps the connection for async use.
+    @Sendable private static func acceptConnection(_ channel: any Channel) -> EventLoopFuture<ControlConnection> {
+        let inputClosed = channel.eventLoop.makePromise(of: Void.self)
+        channel.closeFuture.whenComplete { _ in inputClosed.succeed() }
+        let credentials: EventLoopFuture<PeerCredentials?>
+        if let provider = channel as? any SocketOptionProvider {
+            credentials = provider.unsafeGetSocketOption(
+                level: .socket, name: NIOBSDSocket.Option(rawValue: SO_PEERCRED)
+            ).map { (value: PeerCredentials) in Optional(value) }.recover { _ in nil }
+        } else {
+            credentials = channel.eventLoop.makeSucceededFuture(nil)
+        }
+        return credentials.flatMapThrowing { credentials in
+            try channel.pipeline.syncOperations.addHandler(InputClosedNotifier(promise: inputClosed))
+            return ControlConnection(
+                channel: try NIOAsyncChannel(wrappingChannelSynchronously: channel),
+                credentials: credentials, inputClosed: inputClosed.futureResult)
+        }
     }
 
     func run() async throws {

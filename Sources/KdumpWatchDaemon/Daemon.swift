@@ -41,7 +41,12 @@ public struct Daemon: Sendable {
     /// Runs until a graceful shutdown; throws ``DaemonFailure`` when it cannot start.
     public func run() async throws {
         let configuration = try loadConfiguration()
-        var logger = Logger(label: "kdump-watchd") { _ in DaemonLogHandler(level: configuration.logLevel) }
+        let toJournal = Systemd.stderrIsJournal
+        var logger = Logger(label: "kdump-watchd") { _ in
+            toJournal
+                ? JournalLogHandler(level: configuration.logLevel) as any LogHandler
+                : DaemonLogHandler(level: configuration.logLevel)
+        }
         logger.logLevel = configuration.logLevel
 
         let (directory, warnings) = try NodeDirectory.load(configuration.nodes)
@@ -62,14 +67,31 @@ public struct Daemon: Sendable {
                 allow: AllowPolicy(rules: configuration.allow, directory: directory), logger: logger),
             tracker: tracker, metrics: DaemonMetrics(), version: Self.version)
 
-        do {
-            try ControlServer.ensureUnused(path: controlPath)
-        } catch {
-            throw DaemonFailure("cannot use control socket \(controlPath): \(error)")
+        let inherited = Systemd.inheritedSockets()
+        let inheritedDatagrams = inherited.filter { $0.kind == .datagram }
+        let inheritedControl = inherited.first { $0.kind == .stream }
+        if inheritedControl == nil {
+            do {
+                try ControlServer.ensureUnused(path: controlPath)
+            } catch {
+                throw DaemonFailure("cannot use control socket \(controlPath): \(error)")
+            }
         }
         let group = MultiThreadedEventLoopGroup.singleton
         var listeners: [UDPListener] = []
-        for address in configuration.listen.isEmpty ? [nil] : configuration.listen.map(Optional.some) {
+        if !inheritedDatagrams.isEmpty {
+            // Socket activation: systemd bound the UDP port (listen and port do not apply).
+            for socket in inheritedDatagrams {
+                do {
+                    listeners.append(
+                        UDPListener(channel: try await UDPListener.adopt(descriptor: socket.descriptor, group: group), context: context))
+                } catch {
+                    await Self.close(listeners)
+                    throw DaemonFailure("cannot use the UDP socket passed by systemd (\(socket.name)): \(error)")
+                }
+            }
+        }
+        for address in inheritedDatagrams.isEmpty ? (configuration.listen.isEmpty ? [nil] : configuration.listen.map(Optional.some)) : [] {
             let shown = address.map { $0.isIPv4 ? "\($0)" : "[\($0)]" } ?? "[::]"
             do {
                 let channel = try await UDPListener.bind(address: address, port: configuration.port, group: group)
@@ -91,23 +113,37 @@ public struct Daemon: Sendable {
         }
 
         let server: ControlServer.ServerChannel
-        do {
-            server = try await ControlServer.bind(path: controlPath, group: group)
-        } catch {
-            await Self.close(listeners)
-            throw DaemonFailure("cannot bind control socket \(controlPath): \(error)")
+        var shownControlPath = controlPath
+        if let inheritedControl {
+            // Socket activation: systemd owns the socket file, its mode and its group.
+            do {
+                server = try await ControlServer.adopt(descriptor: inheritedControl.descriptor, group: group)
+            } catch {
+                await Self.close(listeners)
+                throw DaemonFailure("cannot use the control socket passed by systemd (\(inheritedControl.name)): \(error)")
+            }
+            if case .unixDomainSocket? = server.channel.localAddress, let path = server.channel.localAddress?.pathname {
+                shownControlPath = path
+            }
+        } else {
+            do {
+                server = try await ControlServer.bind(path: controlPath, group: group)
+            } catch {
+                await Self.close(listeners)
+                throw DaemonFailure("cannot bind control socket \(controlPath): \(error)")
+            }
+            if chmod(controlPath, controlGroup == nil ? 0o600 : 0o660) != 0 {
+                logger.warning("cannot set the mode of \(controlPath): \(String(cString: strerror(errno)))")
+            }
+            if let controlGroup, chown(controlPath, uid_t.max, controlGroup) != 0 {
+                logger.warning("cannot give \(controlPath) to group \(controlGroup): \(String(cString: strerror(errno)))")
+            }
         }
-        defer { unlink(controlPath) }
-        if chmod(controlPath, controlGroup == nil ? 0o600 : 0o660) != 0 {
-            logger.warning("cannot set the mode of \(controlPath): \(String(cString: strerror(errno)))")
-        }
-        if let controlGroup, chown(controlPath, uid_t.max, controlGroup) != 0 {
-            logger.warning("cannot give \(controlPath) to group \(controlGroup): \(String(cString: strerror(errno)))")
-        }
+        defer { if inheritedControl == nil { unlink(controlPath) } }
 
         if configuration.allow.isEmpty {
             logger.warning(
-                "allow is empty: any host that can reach UDP port \(configuration.port) can confirm a fence; set 'allow = nodes' or the cluster's networks"
+                "allow is empty: any host that can reach UDP port \(context.listeners.map { String($0.port) }.joined(separator: ",")) can confirm a fence; set 'allow = nodes' or the cluster's networks"
             )
         }
         let events = await tracker.events(bufferSize: 4096)
@@ -122,6 +158,8 @@ public struct Daemon: Sendable {
         services += [
             ControlServer(server: server, context: context, access: ControlAccess(groupID: controlGroup)),
             Reloader(signals: hangups, context: context, load: { try daemon.loadConfiguration() }),
+            // Last in the list, first to hear of a shutdown: says STOPPING=1 at once.
+            SystemdNotifier(context: context),
         ]
         let serviceGroup = ServiceGroup(
             configuration: ServiceGroupConfiguration(
@@ -132,7 +170,7 @@ public struct Daemon: Sendable {
             $0.address.contains(":") ? "[\($0.address)]:\($0.port)" : "\($0.address):\($0.port)"
         }
         logger.notice(
-            "kdump-watchd \(Self.version) ready: udp \(udpText.joined(separator: " ")), control \(controlPath), state \(store.path), \(restored.count) hosts restored, \(directory.addressesByName.count) nodes"
+            "kdump-watchd \(Self.version) ready: udp \(udpText.joined(separator: " ")), control \(shownControlPath)\(inheritedControl == nil ? "" : " (from systemd)"), state \(store.path), \(restored.count) hosts restored, \(directory.addressesByName.count) nodes"
         )
         try await serviceGroup.run()
         logger.notice("kdump-watchd stopped")

@@ -40,7 +40,7 @@ public struct DaemonLogHandler: LogHandler {
             ? "\"" + value.replacingQuotes() + "\"" : value
     }
 
-    private static func priority(_ level: Logger.Level) -> Int {
+    static func priority(_ level: Logger.Level) -> Int {
         switch level {
         case .trace, .debug: 7
         case .info: 6

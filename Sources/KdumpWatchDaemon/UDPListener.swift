@@ -2,6 +2,7 @@ import Glibc
 import KdumpState
 import KdumpWire
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Prometheus
@@ -38,6 +39,28 @@ struct UDPListener: Service, CustomStringConvertible {
                 channel.eventLoop.makeCompletedFuture { try DatagramChannel(wrappingChannelSynchronously: channel) }
             }
         }
+    }
+
+    /// Adopts a datagram socket bound by systemd (`ListenDatagram=`).
+    ///
+    /// Uses the future-based `withBoundSocket(_:)`: its async counterpart in SwiftNIO 2.101
+    /// always throws "operation unsupported". The channel is wrapped inside the initializer, as
+    /// wrapping it later could lose datagrams.
+    static func adopt(descriptor: Int32, group: any EventLoopGroup) async throws -> DatagramChannel {
+        let wrapped = NIOLockedValueBox<DatagramChannel?>(nil)
+        _ = try await DatagramBootstrap(group: group)
+            .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
+            .channelOption(.datagramVectorReadMessageCount, value: 64)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 64 * 256))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let asyncChannel = try DatagramChannel(wrappingChannelSynchronously: channel)
+                    wrapped.withLockedValue { $0 = asyncChannel }
+                }
+            }
+            .withBoundSocket(descriptor).get()
+        guard let channel = wrapped.withLockedValue({ $0 }) else { throw StartupError("socket \(descriptor) was not wrapped") }
+        return channel
     }
 
     func run() async throws {
