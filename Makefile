@@ -2,7 +2,20 @@
 SWIFT ?= swift
 SHARED ?= ../shared
 
-.PHONY: help build run test test-unit lint format clean
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+DRACUTDIR ?= $(PREFIX)/lib/dracut/modules.d
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+# What install-files copies: a release build and the statically linked sender.
+BUILD ?= .build/release
+SENDER ?= .build-static/release/kdump-watch-send
+
+.PHONY: help build release run test test-unit lint format clean install install-files uninstall
 
 help:
 	@echo "make run      build and run kdump-watchd on built-in defaults"
@@ -10,6 +23,8 @@ help:
 	@echo "make build    debug build of every executable"
 	@echo "make lint     swift format lint"
 	@echo "make format   swift format in place"
+	@echo "make install  release build, then install (PREFIX, DESTDIR, SBINDIR, LIBEXECDIR, UNITDIR, MANDIR, SYSCONFDIR)"
+	@echo "make uninstall"
 
 build:
 	scripts/install-deps.sh build
@@ -36,3 +51,48 @@ format:
 
 clean:
 	rm -rf .build .build-*
+
+release:
+	scripts/install-deps.sh build
+	$(SWIFT) build -c release
+	$(SWIFT) build -c release --product kdump-watch-send --static-swift-stdlib --scratch-path .build-static
+
+install: release install-files
+
+# Configuration files are installed only when absent: an edited one is never overwritten (the
+# shipped version goes beside it as *.dist).
+install-files:
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(SYSCONFDIR)/kdump-watch $(DESTDIR)$(DATADIR)/kdump-watch $(DESTDIR)$(DRACUTDIR)/99kdump-watch \
+	  $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/hooks $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/scripts/init-premount
+	install -m 0755 $(BUILD)/kdump-watchd $(BUILD)/kdump-watchctl $(BUILD)/fence_kdump_watch $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(SENDER) $(DESTDIR)$(SBINDIR)/kdump-watch-send
+	for unit in kdump-watchd.service kdump-watchd.socket; do \
+	  sed 's|/usr/sbin/|$(SBINDIR)/|g' systemd/$$unit > $(DESTDIR)$(UNITDIR)/$$unit && chmod 0644 $(DESTDIR)$(UNITDIR)/$$unit; done
+	for file in kdump-watchd.conf kdump-watch-send.conf; do \
+	  if [ -e $(DESTDIR)$(SYSCONFDIR)/kdump-watch/$$file ]; then \
+	    install -m 0644 etc/$$file $(DESTDIR)$(SYSCONFDIR)/kdump-watch/$$file.dist; \
+	  else install -m 0644 etc/$$file $(DESTDIR)$(SYSCONFDIR)/kdump-watch/$$file; fi; done
+	install -m 0644 Documentation/man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 Documentation/man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 etc/kdump-watch-nodes.sh $(DESTDIR)$(DATADIR)/kdump-watch/
+	install -m 0755 etc/dracut/99kdump-watch/module-setup.sh etc/dracut/99kdump-watch/kdump-watch-send.sh \
+	  $(DESTDIR)$(DRACUTDIR)/99kdump-watch/
+	install -m 0644 etc/kdump-watch-nodes.sh $(DESTDIR)$(DRACUTDIR)/99kdump-watch/
+	sed 's|/usr/sbin/kdump-watch-send|$(SBINDIR)/kdump-watch-send|; s|/usr/share/kdump-watch|$(DATADIR)/kdump-watch|' \
+	  etc/initramfs-tools/hooks/kdump-watch > $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/hooks/kdump-watch
+	chmod 0755 $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/hooks/kdump-watch
+	install -m 0755 etc/initramfs-tools/scripts/init-premount/kdump-watch \
+	  $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/scripts/init-premount/kdump-watch
+	sed -i 's|/usr/sbin/kdump-watch-send|$(SBINDIR)/kdump-watch-send|' $(DESTDIR)$(DRACUTDIR)/99kdump-watch/module-setup.sh
+
+# Leaves the configuration in $(SYSCONFDIR)/kdump-watch: it may hold the administrator's edits.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/kdump-watchd $(DESTDIR)$(SBINDIR)/kdump-watchctl $(DESTDIR)$(SBINDIR)/fence_kdump_watch \
+	  $(DESTDIR)$(SBINDIR)/kdump-watch-send $(DESTDIR)$(UNITDIR)/kdump-watchd.service $(DESTDIR)$(UNITDIR)/kdump-watchd.socket \
+	  $(DESTDIR)$(MANDIR)/man5/kdump-watchd.conf.5 $(DESTDIR)$(MANDIR)/man8/kdump-watchd.8 \
+	  $(DESTDIR)$(MANDIR)/man8/kdump-watchctl.8 $(DESTDIR)$(MANDIR)/man8/fence_kdump_watch.8 \
+	  $(DESTDIR)$(MANDIR)/man8/kdump-watch-send.8 $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/hooks/kdump-watch \
+	  $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/scripts/init-premount/kdump-watch \
+	  $(DESTDIR)$(SYSCONFDIR)/kdump-watch/kdump-watchd.conf.dist $(DESTDIR)$(SYSCONFDIR)/kdump-watch/kdump-watch-send.conf.dist
+	rm -rf $(DESTDIR)$(DATADIR)/kdump-watch $(DESTDIR)$(DRACUTDIR)/99kdump-watch

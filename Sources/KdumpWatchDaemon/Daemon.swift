@@ -84,14 +84,18 @@ public struct Daemon: Sendable {
             for socket in inheritedDatagrams {
                 do {
                     listeners.append(
-                        UDPListener(channel: try await UDPListener.adopt(descriptor: socket.descriptor, group: group), context: context))
+                        UDPListener(
+                            channel: try await UDPListener.adopt(descriptor: socket.descriptor, group: group),
+                            context: context))
                 } catch {
                     await Self.close(listeners)
                     throw DaemonFailure("cannot use the UDP socket passed by systemd (\(socket.name)): \(error)")
                 }
             }
         }
-        for address in inheritedDatagrams.isEmpty ? (configuration.listen.isEmpty ? [nil] : configuration.listen.map(Optional.some)) : [] {
+        for address in inheritedDatagrams.isEmpty
+            ? (configuration.listen.isEmpty ? [nil] : configuration.listen.map(Optional.some)) : []
+        {
             let shown = address.map { $0.isIPv4 ? "\($0)" : "[\($0)]" } ?? "[::]"
             do {
                 let channel = try await UDPListener.bind(address: address, port: configuration.port, group: group)
@@ -120,7 +124,8 @@ public struct Daemon: Sendable {
                 server = try await ControlServer.adopt(descriptor: inheritedControl.descriptor, group: group)
             } catch {
                 await Self.close(listeners)
-                throw DaemonFailure("cannot use the control socket passed by systemd (\(inheritedControl.name)): \(error)")
+                throw DaemonFailure(
+                    "cannot use the control socket passed by systemd (\(inheritedControl.name)): \(error)")
             }
             if case .unixDomainSocket? = server.channel.localAddress, let path = server.channel.localAddress?.pathname {
                 shownControlPath = path
@@ -136,7 +141,8 @@ public struct Daemon: Sendable {
                 logger.warning("cannot set the mode of \(controlPath): \(String(cString: strerror(errno)))")
             }
             if let controlGroup, chown(controlPath, uid_t.max, controlGroup) != 0 {
-                logger.warning("cannot give \(controlPath) to group \(controlGroup): \(String(cString: strerror(errno)))")
+                logger.warning(
+                    "cannot give \(controlPath) to group \(controlGroup): \(String(cString: strerror(errno)))")
             }
         }
         defer { if inheritedControl == nil { unlink(controlPath) } }

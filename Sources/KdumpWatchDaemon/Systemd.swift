@@ -88,7 +88,7 @@ public struct JournalLogHandler: LogHandler {
     }
 
     /// The journal fields of one entry; field names are upper case letters, digits and `_`.
-    static func fields(level: Logger.Level, message: String, metadata: Logger.Metadata) -> [String] {
+    public static func fields(level: Logger.Level, message: String, metadata: Logger.Metadata) -> [String] {
         var result = [
             "MESSAGE=\(message)", "PRIORITY=\(DaemonLogHandler.priority(level))", "SYSLOG_IDENTIFIER=kdump-watchd",
         ]

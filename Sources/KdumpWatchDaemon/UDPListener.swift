@@ -59,7 +59,9 @@ struct UDPListener: Service, CustomStringConvertible {
                 }
             }
             .withBoundSocket(descriptor).get()
-        guard let channel = wrapped.withLockedValue({ $0 }) else { throw StartupError("socket \(descriptor) was not wrapped") }
+        guard let channel = wrapped.withLockedValue({ $0 }) else {
+            throw StartupError("socket \(descriptor) was not wrapped")
+        }
         return channel
     }
 

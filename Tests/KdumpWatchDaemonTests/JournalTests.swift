@@ -1,0 +1,25 @@
+import KdumpWatchDaemon
+import Logging
+import Testing
+
+@Suite struct JournalTests {
+    @Test func entriesCarryPriorityIdentifierAndUpperCaseFields() {
+        let fields = JournalLogHandler.fields(
+            level: .notice, message: "node2 is in kdump",
+            metadata: [
+                "KDUMP_HOST": "node2", "KDUMP_ADDRESS": "10.0.0.2", "kdump_event": "episode_started", "messages": "1",
+                "-x": "y",
+            ])
+        #expect(fields.prefix(3) == ["MESSAGE=node2 is in kdump", "PRIORITY=5", "SYSLOG_IDENTIFIER=kdump-watchd"])
+        #expect(fields.contains("KDUMP_HOST=node2"))
+        #expect(fields.contains("KDUMP_ADDRESS=10.0.0.2"))
+        #expect(fields.contains("KDUMP_EVENT=episode_started"))
+        #expect(fields.contains("MESSAGES=1"))
+        #expect(fields.contains("X=y"), "field names are letters, digits and underscores, not starting with one")
+    }
+
+    @Test func metadataCannotOverrideTheEntrysOwnFields() {
+        let fields = JournalLogHandler.fields(level: .error, message: "m", metadata: ["priority": "7", "message": "x"])
+        #expect(fields == ["MESSAGE=m", "PRIORITY=3", "SYSLOG_IDENTIFIER=kdump-watchd"])
+    }
+}
