@@ -38,7 +38,8 @@ test:
 	scripts/install-deps.sh test
 	eval "$$(sh $(SHARED)/scripts/reference-agents.sh .build-reference)" && \
 	  export FENCE_KDUMP FENCE_KDUMP_SEND && \
-	  $(SWIFT) test
+	  $(SWIFT) test --skip IntegrationTests && \
+	  $(SWIFT) test --filter IntegrationTests
 
 test-unit:
 	$(SWIFT) test --skip IntegrationTests

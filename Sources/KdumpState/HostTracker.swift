@@ -24,12 +24,17 @@ public actor HostTracker {
     private var invalidCounts: [InvalidDatagramReason: Int] = [:]
     private var waiters: [UInt64: Waiter] = [:]
     private var nextWaiterID: UInt64 = 0
-    private var subscribers: [UInt64: AsyncStream<TrackerEvent>.Continuation] = [:]
+    private var subscribers: [UInt64: Subscriber] = [:]
     private var nextSubscriberID: UInt64 = 0
     private var dirty = false
     private var boundaryPending = false
     private var persistenceSignal: AsyncStream<Void>.Continuation?
     private var boundaryWaiter: CheckedContinuation<Void, Never>?
+
+    private struct Subscriber {
+        var continuation: AsyncStream<TrackerEvent>.Continuation
+        var includesMessages: Bool
+    }
 
     private struct Waiter {
         var request: WaitRequest
@@ -63,6 +68,13 @@ public actor HostTracker {
             }
         }
         return events
+    }
+
+    /// Records a batch of datagrams in arrival order: valid ones as by ``recordValid(from:)``,
+    /// invalid ones as by ``recordInvalid(_:from:)``.
+    public func record(_ batch: DatagramBatch) {
+        for address in batch.valid { recordValid(from: address) }
+        for (reason, source) in batch.invalid { recordInvalid(reason, from: source) }
     }
 
     /// Counts a datagram that was not accepted and tells `watch` clients about it.
@@ -173,12 +185,15 @@ public actor HostTracker {
 
     /// A stream of every event from now on. A consumer that falls behind loses the oldest
     /// undelivered events (never blocks the tracker); ending iteration unsubscribes.
-    public func events(bufferSize: Int = 1024) -> AsyncStream<TrackerEvent> {
+    ///
+    /// - Parameter includingMessages: whether to receive ``TableEvent/Kind/message`` events, one
+    ///   per valid datagram of a running episode; leaving them out saves work under a flood.
+    public func events(bufferSize: Int = 1024, includingMessages: Bool = true) -> AsyncStream<TrackerEvent> {
         let (stream, continuation) = AsyncStream.makeStream(
             of: TrackerEvent.self, bufferingPolicy: .bufferingNewest(bufferSize))
         nextSubscriberID += 1
         let id = nextSubscriberID
-        subscribers[id] = continuation
+        subscribers[id] = Subscriber(continuation: continuation, includesMessages: includingMessages)
         continuation.onTermination = { _ in Task { await self.unsubscribe(id) } }
         return stream
     }
@@ -189,18 +204,24 @@ public actor HostTracker {
 
     private func publish(_ events: [TableEvent]) {
         guard !events.isEmpty else { return }
+        let wasDirty = dirty
         dirty = true
-        if events.contains(where: \.isEpisodeBoundary) {
+        let boundary = events.contains(where: \.isEpisodeBoundary)
+        if boundary {
             boundaryPending = true
             boundaryWaiter?.resume()
             boundaryWaiter = nil
         }
-        persistenceSignal?.yield()
+        // The writer takes every change at once; one signal per batch of changes is enough.
+        if !wasDirty || boundary { persistenceSignal?.yield() }
         for event in events { broadcast(.table(event)) }
     }
 
     private func broadcast(_ event: TrackerEvent) {
-        for continuation in subscribers.values { continuation.yield(event) }
+        let isMessage = if case .table(let change) = event { change.kind == .message } else { false }
+        for subscriber in subscribers.values where subscriber.includesMessages || !isMessage {
+            subscriber.continuation.yield(event)
+        }
     }
 
     // MARK: Persistence
@@ -282,4 +303,14 @@ public struct HostStatus: Sendable, Equatable {
     public init(entry: HostEntry, at now: MonotonicInstant, finishedAfter: Duration) {
         self.init(entry: entry, state: entry.state(at: now, finishedAfter: finishedAfter), age: entry.age(at: now))
     }
+}
+
+/// Datagrams checked together: the senders of valid messages, and invalid ones with why.
+public struct DatagramBatch: Sendable {
+    public var valid: [HostAddress] = []
+    public var invalid: [(reason: InvalidDatagramReason, source: HostAddress)] = []
+
+    public init() {}
+
+    public var isEmpty: Bool { valid.isEmpty && invalid.isEmpty }
 }

@@ -84,9 +84,7 @@ public struct Daemon: Sendable {
             for socket in inheritedDatagrams {
                 do {
                     listeners.append(
-                        UDPListener(
-                            channel: try await UDPListener.adopt(descriptor: socket.descriptor, group: group),
-                            context: context))
+                        try await UDPListener.adopt(descriptor: socket.descriptor, context: context, group: group))
                 } catch {
                     await Self.close(listeners)
                     throw DaemonFailure("cannot use the UDP socket passed by systemd (\(socket.name)): \(error)")
@@ -98,8 +96,9 @@ public struct Daemon: Sendable {
         {
             let shown = address.map { $0.isIPv4 ? "\($0)" : "[\($0)]" } ?? "[::]"
             do {
-                let channel = try await UDPListener.bind(address: address, port: configuration.port, group: group)
-                listeners.append(UDPListener(channel: channel, context: context))
+                listeners.append(
+                    try await UDPListener.bind(
+                        address: address, port: configuration.port, context: context, group: group))
             } catch let error as IOError where error.errnoCode == EADDRINUSE {
                 await Self.close(listeners)
                 throw DaemonFailure(
@@ -111,7 +110,7 @@ public struct Daemon: Sendable {
             }
         }
         context.listeners = listeners.compactMap { listener in
-            listener.channel.channel.localAddress.flatMap { local in
+            listener.channel.localAddress.flatMap { local in
                 local.port.map { HealthReport.Listener(address: HostAddress(local)?.description ?? "?", port: $0) }
             }
         }
@@ -152,7 +151,8 @@ public struct Daemon: Sendable {
                 "allow is empty: any host that can reach UDP port \(context.listeners.map { String($0.port) }.joined(separator: ",")) can confirm a fence; set 'allow = nodes' or the cluster's networks"
             )
         }
-        let events = await tracker.events(bufferSize: 4096)
+        // Message events are logged at debug level only; without it the log skips them.
+        let events = await tracker.events(bufferSize: 4096, includingMessages: configuration.logLevel <= .debug)
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let daemon = self
         var services: [any Service] = [
@@ -185,7 +185,7 @@ public struct Daemon: Sendable {
     /// Closes channels that were bound but will never run (startup failed half-way).
     private static func close(_ listeners: [UDPListener]) async {
         for listener in listeners {
-            try? await listener.channel.executeThenClose { _, _ in }
+            try? await listener.channel.close()
         }
     }
 

@@ -10,6 +10,7 @@ public final class DaemonMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     let datagramsReceived: Counter
     let datagramsValid: Counter
+    let datagramsDropped: Counter
     private let datagramsInvalid: [InvalidDatagramReason: Counter]
     let hostsDumping: Gauge
     let hostsFinished: Gauge
@@ -33,6 +34,8 @@ public final class DaemonMetrics: Sendable {
             descriptor: name("datagrams_received", "total", "UDP datagrams received"))
         datagramsValid = registry.makeCounter(
             descriptor: name("datagrams_valid", "total", "Valid fence_kdump messages recorded"))
+        datagramsDropped = registry.makeCounter(
+            descriptor: name("datagrams_dropped", "total", "Datagrams dropped because the daemon was overloaded"))
         var invalid: [InvalidDatagramReason: Counter] = [:]
         for reason in InvalidDatagramReason.allCases {
             invalid[reason] = registry.makeCounter(

@@ -48,6 +48,9 @@ struct EventLog: Service, CustomStringConvertible {
                 let logger = context.logger
                 switch event {
                 case .table(let change):
+                    // A message per second per dumping host, thousands under a flood: only
+                    // build its log entry when someone reads debug lines.
+                    if change.kind == .message && logger.logLevel > .debug { continue }
                     let entry = change.entry
                     let name = entry.node ?? entry.address.description
                     let metadata: Logger.Metadata = [

@@ -20,6 +20,7 @@ public enum KdumpDatagram {
     ///
     /// - Parameter bytes: the payload exactly as received; its length matters.
     /// - Returns: the byte order of a valid message, or why it is not one.
+    @inlinable
     public static func classify<Bytes: Collection>(_ bytes: Bytes) -> Verdict
     where Bytes.Element == UInt8 {
         let count = bytes.count
