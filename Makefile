@@ -15,7 +15,7 @@ DESTDIR ?=
 BUILD ?= .build/release
 SENDER ?= .build-static/release/kdump-watch-send
 
-.PHONY: help build release run test test-unit lint format clean install install-files uninstall
+.PHONY: help build release run test test-unit lint format clean install install-files uninstall bench
 
 help:
 	@echo "make run      build and run kdump-watchd on built-in defaults"
@@ -25,6 +25,7 @@ help:
 	@echo "make format   swift format in place"
 	@echo "make install  release build, then install (PREFIX, DESTDIR, SBINDIR, LIBEXECDIR, UNITDIR, MANDIR, SYSCONFDIR)"
 	@echo "make uninstall"
+	@echo "make bench    benchmarks against upstream fence-agents and the machine's limit (a few minutes)"
 
 build:
 	scripts/install-deps.sh build
@@ -97,3 +98,6 @@ uninstall:
 	  $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/scripts/init-premount/kdump-watch \
 	  $(DESTDIR)$(SYSCONFDIR)/kdump-watch/kdump-watchd.conf.dist $(DESTDIR)$(SYSCONFDIR)/kdump-watch/kdump-watch-send.conf.dist
 	rm -rf $(DESTDIR)$(DATADIR)/kdump-watch $(DESTDIR)$(DRACUTDIR)/99kdump-watch
+
+bench:
+	Benchmarks/run.sh

@@ -23,6 +23,9 @@ public actor HostTracker {
     private var nodeNames: [HostAddress: String] = [:]
     private var invalidCounts: [InvalidDatagramReason: Int] = [:]
     private var waiters: [UInt64: Waiter] = [:]
+    /// The waits interested in each address: a message touches only its own waits, so a
+    /// thousand concurrent fences cost a thousand lookups, not a million comparisons.
+    private var waitersByAddress: [HostAddress: Set<UInt64>] = [:]
     private var nextWaiterID: UInt64 = 0
     private var subscribers: [UInt64: Subscriber] = [:]
     private var nextSubscriberID: UInt64 = 0
@@ -56,14 +59,14 @@ public actor HostTracker {
         let now = clock()
         let events = table.record(from: address, node: nodeNames[address], at: now)
         publish(events)
-        if !waiters.isEmpty {
+        if let interested = waitersByAddress[address] {
             let entry = table.entries[address]!
-            for (id, waiter) in waiters
-            where waiter.request.addresses.contains(address)
-                && FenceDecision.confirms(
-                    lastMessage: entry.lastSeenMonotonic, requestedAt: waiter.requestedAt,
-                    maxAge: waiter.request.maxAge)
-            {
+            for id in interested {
+                guard let waiter = waiters[id],
+                    FenceDecision.confirms(
+                        lastMessage: entry.lastSeenMonotonic, requestedAt: waiter.requestedAt,
+                        maxAge: waiter.request.maxAge)
+                else { continue }
                 finishWait(id, with: .confirmed(entry))
             }
         }
@@ -115,6 +118,7 @@ public actor HostTracker {
                 }
                 waiters[id] = Waiter(
                     request: request, requestedAt: requestedAt, continuation: continuation, timer: timer)
+                for address in request.addresses { waitersByAddress[address, default: []].insert(id) }
             }
         } onCancel: {
             Task { await self.finishWait(id, with: .cancelled) }
@@ -131,6 +135,10 @@ public actor HostTracker {
 
     private func finishWait(_ id: UInt64, with outcome: WaitOutcome) {
         guard let waiter = waiters.removeValue(forKey: id) else { return }
+        for address in waiter.request.addresses {
+            waitersByAddress[address]?.remove(id)
+            if waitersByAddress[address]?.isEmpty == true { waitersByAddress[address] = nil }
+        }
         waiter.timer?.cancel()
         waiter.continuation.resume(returning: outcome)
     }

@@ -76,7 +76,7 @@ struct ControlServer: Service, CustomStringConvertible {
 
     private static func bootstrap(_ group: any EventLoopGroup) -> ServerBootstrap {
         ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.backlog, value: 4096)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
     }
 

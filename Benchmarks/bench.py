@@ -1,0 +1,289 @@
+#!/usr/bin/env python3
+"""KdumpWatch against upstream fence-agents and against the machine's limit, in one run.
+
+Starts real processes only (release builds, upstream binaries from Debian's fence-agents, C
+reference tools built from this folder) and prints one table: ours, reference, ratio, goal.
+Benchmarks, not tests: nothing here fails on a missed goal; the table says so.
+
+    Benchmarks/run.sh        (builds everything, then runs this)
+"""
+import argparse, asyncio, json, os, random, socket, statistics, subprocess, sys, tempfile, threading, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+MAGIC = bytes([0x40, 0x2A, 0x30, 0x1B, 0x01, 0x00, 0x00, 0x00])
+rows = []
+
+
+def row(name, ours, reference, ratio, goal, met):
+    rows.append((name, ours, reference, ratio, goal, "yes" if met else "NO"))
+    print(f"  {name}: {ours} | {reference} | {ratio} | goal {goal}", flush=True)
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def free_port():
+    with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+        s.bind(("::", 0))
+        return s.getsockname()[1]
+
+
+class Daemon:
+    def __init__(self, args, *extra):
+        self.work = tempfile.mkdtemp(prefix="kdump-watch-bench-")
+        self.socket = os.path.join(self.work, "control.sock")
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [os.path.join(args.build, "kdump-watchd"), "--port", str(self.port), "--control-socket", self.socket,
+             "--state-dir", self.work, "--log-level", "error", "--max-clients", "4000", *extra])
+        for _ in range(500):
+            if os.path.exists(self.socket):
+                break
+            time.sleep(0.01)
+        time.sleep(0.1)
+
+    def call(self, request):
+        with socket.socket(socket.AF_UNIX) as s:
+            s.connect(self.socket)
+            s.sendall((json.dumps(dict(v=1, **request)) + "\n").encode())
+            data = b""
+            while not data.endswith(b"\n"):
+                data += s.recv(1 << 20)
+            return json.loads(data)
+
+    def rss_kib(self):
+        with open(f"/proc/{self.process.pid}/status") as f:
+            fields = dict(line.split(":", 1) for line in f)
+        return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait()
+
+
+def confirm_latency(args, agent, sender):
+    for interval, runs in ((1, 20), (10, args.slow_runs)):
+        daemon = Daemon(args)
+        feeder = subprocess.Popen([sender, "-p", str(daemon.port), "-i", str(interval), "127.0.0.1"])
+        time.sleep(0.5)
+        ours = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            code = subprocess.call([os.path.join(args.build, "fence_kdump_watch"), "-n", "127.0.0.1", "-t", "30",
+                                    "--socket", daemon.socket, "--fallback", "none"], stderr=subprocess.DEVNULL)
+            ours.append(time.perf_counter() - start)
+            assert code == 0
+        feeder.kill()
+        daemon.stop()
+        port = free_port()
+        feeder = subprocess.Popen([sender, "-p", str(port), "-i", str(interval), "127.0.0.1"])
+        upstream = []
+        for _ in range(runs):
+            time.sleep(random.uniform(0, interval))  # a fence starts at a random phase of the interval
+            start = time.perf_counter()
+            code = subprocess.call([agent, "-n", "127.0.0.1", "-p", str(port), "-t", str(3 * interval + 5)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            upstream.append(time.perf_counter() - start)
+            assert code == 0
+        feeder.kill()
+        o, u = statistics.median(ours), statistics.median(upstream)
+        goal = "<= 10 ms, >= 500x at 10 s" if interval == 10 else "<= 10 ms"
+        met = o <= 0.010 and (interval != 10 or u / o >= 500)
+        row(f"1. confirm latency, dumping host, sender every {interval} s (median of {runs})",
+            f"{o * 1000:.2f} ms", f"fence_kdump {u * 1000:.0f} ms", f"{u / o:.0f}x", goal, met)
+
+
+async def concurrent_waits(daemon, count):
+    targets = [f"127.3.{i // 250}.{i % 250 + 1}" for i in range(count)]
+    connections = []
+    for index, target in enumerate(targets):
+        if index % 100 == 99:
+            await asyncio.sleep(0.01)  # let the daemon accept: a connect storm overflows any backlog
+        reader, writer = await asyncio.open_unix_connection(daemon.socket)
+        writer.write((json.dumps({"v": 1, "op": "wait", "targets": [target], "timeout": 60, "max_age": 0}) + "\n").encode())
+        connections.append((target, reader, writer))
+    await asyncio.gather(*(w.drain() for _, _, w in connections))
+    while daemon.call({"op": "health"})["waits_in_flight"] < count:
+        await asyncio.sleep(0.01)
+    sent = {}
+    senders = []
+    for target in targets:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind((target, 0))
+        senders.append((target, s))
+    latencies = []
+
+    async def answer(target, reader):
+        line = await reader.readline()
+        latencies.append(time.perf_counter() - sent[target])
+        assert json.loads(line)["result"] == "confirmed"
+
+    tasks = [asyncio.create_task(answer(t, r)) for t, r, _ in connections]
+    await asyncio.sleep(0)
+
+    def send_all():
+        # From another thread, so that answers are read while datagrams are still going out.
+        for target, s in senders:
+            sent[target] = time.perf_counter()
+            s.sendto(MAGIC, ("127.0.0.1", daemon.port))
+
+    sender = threading.Thread(target=send_all)
+    sender.start()
+    await asyncio.gather(*tasks)
+    sender.join()
+    for _, s in senders:
+        s.close()
+    for _, _, w in connections:
+        w.close()
+    return latencies
+
+
+def concurrent_fences(args, agent):
+    daemon = Daemon(args)
+    for count in (1, 10, 100, 1000):
+        latencies = asyncio.run(concurrent_waits(daemon, count))
+        p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
+        reference = "fence_kdump: N=1 only" if count > 1 else "-"
+        row(f"2. {count} concurrent fences, datagram -> answer", f"p50 {p50 * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms",
+            reference, "-", "1000 waits: p99 <= 5 ms" if count == 1000 else "-", count != 1000 or p99 <= 0.005)
+    daemon.stop()
+    # Upstream: two fence actions at once on one port.
+    port = free_port()
+    first = subprocess.Popen([agent, "-n", "127.0.0.1", "-p", str(port), "-t", "3"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.3)
+    second = subprocess.run([agent, "-n", "127.0.0.2", "-p", str(port), "-t", "3"], capture_output=True)
+    first.wait()
+    code = second.returncode
+    outcome = f"killed by signal {-code}" if code < 0 else f"exit {code}"
+    row("2b. second concurrent fence_kdump on the same port", "n/a (ours: any number)", f"second instance: {outcome}",
+        "-", "-", True)
+
+
+def ingest(args, tools):
+    daemon = Daemon(args)
+    sent = int(subprocess.run([tools["udp_flood"], str(daemon.port), "2", "valid"], capture_output=True, text=True).stdout)
+    time.sleep(1)
+    metrics = daemon.call({"op": "metrics"})["text"]
+    ours = int(next(l.split()[-1] for l in metrics.splitlines() if l.startswith("kdump_watch_datagrams_valid_total")))
+    daemon.stop()
+    port = free_port()
+    receiver = subprocess.Popen([tools["udp_reference"], str(port), "3"], stdout=subprocess.PIPE, text=True)
+    time.sleep(0.2)
+    reference_sent = int(subprocess.run([tools["udp_flood"], str(port), "2", "valid"], capture_output=True, text=True).stdout)
+    reference = int(receiver.communicate()[0].split()[0])
+    ours_rate, reference_rate = ours / 2, reference / 2
+    row("3. UDP ingest, valid datagrams/s (2 s sendmmsg flood)",
+        f"{ours_rate / 1000:.0f} k/s ({ours * 100 / sent:.0f}% of sent)",
+        f"C recvmmsg {reference_rate / 1000:.0f} k/s ({reference * 100 / reference_sent:.0f}% of sent)",
+        f"{ours_rate * 100 / reference_rate:.0f}%", ">= 80% of C", ours_rate >= 0.8 * reference_rate)
+
+
+def under_attack(args, tools):
+    daemon = Daemon(args)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.4.0.1", 0))
+        s.sendto(MAGIC, ("127.0.0.1", daemon.port))
+    time.sleep(0.2)
+    flood = subprocess.Popen([tools["udp_flood"], str(daemon.port), "8", "garbage", "200000"], stdout=subprocess.PIPE, text=True)
+    time.sleep(1)
+    status, wait = [], []
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        start = time.perf_counter()
+        daemon.call({"op": "status"})
+        status.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        answer = daemon.call({"op": "wait", "targets": ["127.4.0.1"], "timeout": 5, "max_age": 600})
+        wait.append(time.perf_counter() - start)
+        assert answer["result"] == "confirmed"
+    sent = int(flood.communicate()[0])
+    daemon.stop()
+    ps, pw = percentile(status, 0.99), percentile(wait, 0.99)
+    row(f"4. control p99 under {sent / 8 / 1000:.0f} k garbage datagrams/s ({len(status)} requests each)",
+        f"status {ps * 1000:.2f} ms, wait {pw * 1000:.2f} ms", "-", "-", "<= 10 ms", ps <= 0.010 and pw <= 0.010)
+
+
+def memory(args, tools, agent):
+    daemon = Daemon(args)
+    time.sleep(0.5)
+    idle = daemon.rss_kib()[0]
+    subprocess.run([tools["udp_sources"], str(daemon.port), "4096"], capture_output=True)
+    time.sleep(1)
+    hosts = len(daemon.call({"op": "status"})["hosts"])
+    with_hosts = daemon.rss_kib()[0]
+    subprocess.run([tools["udp_sources"], str(daemon.port), "100000", "4096"], capture_output=True)
+    time.sleep(2)
+    after_flood_hosts = len(daemon.call({"op": "status"})["hosts"])
+    after_flood, peak = daemon.rss_kib()
+    daemon.stop()
+    port = free_port()
+    upstream = subprocess.Popen([agent, "-n", "127.0.0.1", "-p", str(port), "-t", "5"], stdout=subprocess.DEVNULL)
+    time.sleep(0.5)
+    with open(f"/proc/{upstream.pid}/status") as f:
+        upstream_rss = int(next(l for l in f if l.startswith("VmRSS")).split()[1])
+    upstream.kill()
+    row("5. daemon RSS idle / 4096 hosts / after 100k sources (peak)",
+        f"{idle / 1024:.1f} / {with_hosts / 1024:.1f} ({hosts} hosts) / {after_flood / 1024:.1f} MiB "
+        f"({after_flood_hosts} hosts, peak {peak / 1024:.1f})",
+        f"fence_kdump waiting: {upstream_rss / 1024:.1f} MiB", "-", "<= 15 MB with 4096 hosts",
+        with_hosts * 1024 <= 15e6)
+
+
+def sender_row(args, reference_sender):
+    ours = args.sender
+    stripped = tempfile.mktemp()
+    subprocess.run(["cp", ours, stripped], check=True)
+    subprocess.run(["strip", stripped], check=True)
+    size, reference_size = os.path.getsize(stripped), os.path.getsize(reference_sender)
+
+    def start_time(command):
+        samples = []
+        for _ in range(30):
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as listener:
+                listener.bind(("127.0.0.1", 0))
+                listener.settimeout(5)
+                begin = time.perf_counter()
+                process = subprocess.Popen([command, "-p", str(listener.getsockname()[1]), "-c", "1", "127.0.0.1"])
+                listener.recv(64)
+                samples.append(time.perf_counter() - begin)
+                process.wait()
+        return statistics.median(samples)
+
+    o, u = start_time(stripped), start_time(reference_sender)
+    os.unlink(stripped)
+    row("6. sender: stripped size, start -> first datagram (median of 30)",
+        f"{size / 1e6:.1f} MB, {o * 1000:.2f} ms", f"fence_kdump_send {reference_size / 1e3:.1f} kB, {u * 1000:.2f} ms",
+        f"{o / u:.1f}x time", "-", True)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build", default=os.path.join(REPO, ".build", "release"))
+    parser.add_argument("--sender", default=os.path.join(REPO, ".build-static", "release", "kdump-watch-send"))
+    parser.add_argument("--tools", default=os.path.join(REPO, ".build-bench"))
+    parser.add_argument("--slow-runs", type=int, default=10, help="runs at the default 10 s interval")
+    args = parser.parse_args()
+    out = subprocess.run(["sh", os.path.join(REPO, "..", "shared", "scripts", "reference-agents.sh"),
+                          os.path.join(REPO, ".build-reference")], check=True, capture_output=True, text=True).stdout
+    reference = dict(line.split("=", 1) for line in out.split())
+    agent, reference_sender = reference["FENCE_KDUMP"], reference["FENCE_KDUMP_SEND"]
+    tools = {name: os.path.join(args.tools, name) for name in ("udp_flood", "udp_reference", "udp_sources")}
+    print(f"KdumpWatch benchmarks, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores", flush=True)
+    ingest(args, tools)
+    under_attack(args, tools)
+    concurrent_fences(args, agent)
+    memory(args, tools, agent)
+    sender_row(args, reference_sender)
+    confirm_latency(args, agent, reference_sender)
+    print()
+    print("| benchmark | KdumpWatch | reference | ratio | goal | met |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
