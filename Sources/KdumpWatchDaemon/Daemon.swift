@@ -41,12 +41,7 @@ public struct Daemon: Sendable {
     /// Runs until a graceful shutdown; throws ``DaemonFailure`` when it cannot start.
     public func run() async throws {
         let configuration = try loadConfiguration()
-        let toJournal = Systemd.stderrIsJournal
-        var logger = Logger(label: "kdump-watchd") { _ in
-            toJournal
-                ? JournalLogHandler(level: configuration.logLevel) as any LogHandler
-                : DaemonLogHandler(level: configuration.logLevel)
-        }
+        var logger = Logger(label: "kdump-watchd") { _ in DaemonLogHandler(level: configuration.logLevel) }
         logger.logLevel = configuration.logLevel
 
         let (directory, warnings) = try NodeDirectory.load(configuration.nodes)

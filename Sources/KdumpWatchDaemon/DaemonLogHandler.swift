@@ -2,20 +2,35 @@ import Glibc
 import KdumpState
 import Logging
 
-/// A swift-log handler that writes one line per message to standard error.
+/// The daemon's swift-log handler: structured journal entries under journald, one line per
+/// message on standard error elsewhere.
 ///
-/// Under systemd (`JOURNAL_STREAM` set) each line starts with the syslog priority as `<N>`,
-/// which journald turns into the entry's priority; elsewhere it starts with an RFC 3339
-/// timestamp. Metadata follows the message as `key=value` pairs in a stable order, so that
-/// log searches keep working.
+/// In the journal every metadata key becomes a field (``journalFields(level:message:metadata:)``).
+/// On standard error a line starts with the syslog priority as `<N>` when `JOURNAL_STREAM` is
+/// set (journald then takes the priority from it) and with an RFC 3339 timestamp otherwise;
+/// metadata follows the message as `key=value` pairs in a stable order, so that log searches
+/// keep working.
 public struct DaemonLogHandler: LogHandler {
+    /// Where the messages go.
+    public enum Output: Sendable {
+        case standardError
+        case journal
+    }
+
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
+    private let output: Output
     private let underJournal: Bool
 
-    public init(level: Logger.Level) {
+    public init(level: Logger.Level, output: Output) {
         logLevel = level
+        self.output = output
         underJournal = getenv("JOURNAL_STREAM") != nil
+    }
+
+    /// The journal when standard error is connected to it, standard error otherwise.
+    public init(level: Logger.Level) {
+        self.init(level: level, output: Systemd.stderrIsJournal ? .journal : .standardError)
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -26,6 +41,10 @@ public struct DaemonLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var fields = metadata
         if let extra = event.metadata { fields.merge(extra) { $1 } }
+        if case .journal = output {
+            Systemd.sendToJournal(Self.journalFields(level: event.level, message: "\(event.message)", metadata: fields))
+            return
+        }
         var line = underJournal ? "<\(Self.priority(event.level))>" : "\(SystemClock.now().wall.rfc3339) "
         line += "\(event.level.rawValue): \(event.message)"
         for key in fields.keys.sorted() {

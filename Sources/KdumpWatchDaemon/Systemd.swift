@@ -66,32 +66,13 @@ public enum Systemd {
     }
 }
 
-/// A swift-log handler that sends each message to the journal as a structured entry:
-/// `MESSAGE=`, `PRIORITY=`, `SYSLOG_IDENTIFIER=kdump-watchd`, and every metadata key in upper
-/// case (`KDUMP_HOST=`, `KDUMP_ADDRESS=`, `KDUMP_EVENT=`, …), so that
-/// `journalctl -u kdump-watchd KDUMP_HOST=node2` finds a node's history.
-public struct JournalLogHandler: LogHandler {
-    public var logLevel: Logger.Level
-    public var metadata: Logger.Metadata = [:]
-
-    public init(level: Logger.Level) { logLevel = level }
-
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    public func log(event: LogEvent) {
-        var fields = metadata
-        if let extra = event.metadata { fields.merge(extra) { $1 } }
-        sendToJournal(Self.fields(level: event.level, message: "\(event.message)", metadata: fields))
-    }
-
-    /// The journal fields of one entry; field names are upper case letters, digits and `_`.
-    public static func fields(level: Logger.Level, message: String, metadata: Logger.Metadata) -> [String] {
-        var result = [
-            "MESSAGE=\(message)", "PRIORITY=\(DaemonLogHandler.priority(level))", "SYSLOG_IDENTIFIER=kdump-watchd",
-        ]
+extension DaemonLogHandler {
+    /// The fields of one journal entry: `MESSAGE=`, `PRIORITY=`, `SYSLOG_IDENTIFIER=kdump-watchd`,
+    /// and every metadata key in upper case (`KDUMP_HOST=`, `KDUMP_ADDRESS=`, `KDUMP_EVENT=`, …),
+    /// so that `journalctl -u kdump-watchd KDUMP_HOST=node2` finds a node's history. Field names
+    /// are upper case letters, digits and `_`; metadata cannot override the first three.
+    public static func journalFields(level: Logger.Level, message: String, metadata: Logger.Metadata) -> [String] {
+        var result = ["MESSAGE=\(message)", "PRIORITY=\(priority(level))", "SYSLOG_IDENTIFIER=kdump-watchd"]
         for key in metadata.keys.sorted() {
             let name = String(key.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }).drop { $0 == "_" }
             guard !name.isEmpty, !["MESSAGE", "PRIORITY", "SYSLOG_IDENTIFIER"].contains(String(name)) else { continue }
@@ -99,8 +80,11 @@ public struct JournalLogHandler: LogHandler {
         }
         return result
     }
+}
 
-    private func sendToJournal(_ fields: [String]) {
+extension Systemd {
+    /// Sends one structured entry to the journal.
+    static func sendToJournal(_ fields: [String]) {
         // sd_journal_send is variadic and not imported; sd_journal_sendv takes an iovec array.
         var buffers = fields.map { Array($0.utf8) }
         var vectors: [iovec] = []

@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct JournalTests {
     @Test func entriesCarryPriorityIdentifierAndUpperCaseFields() {
-        let fields = JournalLogHandler.fields(
+        let fields = DaemonLogHandler.journalFields(
             level: .notice, message: "node2 is in kdump",
             metadata: [
                 "KDUMP_HOST": "node2", "KDUMP_ADDRESS": "10.0.0.2", "kdump_event": "episode_started", "messages": "1",
@@ -19,7 +19,8 @@ import Testing
     }
 
     @Test func metadataCannotOverrideTheEntrysOwnFields() {
-        let fields = JournalLogHandler.fields(level: .error, message: "m", metadata: ["priority": "7", "message": "x"])
+        let fields = DaemonLogHandler.journalFields(
+            level: .error, message: "m", metadata: ["priority": "7", "message": "x"])
         #expect(fields == ["MESSAGE=m", "PRIORITY=3", "SYSLOG_IDENTIFIER=kdump-watchd"])
     }
 }
