@@ -48,7 +48,7 @@ public struct Daemon: Sendable {
         for warning in warnings { logger.warning("\(warning)") }
         let controlPath = try controlSocketPath(configuration)
         let stateDirectory = try stateDirectoryPath(configuration)
-        let controlGroup = try controlGroupID(configuration, logger: logger)
+        var controlGroup = try controlGroupID(configuration, logger: logger)
 
         let tracker = HostTracker(settings: configuration.tableSettings, clock: SystemClock.now)
         await tracker.update(nodeNames: directory.nameByAddress)
@@ -131,12 +131,19 @@ public struct Daemon: Sendable {
                 await Self.close(listeners)
                 throw DaemonFailure("cannot bind control socket \(controlPath): \(error)")
             }
+            if let group = controlGroup, chown(controlPath, uid_t.max, group) != 0 {
+                let reason = String(cString: strerror(errno))
+                if configuration.controlGroup != nil {
+                    logger.warning("cannot give \(controlPath) to group \(configuration.controlGroup!): \(reason)")
+                } else {
+                    // An unprivileged daemon outside haclient: the socket is its user's alone.
+                    logger.info(
+                        "control socket \(controlPath) is for this user only (cannot give it to haclient: \(reason))")
+                    controlGroup = nil
+                }
+            }
             if chmod(controlPath, controlGroup == nil ? 0o600 : 0o660) != 0 {
                 logger.warning("cannot set the mode of \(controlPath): \(String(cString: strerror(errno)))")
-            }
-            if let controlGroup, chown(controlPath, uid_t.max, controlGroup) != 0 {
-                logger.warning(
-                    "cannot give \(controlPath) to group \(controlGroup): \(String(cString: strerror(errno)))")
             }
         }
         defer { if inheritedControl == nil { unlink(controlPath) } }

@@ -317,6 +317,37 @@ struct DaemonIntegrationTests {
         #expect(daemon.log().contains("kdump-watchd stopped"))
     }
 
+    @Test func anUnprivilegedDaemonUsesItsRuntimeDirectoryAndKeepsTheSocketToItself() throws {
+        try #require(
+            getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs root and setpriv")
+        let runtime = try TemporaryDirectory()
+        defer { runtime.remove() }
+        chown(runtime.path, 65534, 65534)
+        let asNobody = ["--reuid=65534", "--regid=65534", "--clear-groups", "env", "XDG_RUNTIME_DIR=\(runtime.path)"]
+        let daemon = try BackgroundProcess("/usr/bin/setpriv", asNobody + [Build.path("kdump-watchd"), "--port", "0"])
+        defer {
+            daemon.process.terminate()
+            _ = daemon.finish()
+        }
+        let socket = runtime.path + "/kdump-watch/control.sock"
+        #expect(eventually(20) { FileManager.default.fileExists(atPath: socket) })
+        usleep(200_000)
+        var status = stat()
+        #expect(stat(socket, &status) == 0 && status.st_mode & 0o777 == 0o600 && status.st_uid == 65534)
+        #expect(FileManager.default.fileExists(atPath: runtime.path + "/kdump-watch/state"))
+        // Its own user reaches it without --socket; another user is refused.
+        let own = try run("/usr/bin/setpriv", asNobody + [Build.path("kdump-watchctl"), "health"])
+        #expect(own.status == 0, "\(own)")
+        let other = try run(
+            "/usr/bin/setpriv",
+            [
+                "--reuid=65533", "--regid=65533", "--clear-groups", Build.path("kdump-watchctl"), "health", "--socket",
+                socket,
+            ])
+        #expect(other.status == 3)
+        #expect(other.stderr.contains("Permission denied"))
+    }
+
     @Test func metricsUseTheDocumentedNames() throws {
         let daemon = try DaemonUnderTest()
         defer { daemon.remove() }
