@@ -169,18 +169,25 @@ struct FenceAgentIntegrationTests {
     }
 }
 
-/// A UDP port that was free a moment ago.
+/// A UDP port that was free a moment ago, for tools that must bind a given port.
+///
+/// Chosen below the kernel's ephemeral range (32768 and up by default): a port the kernel hands
+/// out to some other test's unbound socket in the meantime would make the bind fail, and upstream
+/// fence_kdump answers a failed bind with a double free.
 func freeUDPPort() throws -> Int {
-    let fd = socket(AF_INET6, Int32(SOCK_DGRAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in6()
-    address.sin6_family = sa_family_t(AF_INET6)
-    var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-            bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+    for _ in 0..<200 {
+        let candidate = Int.random(in: 20_000..<32_000)
+        let fd = socket(AF_INET6, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in6()
+        address.sin6_family = sa_family_t(AF_INET6)
+        address.sin6_port = in_port_t(UInt16(candidate).bigEndian)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) == 0
+            }
         }
+        if bound { return candidate }
     }
-    guard bound else { throw POSIXError(.EADDRINUSE) }
-    return Int(UInt16(bigEndian: address.sin6_port))
+    throw POSIXError(.EADDRINUSE)
 }
