@@ -182,6 +182,15 @@ public actor HostTracker {
             .map { HostStatus(entry: $0, at: now, finishedAfter: settings.finishedAfter) }
     }
 
+    /// How many entries are dumping and finished, without building a snapshot (health, gauges).
+    public func stateCounts() -> (dumping: Int, finished: Int) {
+        let now = clock().monotonic
+        let dumping = table.entries.values.count {
+            $0.state(at: now, finishedAfter: table.settings.finishedAfter) == .dumping
+        }
+        return (dumping, table.entries.count - dumping)
+    }
+
     /// Removes the entries of `addresses`; returns what was removed.
     public func forget(_ addresses: Set<HostAddress>) -> [HostEntry] {
         let events = table.forget(addresses)

@@ -52,7 +52,8 @@ public struct PersistedState: Sendable, Equatable {
                     finishAnnounced: entry.finishAnnounced)
             })
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        // Compact: written often, read rarely (`jq . state.json` shows it readably).
+        encoder.outputFormatting = [.sortedKeys]
         // Encoding plain strings and integers cannot fail.
         return Array(try! encoder.encode(file)) + [0x0A]
     }

@@ -272,13 +272,13 @@ struct ControlSession {
     }
 
     private func health() async -> HealthReport {
-        let rows = await context.tracker.snapshot()
+        let counts = await context.tracker.stateCounts()
         return HealthReport(
             version: context.version, pid: Int(getpid()),
             uptimeSeconds: context.startedAt.duration(to: .now).secondsValue,
             udp: context.listeners,
-            hostsDumping: rows.count { $0.state == .dumping },
-            hostsFinished: rows.count { $0.state == .finished },
+            hostsDumping: counts.dumping,
+            hostsFinished: counts.finished,
             waitsInFlight: await context.tracker.waitsInFlight,
             controlClients: context.clients,
             stateWritable: context.isStateWritable,

@@ -24,9 +24,9 @@ struct Maintenance: Service, CustomStringConvertible {
 extension DaemonContext {
     /// Brings the host and wait gauges up to date.
     func refreshGauges() async {
-        let rows = await tracker.snapshot()
-        metrics.hostsDumping.set(Int64(rows.count { $0.state == .dumping }))
-        metrics.hostsFinished.set(Int64(rows.count { $0.state == .finished }))
+        let counts = await tracker.stateCounts()
+        metrics.hostsDumping.set(Int64(counts.dumping))
+        metrics.hostsFinished.set(Int64(counts.finished))
     }
 }
 
@@ -48,9 +48,16 @@ struct EventLog: Service, CustomStringConvertible {
                 let logger = context.logger
                 switch event {
                 case .table(let change):
-                    // A message per second per dumping host, thousands under a flood: only
-                    // build its log entry when someone reads debug lines.
-                    if change.kind == .message && logger.logLevel > .debug { continue }
+                    // Build an entry only when its level is logged: under a flood of new sources
+                    // thousands of these arrive, and most levels are filtered anyway.
+                    let level: Logger.Level =
+                        switch change.kind {
+                        case .episodeStarted, .finished: .notice
+                        case .message: .debug
+                        case .expired, .forgotten: .info
+                        case .evicted: .warning
+                        }
+                    if level < logger.logLevel { continue }
                     let entry = change.entry
                     let name = entry.node ?? entry.address.description
                     let metadata: Logger.Metadata = [
@@ -177,7 +184,7 @@ struct SystemdNotifier: Service, CustomStringConvertible {
     }
 
     private func status() async -> String {
-        let dumping = await context.tracker.snapshot().count { $0.state == .dumping }
+        let dumping = await context.tracker.stateCounts().dumping
         let waits = await context.tracker.waitsInFlight
         return "\(dumping) host\(dumping == 1 ? "" : "s") dumping, \(waits) wait\(waits == 1 ? "" : "s")"
     }

@@ -1,5 +1,6 @@
 import KdumpState
 import Logging
+import NIOPosix
 import Prometheus
 import ServiceLifecycle
 
@@ -57,17 +58,21 @@ struct StateWriter: Service, CustomStringConvertible {
                     if Task.isCancelled { break }
                 }
                 if let pending = await tracker.takeChanges() {
-                    write(pending.entries)
+                    await write(pending.entries)
                     lastWrite = .now
                 }
             }
         }
-        write(await tracker.allEntries)
+        await write(await tracker.allEntries)
     }
 
-    private func write(_ entries: [HostEntry]) {
+    /// Encodes and writes on a thread of the blocking pool: `fsync` can take milliseconds, and
+    /// the cooperative threads must keep answering fence agents meanwhile. Changes made during a
+    /// write are taken by the next one.
+    private func write(_ entries: [HostEntry]) async {
+        let store = self.store
         do {
-            try store.save(entries)
+            try await NIOThreadPool.singleton.runIfActive { try store.save(entries) }
             context.metrics.stateWrites.increment()
             if !context.isStateWritable {
                 context.logger.notice("state file \(store.path) is writable again")

@@ -313,7 +313,7 @@ struct DaemonIntegrationTests {
         #expect(daemon.stop() == 0)
         #expect(!FileManager.default.fileExists(atPath: daemon.socket))
         let state = try String(contentsOfFile: daemon.stateDirectory + "/state.json", encoding: .utf8)
-        #expect(state.contains("\"address\" : \"127.0.0.2\""))
+        #expect(state.contains("\"address\":\"127.0.0.2\""))
         #expect(daemon.log().contains("kdump-watchd stopped"))
     }
 
