@@ -127,7 +127,8 @@ def concurrent_fences(args, agent, tools):
 
 
 def ingest(args, tools):
-    daemon = Daemon(args)
+    # The flood comes from one address: measure capacity, not the per-source rate limit.
+    daemon = Daemon(args, "--rate-limit", "0")
     sent = int(subprocess.run([tools["udp_flood"], str(daemon.port), "2", "valid"], capture_output=True, text=True).stdout)
     time.sleep(1)
     metrics = daemon.call({"op": "metrics"})["text"]

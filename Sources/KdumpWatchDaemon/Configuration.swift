@@ -28,6 +28,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var maxAge: Duration = .seconds(30)
     public var maxHosts: Int = 4096
     public var maxClients: Int = 128
+    /// Datagrams a second accepted from one sender (bursts of twice that); 0 turns it off.
+    public var rateLimit: Int = 100
     /// How long a control client may take to send a complete request.
     public var clientIdleTimeout: Duration = .seconds(30)
     public var logLevel: Logger.Level = .info
@@ -100,7 +102,8 @@ public enum ConfigurationParser {
     /// Every key, in the order the documentation lists them.
     public static let keys = [
         "listen", "port", "control_socket", "control_group", "state_dir", "nodes", "allow",
-        "finished_after", "retain", "max_age", "max_hosts", "max_clients", "client_idle_timeout", "log_level",
+        "finished_after", "retain", "max_age", "max_hosts", "max_clients", "client_idle_timeout", "rate_limit",
+        "log_level",
     ]
 
     /// The flag that sets `key`.
@@ -206,6 +209,8 @@ public enum ConfigurationParser {
             configuration.maxHosts = try integer(value, in: 1...1_000_000)
         case "max_clients":
             configuration.maxClients = try integer(value, in: 1...100_000)
+        case "rate_limit":
+            configuration.rateLimit = try integer(value, in: 0...1_000_000)
         case "client_idle_timeout":
             configuration.clientIdleTimeout = try duration(value, allowZero: false)
         case "log_level":

@@ -89,21 +89,35 @@ final class DatagramIngestHandler: ChannelInboundHandler {
     private let sink: AsyncStream<DatagramBatch>.Continuation
     private var pending = DatagramBatch()
     private var received = 0
-    /// The `allow` policy, read once per burst rather than under a lock per datagram.
+    /// The `allow` policy and rate limit, read once per burst rather than under a lock per datagram.
     private var policy: AllowPolicy?
+    private var limiter: SourceRateLimiter
+    private var burstTime: UInt64 = 0
 
     init(daemon: DaemonContext, sink: AsyncStream<DatagramBatch>.Continuation) {
         self.daemon = daemon
         self.sink = sink
+        limiter = SourceRateLimiter(rate: daemon.runtime.configuration.rateLimit)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         received += 1
         guard let source = HostAddress(envelope.remoteAddress) else { return }
-        if policy == nil { policy = daemon.runtime.allow }
+        if policy == nil {
+            let runtime = daemon.runtime
+            policy = runtime.allow
+            if runtime.configuration.rateLimit != limiter.rate {
+                limiter = SourceRateLimiter(rate: runtime.configuration.rateLimit)
+            }
+            burstTime = NIODeadline.now().uptimeNanoseconds
+        }
         if !policy!.admits(source) {
             pending.invalid.append((.notAllowed, source))
+            return
+        }
+        if !limiter.admits(source, at: burstTime) {
+            pending.invalid.append((.rateLimited, source))
             return
         }
         switch KdumpDatagram.classify(envelope.data.readableBytesView) {

@@ -55,6 +55,10 @@ struct KdumpWatchd: AsyncParsableCommand {
         help: ArgumentHelp("Most control clients at once (default: 128).", valueName: "n"))
     var maxClients: String?
     @Option(
+        name: .customLong("rate-limit"),
+        help: ArgumentHelp("Datagrams a second accepted from one sender; 0: no limit (default: 100).", valueName: "n"))
+    var rateLimit: String?
+    @Option(
         name: .customLong("client-idle-timeout"),
         help: ArgumentHelp("Time a control client has to send a request (default: 30s).", valueName: "duration"))
     var clientIdleTimeout: String?
@@ -70,7 +74,7 @@ struct KdumpWatchd: AsyncParsableCommand {
             ("control_group", controlGroup), ("state_dir", stateDir), ("nodes", nodes), ("allow", allow),
             ("finished_after", finishedAfter), ("retain", retain), ("max_age", maxAge),
             ("max_hosts", maxHosts), ("max_clients", maxClients),
-            ("client_idle_timeout", clientIdleTimeout), ("log_level", logLevel),
+            ("client_idle_timeout", clientIdleTimeout), ("rate_limit", rateLimit), ("log_level", logLevel),
         ]
         return values.compactMap { key, value in value.map { (key, $0) } }
     }

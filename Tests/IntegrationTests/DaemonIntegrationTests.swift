@@ -348,6 +348,21 @@ struct DaemonIntegrationTests {
         #expect(other.stderr.contains("Permission denied"))
     }
 
+    @Test func aFloodFromOneSenderIsRateLimitedAndOthersStillGetThrough() throws {
+        let daemon = try DaemonUnderTest(["--rate-limit", "5"])
+        defer { daemon.remove() }
+        for _ in 0..<200 { try UDP.send(UDP.valid, from: "127.0.0.2", port: daemon.port) }
+        try UDP.send(UDP.valid, from: "127.0.0.3", port: daemon.port)
+        #expect(try eventually { try daemon.host("127.0.0.3") != nil })
+        let invalid = try #require(try daemon.statusJSON()["invalid"] as? [String: Int])
+        let flooded = try #require(try daemon.host("127.0.0.2")?["messages"] as? Int)
+        #expect(flooded >= 10 && flooded <= 20, "a burst of at most twice the rate: \(flooded)")
+        #expect(invalid["rate_limited"] == 200 - flooded)
+        #expect(
+            try daemon.ctl(["metrics"]).stdout.contains(
+                "kdump_watch_datagrams_invalid_total{reason=\"rate_limited\"} \(200 - flooded)"))
+    }
+
     @Test func metricsUseTheDocumentedNames() throws {
         let daemon = try DaemonUnderTest()
         defer { daemon.remove() }

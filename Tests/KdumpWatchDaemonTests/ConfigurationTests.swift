@@ -40,6 +40,7 @@ import Testing
             max_hosts = 10
             max_clients = 5
             client_idle_timeout = 1.5s
+            rate_limit = 0
             log_level = DEBUG
             """)
         #expect(configuration.listen == [HostAddress("0.0.0.0")!, HostAddress("::1")!])
@@ -61,6 +62,7 @@ import Testing
         #expect(configuration.maxHosts == 10)
         #expect(configuration.maxClients == 5)
         #expect(configuration.clientIdleTimeout == .milliseconds(1500))
+        #expect(configuration.rateLimit == 0)
         #expect(configuration.logLevel == .debug)
     }
 
