@@ -5,8 +5,9 @@ import KdumpWire
 ///
 /// A real sender sends one message every few seconds, so the default (100 a second) only ever
 /// stops floods. Memory is bounded: past `maximumSources` tracked addresses, buckets that have
-/// refilled completely (idle senders) are dropped, and if none has, the whole set is cleared,
-/// which can only let a flood through briefly, never grow without bound.
+/// refilled completely (idle senders) are dropped, and if that frees less than half, the whole
+/// set is cleared: a flood of new sources can only get a burst through, never grow memory, and
+/// never make each new source cost a scan of the others.
 struct SourceRateLimiter {
     let rate: Int
     let maximumSources: Int
@@ -18,7 +19,7 @@ struct SourceRateLimiter {
     }
 
     /// - Parameter rate: datagrams a second per source; 0 turns the limit off.
-    init(rate: Int, maximumSources: Int = 65_536) {
+    init(rate: Int, maximumSources: Int = 8192) {
         self.rate = rate
         self.maximumSources = maximumSources
     }
@@ -46,6 +47,6 @@ struct SourceRateLimiter {
         buckets = buckets.filter { _, bucket in
             bucket.tokens + Double(now &- bucket.updated) * Double(rate) / 1e9 < capacity
         }
-        if buckets.count >= maximumSources { buckets.removeAll(keepingCapacity: true) }
+        if buckets.count >= maximumSources / 2 { buckets.removeAll(keepingCapacity: true) }
     }
 }

@@ -1,5 +1,6 @@
 import KdumpState
 import Logging
+import NIOCore
 import NIOPosix
 import Prometheus
 import ServiceLifecycle
@@ -72,7 +73,11 @@ struct StateWriter: Service, CustomStringConvertible {
     private func write(_ entries: [HostEntry]) async {
         let store = self.store
         do {
-            try await NIOThreadPool.singleton.runIfActive { try store.save(entries) }
+            // The future-based call: a write that started must finish even when a shutdown
+            // cancels the loop around it (the async variant would give up with CancellationError).
+            try await NIOThreadPool.singleton.runIfActive(eventLoop: MultiThreadedEventLoopGroup.singleton.any()) {
+                try store.save(entries)
+            }.get()
             context.metrics.stateWrites.increment()
             if !context.isStateWritable {
                 context.logger.notice("state file \(store.path) is writable again")
