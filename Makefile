@@ -15,7 +15,7 @@ DESTDIR ?=
 BUILD ?= .build/release
 SENDER ?= .build-static/release/kdump-watch-send
 
-.PHONY: help build release run test test-unit lint format clean install install-files uninstall bench
+.PHONY: help build release run test test-unit lint format clean install install-files uninstall bench soak
 
 help:
 	@echo "make run      build and run kdump-watchd on built-in defaults"
@@ -26,6 +26,7 @@ help:
 	@echo "make install  release build, then install (PREFIX, DESTDIR, SBINDIR, LIBEXECDIR, UNITDIR, MANDIR, SYSCONFDIR)"
 	@echo "make uninstall"
 	@echo "make bench    benchmarks against upstream fence-agents and the machine's limit (a few minutes)"
+	@echo "make soak     the long versions of the fault tests (kill -9 in 100 rounds)"
 
 build:
 	scripts/install-deps.sh build
@@ -101,3 +102,6 @@ uninstall:
 
 bench:
 	Benchmarks/run.sh
+
+soak:
+	KDUMP_WATCH_KILL_ROUNDS=100 $(SWIFT) test --filter CrashRecoveryTests
