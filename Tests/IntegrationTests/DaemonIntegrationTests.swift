@@ -363,6 +363,28 @@ struct DaemonIntegrationTests {
                 "kdump_watch_datagrams_invalid_total{reason=\"rate_limited\"} \(200 - flooded)"))
     }
 
+    @Test func peersAreCheckedBySOPeerCred() throws {
+        try #require(
+            getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs root and setpriv")
+        // Group "daemon" (gid 1) stands in for haclient; nobody (65534) is not in it.
+        let daemon = try DaemonUnderTest(["--control-group", "daemon"])
+        defer { daemon.remove() }
+        var status = stat()
+        #expect(stat(daemon.socket, &status) == 0 && status.st_mode & 0o777 == 0o660 && status.st_gid == 1)
+        // Open the file system's doors, so that only the daemon's own check stands in the way.
+        chmod(daemon.directory, 0o755)
+        chmod(daemon.socket, 0o666)
+        func ctl(as identity: [String]) throws -> ProcessResult {
+            try run("/usr/bin/setpriv", identity + [Build.path("kdump-watchctl"), "health", "--socket", daemon.socket])
+        }
+        let stranger = try ctl(as: ["--reuid=65534", "--regid=65534", "--clear-groups"])
+        #expect(stranger.status == 3)
+        #expect(stranger.stderr.contains("permission denied: uid 65534"), "\(stranger.stderr)")
+        #expect(daemon.log().contains("control client refused: uid 65534"))
+        #expect(try ctl(as: ["--reuid=65534", "--regid=1", "--clear-groups"]).status == 0, "primary group")
+        #expect(try ctl(as: ["--reuid=65534", "--regid=65534", "--groups=1"]).status == 0, "supplementary group")
+    }
+
     @Test func metricsUseTheDocumentedNames() throws {
         let daemon = try DaemonUnderTest()
         defer { daemon.remove() }
