@@ -13,6 +13,11 @@ public enum HumanFormat {
         }
     }
 
+    /// A number as upstream fence_kdump prints seconds: `60`, not `60.0`; fractions stay.
+    public static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+
     /// Rows padded into aligned columns separated by two spaces; the last column is not padded.
     public static func table(_ rows: [[String]]) -> String {
         guard let columns = rows.map(\.count).max() else { return "" }

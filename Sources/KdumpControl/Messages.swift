@@ -73,7 +73,8 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         guard version == Double(controlProtocolVersion) else {
             throw ControlError(
                 .unsupportedVersion,
-                "protocol version \(version.formatted) is not supported (this daemon speaks \(controlProtocolVersion))")
+                "protocol version \(HumanFormat.number(version)) is not supported (this daemon speaks \(controlProtocolVersion))"
+            )
         }
         guard case .string(let opName)? = object["op"] else {
             throw ControlError(.badRequest, "missing \"op\"")
@@ -302,11 +303,5 @@ public struct WatchEvent: Codable, Sendable, Equatable {
         self.reason = reason
         self.source = source
         self.time = time
-    }
-}
-
-extension Double {
-    fileprivate var formatted: String {
-        self == rounded() && abs(self) < 1e15 ? String(Int64(self)) : String(self)
     }
 }

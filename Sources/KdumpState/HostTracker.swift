@@ -164,9 +164,6 @@ public actor HostTracker {
         table.relabel(using: nodeNames)
     }
 
-    /// The node name configured for `address`.
-    public func nodeName(for address: HostAddress) -> String? { nodeNames[address] }
-
     /// The configured node names and their addresses.
     public var nodes: [String: [HostAddress]] {
         Dictionary(grouping: nodeNames.keys, by: { nodeNames[$0]! }).mapValues { $0.sorted() }
@@ -216,8 +213,6 @@ public actor HostTracker {
     }
 
     private func unsubscribe(_ id: UInt64) { subscribers[id] = nil }
-
-    public var subscriberCount: Int { subscribers.count }
 
     private func publish(_ events: [TableEvent]) {
         guard !events.isEmpty else { return }

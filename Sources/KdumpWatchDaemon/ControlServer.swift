@@ -83,7 +83,6 @@ struct ControlServer: Service, CustomStringConvertible {
     /// Reads the peer's credentials and wraps the connection for async use.
     @Sendable private static func acceptConnection(_ channel: any Channel) -> EventLoopFuture<ControlConnection> {
         let inputClosed = channel.eventLoop.makePromise(of: Void.self)
-        channel.closeFuture.whenComplete { _ in inputClosed.succeed() }
         let credentials: EventLoopFuture<PeerCredentials?>
         if let provider = channel as? any SocketOptionProvider {
             credentials = provider.unsafeGetSocketOption(

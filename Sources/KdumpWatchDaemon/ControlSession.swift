@@ -219,7 +219,7 @@ struct ControlSession {
         case .timedOut:
             metrics.waitsTimedOut.increment()
             context.logger.notice(
-                "timeout after \(timeout.secondsValue.formattedSeconds) seconds",
+                "timeout after \(HumanFormat.number(timeout.secondsValue)) seconds",
                 metadata: ["KDUMP_EVENT": "timeout", "KDUMP_HOST": "\(targetsText)"])
             await send(
                 ControlResponse(
@@ -313,12 +313,5 @@ struct ControlSession {
     private func finish(with error: ControlError) async {
         await send(ControlResponse<EmptyPayload>(op: nil, id: nil, error: error))
         try? await channel.close().get()
-    }
-}
-
-extension Double {
-    /// Seconds as upstream prints them: whole numbers without a fraction.
-    var formattedSeconds: String {
-        self == rounded() && abs(self) < 1e15 ? String(Int64(self)) : String(self)
     }
 }

@@ -8,6 +8,8 @@ import ServiceLifecycle
 /// Reads and writes the state file (`state.json` in `state_dir`).
 struct StateStore: Sendable {
     let directory: String
+    /// The kernel's boot id, read once: it cannot change while the daemon runs.
+    let bootID = SystemClock.bootID()
     var path: String { directory + "/state.json" }
 
     /// The persisted entries; a damaged or foreign file is moved aside (never a crash loop)
@@ -17,7 +19,7 @@ struct StateStore: Sendable {
         do {
             let bytes = try FileIO.readBytes(path, limit: 64 << 20)
             let now = SystemClock.now()
-            return try PersistedState.decode(bytes, currentBootID: SystemClock.bootID(), now: now.monotonic).entries
+            return try PersistedState.decode(bytes, currentBootID: bootID, now: now.monotonic).entries
         } catch {
             let aside = path + ".bad-" + SystemClock.now().wall.rfc3339.filter { $0 != ":" }
             let moved = FileIO.rename(path, to: aside)
@@ -29,7 +31,7 @@ struct StateStore: Sendable {
     }
 
     func save(_ entries: [HostEntry]) throws {
-        let state = PersistedState(bootID: SystemClock.bootID(), writtenAt: SystemClock.now().wall, entries: entries)
+        let state = PersistedState(bootID: bootID, writtenAt: SystemClock.now().wall, entries: entries)
         try FileIO.replaceAtomically(path, with: state.encoded(), mode: 0o640)
     }
 }

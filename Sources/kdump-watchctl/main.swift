@@ -185,7 +185,9 @@ struct Wait: ParsableCommand {
                 "\(report.target ?? host?.address ?? "?"): in kdump since \(host?.firstSeen ?? "?") (message from \(host?.address ?? "?") \(HumanFormat.age(host?.lastSeenAgeSeconds)))"
             )
         case .timeout:
-            print("timeout after \(timeout.formatted) seconds: no message from \(hosts.joined(separator: ", "))")
+            print(
+                "timeout after \(HumanFormat.number(timeout)) seconds: no message from \(hosts.joined(separator: ", "))"
+            )
             throw ExitCode(Status.negative.rawValue)
         }
     }
@@ -245,10 +247,6 @@ struct Health: ParsableCommand {
         )
         print("state file: \(report.stateWritable ? "writable" : "NOT WRITABLE (answering from memory)")")
     }
-}
-
-extension Double {
-    fileprivate var formatted: String { self == rounded() ? String(Int(self)) : String(self) }
 }
 
 func writeStandardError(_ message: String) {
