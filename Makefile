@@ -15,11 +15,12 @@ DESTDIR ?=
 BUILD ?= .build/release
 SENDER ?= .build-static/release/kdump-watch-send
 
-.PHONY: help build release run test test-unit lint format clean install install-files uninstall bench soak
+.PHONY: help build release sender-static run test test-unit e2e lint format clean install install-files uninstall bench soak
 
 help:
 	@echo "make run      build and run kdump-watchd on built-in defaults"
 	@echo "make test     install test dependencies and run the whole test suite"
+	@echo "make e2e      end-to-end test: a kernel panic in a QEMU VM, fenced through pacemaker-fenced (about a minute)"
 	@echo "make build    debug build of every executable"
 	@echo "make lint     swift format lint"
 	@echo "make format   swift format in place"
@@ -55,10 +56,20 @@ format:
 clean:
 	rm -rf .build .build-*
 
-release:
+release: sender-static
 	scripts/install-deps.sh build
 	$(SWIFT) build -c release
+
+# The sender as installed: linked statically against the Swift runtime, for capture initramfs.
+sender-static:
 	$(SWIFT) build -c release --product kdump-watch-send --static-swift-stdlib --scratch-path .build-static
+
+# Runs as root: QEMU guests under software emulation, a stand-alone pacemaker-fenced.
+e2e:
+	scripts/install-deps.sh e2e
+	$(SWIFT) build
+	$(MAKE) sender-static
+	Tests/EndToEnd/run.sh
 
 install: release install-files
 

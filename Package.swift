@@ -46,7 +46,8 @@ let package = Package(
         .target(name: "KdumpFenceAgent", dependencies: ["KdumpWire", "KdumpControl", "KdumpCommandLine"]),
         // The capture-kernel sender: standard library and Glibc only, no Foundation.
         .target(name: "KdumpSender", dependencies: ["KdumpWire", "KdumpCommandLine"]),
-        .executableTarget(name: "kdump-watch-send", dependencies: ["KdumpSender"]),
+        .target(name: "CSenderStartup"),
+        .executableTarget(name: "kdump-watch-send", dependencies: ["KdumpSender", "CSenderStartup"]),
         .executableTarget(name: "fence_kdump_watch", dependencies: ["KdumpFenceAgent"]),
         .executableTarget(
             name: "kdump-watchd",

@@ -2,11 +2,22 @@
 # Installs the Debian packages the build and the tests need; does nothing when they are there.
 #   scripts/install-deps.sh build    what `swift build` needs
 #   scripts/install-deps.sh test     that, plus the interoperability tests' tools
+#   scripts/install-deps.sh e2e      that, plus the virtual machines of the end-to-end test
 set -eu
 packages="pkg-config libsystemd-dev"
-if [ "${1:-build}" = test ]; then
-    packages="$packages libxml2-utils pacemaker pacemaker-cli-utils dracut-core initramfs-tools-core shellcheck"
-fi
+case "${1:-build}" in
+    build) ;;
+    test | e2e)
+        packages="$packages libxml2-utils pacemaker pacemaker-cli-utils dracut-core initramfs-tools-core shellcheck strace"
+        if [ "$1" = e2e ]; then
+            packages="$packages qemu-system-x86 linux-image-cloud-amd64 kexec-tools makedumpfile busybox-static cpio"
+        fi
+        ;;
+    *)
+        echo "install-deps: unknown set '$1' (build, test, e2e)" >&2
+        exit 2
+        ;;
+esac
 missing=""
 for package in $packages; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing="$missing $package"

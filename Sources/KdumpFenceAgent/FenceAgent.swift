@@ -183,7 +183,10 @@ public struct FenceAgent {
             return 1
         }
         guard health.udp.contains(where: { $0.port == options.ipport }) else {
-            let ports = health.udp.map { String($0.port) }.joined(separator: ", ")
+            let ports = health.udp.map { listener in
+                listener.address.contains(":")
+                    ? "[\(listener.address)]:\(listener.port)" : "\(listener.address):\(listener.port)"
+            }.joined(separator: ", ")
             log.error(
                 "kdump-watchd (pid \(health.pid)) does not hold UDP port \(options.ipport) (it listens on: \(ports.isEmpty ? "nothing" : ports))"
             )

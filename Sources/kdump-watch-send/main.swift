@@ -1,12 +1,20 @@
+// Its constructor runs before the Swift runtime starts (see sender_startup.c).
+import CSenderStartup
 import Glibc
 import KdumpSender
 
 // Killing the sender is how a capture kernel stops it; a broken network is not a reason to die.
 signal(SIGPIPE, SIG_IGN)
 
-let name = CommandLine.arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? "kdump-watch-send"
+let arguments: [String] =
+    if let argv = kdump_watch_sender_argv() {
+        (0..<Int(kdump_watch_sender_argc())).map { String(cString: argv[$0]!) }
+    } else {
+        CommandLine.arguments
+    }
+let name = arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? "kdump-watch-send"
 do {
-    switch try SenderCommandLine.parse(Array(CommandLine.arguments.dropFirst())) {
+    switch try SenderCommandLine.parse(Array(arguments.dropFirst())) {
     case .help:
         print(SenderCommandLine.usage(name: name), terminator: "")
     case .version:

@@ -2,14 +2,16 @@ import Foundation
 import Glibc
 import Testing
 
-/// The capture-kernel integration in `etc/`: checked by shellcheck and run for real by
-/// dracut and by initramfs-tools' hook machinery, into temporary directories only.
+/// The capture-kernel integration in `etc/`: checked by shellcheck (with the repository's other
+/// shell scripts) and run for real by dracut and by initramfs-tools' hook machinery, into
+/// temporary directories only.
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct CaptureKernelTests {
     static let scripts = [
         "etc/kdump-watch-nodes.sh", "etc/dracut/99kdump-watch/module-setup.sh",
         "etc/dracut/99kdump-watch/kdump-watch-send.sh", "etc/initramfs-tools/hooks/kdump-watch",
-        "etc/initramfs-tools/scripts/init-premount/kdump-watch",
+        "etc/initramfs-tools/scripts/init-premount/kdump-watch", "Tests/EndToEnd/run.sh",
+        "Tests/EndToEnd/guest-init.sh", "scripts/install-deps.sh", "Benchmarks/run.sh", ".ci/run",
     ].map { Build.repository + "/" + $0 }
 
     /// The sender as it is installed: release, Swift runtime linked statically.
@@ -48,6 +50,24 @@ struct CaptureKernelTests {
         ]
         #expect(libraries.allSatisfy(glibcFamily.contains), "\(ldd.stdout)")
         #expect(!ldd.stdout.contains("swift"))
+    }
+
+    /// A capture kernel's random pool is often not ready: a blocking getrandom(2) before the
+    /// first message would delay it until it is (14 s under QEMU, found by `make e2e`).
+    @Test func theStaticSenderNeverWaitsForTheRandomPool() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/strace"), "Debian's strace")
+        let sender = try Self.staticSender.get()
+        let daemon = try DaemonUnderTest()
+        defer { daemon.remove() }
+        let traced = try run(
+            "/usr/bin/strace",
+            ["-f", "-e", "trace=getrandom", sender, "-v", "-c", "1", "-p", "\(daemon.port)", "127.0.0.1"])
+        #expect(traced.status == 0, "\(traced)")
+        let calls = traced.stderr.split(separator: "\n").filter { $0.hasPrefix("getrandom(") }
+        #expect(calls.allSatisfy { $0.contains("GRND_NONBLOCK") }, "\(traced.stderr)")
+        // The arguments still arrive (the start-up code moves the environment).
+        #expect(traced.stderr.contains("message sent to node '127.0.0.1'"), "\(traced.stderr)")
+        #expect(try eventually { try daemon.host("127.0.0.1") != nil })
     }
 
     @Test func dracutPutsTheSenderAndItsNodesIntoTheCaptureInitramfs() throws {

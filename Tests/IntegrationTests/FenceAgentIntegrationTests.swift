@@ -82,6 +82,7 @@ struct FenceAgentIntegrationTests {
         ])
         #expect(wrongPort.status == 1)
         #expect(wrongPort.stderr.contains("does not hold UDP port"))
+        #expect(wrongPort.stderr.contains("(it listens on: [::]:\(daemon.port))"), "\(wrongPort.stderr)")
         daemon.stop()
         let down = try agent(["-o", "monitor", "-p", "\(daemon.port)", "--socket", daemon.socket])
         #expect(down.status == 1)

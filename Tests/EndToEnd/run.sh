@@ -1,0 +1,260 @@
+#!/usr/bin/env bash
+# End-to-end test (`make e2e`): a real kernel panic in a QEMU virtual machine, its kdump capture
+# kernel running kdump-watch-send, the host's kdump-watchd recording the episode, and
+# pacemaker-fenced driving fence_kdump_watch through stonith_admin, as a cluster does.
+#
+#   kwvm1  boots, loads a capture kernel (kexec -p), panics on command; its capture kernel
+#          announces the dump to the host over IPv4, saves it (makedumpfile), powers off.
+#   kwvm2  boots the same way, then hangs in a busy loop: no panic, no kdump, no message.
+#
+# QEMU's user networking (slirp) is used, so no root network setup is needed: a guest reaches
+# the host as 10.0.2.2 (IPv4) or fec0::2 (IPv6), and slirp sends the guest's datagrams from a
+# host socket of its own, so they arrive on the host's loopback from 127.0.0.1 or ::1. Those
+# are the addresses the cluster configuration must name for the nodes (pcmk_host_map, and the
+# daemon's nodes/allow); kwvm2 uses IPv6 so that its address differs from kwvm1's. Pacemaker
+# splits pcmk_host_map entries at ':' (it turns "kwvm2:::1" into "1"), so an IPv6 node is mapped
+# to its own name and the daemon's `nodes` resolves it.
+#
+# Asserted: a fence request for kwvm1 before its panic times out; after the panic the fence is
+# confirmed, and not before the daemon saw the capture kernel's first message; status shows the
+# episode as dumping, then finished once the VM is off; kwvm2 is never confirmed. Every phase's
+# time is printed. Needs root (pacemaker-fenced), qemu-system-x86, linux-image-cloud-amd64,
+# kexec-tools, makedumpfile, busybox-static, pacemaker (scripts/install-deps.sh e2e).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+BUILD=${BUILD:-$root/.build/debug}
+SENDER=${SENDER:-$root/.build-static/release/kdump-watch-send}
+CACHE=${CACHE:-$root/.build-e2e}
+KERNEL=${KERNEL:-$(find /boot -maxdepth 1 -name 'vmlinuz-*-cloud-amd64' | sort -V | tail -n 1)}
+# Seconds fence_kdump_watch waits for a message before it answers "not confirmed".
+AGENT_TIMEOUT=${AGENT_TIMEOUT:-20}
+FENCER=/usr/lib/pacemaker/pacemaker-fenced
+AGENT_LINK=/usr/sbin/fence_kdump_watch
+
+[ "$(id -u)" = 0 ] || { echo "e2e: needs root (pacemaker-fenced)" >&2; exit 2; }
+for tool in qemu-system-x86_64 kexec makedumpfile busybox cpio "$FENCER" stonith_admin python3; do
+    command -v "$tool" >/dev/null || { echo "e2e: missing $tool: run scripts/install-deps.sh e2e" >&2; exit 2; }
+done
+[ -r "$KERNEL" ] || { echo "e2e: no /boot/vmlinuz-*-cloud-amd64" >&2; exit 2; }
+for program in "$BUILD/kdump-watchd" "$BUILD/kdump-watchctl" "$BUILD/fence_kdump_watch" "$SENDER"; do
+    [ -x "$program" ] || { echo "e2e: missing $program: build first (make e2e does)" >&2; exit 2; }
+done
+if pidof pacemaker-fenced >/dev/null; then
+    echo "e2e: a pacemaker-fenced is already running; only one can run at a time" >&2
+    exit 2
+fi
+
+work=$(mktemp -d /tmp/kw-e2e.XXXXXX)
+started=$(date +%s.%N)
+pids=()
+linked_agent=no
+failed=no
+
+elapsed() { python3 -c "import sys; print(f'{float(sys.argv[1]) - float(sys.argv[2]):.1f}')" "$(date +%s.%N)" "$started"; }
+phase() { printf '%6ss  %s\n' "$(elapsed)" "$*" | tee -a "$work/timings"; }
+fail() {
+    failed=yes
+    echo "e2e: FAIL: $*" >&2
+    for log in kwvm1.console kwvm2.console daemon.log fenced.log; do
+        [ -s "$work/$log" ] && { echo "--- last lines of $log" >&2; tail -n 25 "$work/$log" >&2; }
+    done
+    exit 1
+}
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    [ "$linked_agent" = yes ] && rm -f "$AGENT_LINK"
+    if [ "$failed" = yes ] || [ -n "${KEEP_LOGS:-}" ]; then echo "e2e: logs kept in $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+# ---------------------------------------------------------------------------------------------
+# The guest's initramfs, cached by the hash of everything that goes into it.
+kernel_version=${KERNEL#/boot/vmlinuz-}
+modules_dir=/lib/modules/$kernel_version/kernel
+# The network driver and what it needs, in load order (modules.dep lists the same).
+guest_modules="failover net_failover virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_net"
+
+copy_program() { # program destination-tree path-in-tree
+    install -D -m 0755 "$1" "$2$3"
+    ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | while read -r library; do
+        [ -e "$2$library" ] || install -D -m 0755 "$(readlink -f "$library")" "$2$library"
+    done
+}
+capture_tree() { # destination-tree
+    mkdir -p "$1"/{bin,sbin,proc,sys,dev,tmp,modules,boot}
+    install -m 0755 "$(command -v busybox)" "$1/bin/busybox"
+    install -m 0755 "$here/guest-init.sh" "$1/init"
+    for module in $guest_modules; do
+        install -m 0644 "$(find "$modules_dir" -name "$module.ko" | head -n 1)" "$1/modules/"
+    done
+    echo "$guest_modules" >"$1/modules/order"
+    copy_program "$SENDER" "$1" /sbin/kdump-watch-send
+    copy_program "$(command -v makedumpfile)" "$1" /bin/makedumpfile
+}
+pack() { (cd "$1" && find . | cpio -o -H newc --quiet) | gzip -1 >"$2"; }
+
+key=$(cat "$here/guest-init.sh" "$here/run.sh" "$SENDER" "$KERNEL" "$(command -v busybox)" "$(command -v kexec)" \
+    "$(command -v makedumpfile)" | sha256sum | cut -c 1-16)
+image=$CACHE/initramfs-$key.cpio.gz
+if [ -s "$image" ]; then
+    phase "initramfs: cached $image"
+else
+    mkdir -p "$CACHE"
+    rm -rf "$work/capture" "$work/node"
+    capture_tree "$work/capture"
+    capture_tree "$work/node"
+    pack "$work/capture" "$work/node/boot/capture.cpio.gz"
+    install -m 0644 "$KERNEL" "$work/node/boot/vmlinuz"
+    copy_program "$(command -v kexec)" "$work/node" /sbin/kexec
+    pack "$work/node" "$image.tmp" && mv "$image.tmp" "$image"
+    rm -rf "$work/capture" "$work/node"
+    phase "initramfs: built $image ($(du -h "$image" | cut -f 1))"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# The host: kdump-watchd on loopback, then a stand-alone pacemaker-fenced with our agent.
+port=$((27000 + RANDOM % 3000))
+mkdir -p "$work/state"
+cat >"$work/kdump-watchd.conf" <<EOF
+listen = 127.0.0.1 ::1
+port = $port
+control_socket = $work/control.sock
+state_dir = $work/state
+nodes = kwvm1=127.0.0.1 kwvm2=::1
+allow = nodes
+finished_after = 5s
+EOF
+"$BUILD/kdump-watchd" --config "$work/kdump-watchd.conf" >"$work/daemon.log" 2>&1 &
+pids+=($!)
+ctl() { "$BUILD/kdump-watchctl" --socket "$work/control.sock" "$@"; }
+for _ in $(seq 100); do ctl status >/dev/null 2>&1 && break; sleep 0.1; done
+ctl status >/dev/null || fail "kdump-watchd did not start"
+phase "kdump-watchd ready on 127.0.0.1 and ::1 port $port"
+
+# Pacemaker looks for agents in /usr/sbin; never replace an agent that is not ours.
+if [ -e "$AGENT_LINK" ] || [ -L "$AGENT_LINK" ]; then
+    [ "$(readlink -f "$AGENT_LINK")" = "$(readlink -f "$BUILD/fence_kdump_watch")" ] \
+        || fail "$AGENT_LINK exists and is not this build's agent"
+else
+    ln -s "$BUILD/fence_kdump_watch" "$AGENT_LINK"
+    linked_agent=yes
+fi
+"$FENCER" -s -l "$work/fenced.log" >/dev/null 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do stonith_admin -L >/dev/null 2>&1 && break; sleep 0.2; done
+stonith_admin -R kdump -a fence_kdump_watch -o socket="$work/control.sock" -o fallback=none \
+    -o timeout="$AGENT_TIMEOUT" -o ipport="$port" -o pcmk_host_map="kwvm1:127.0.0.1;kwvm2:kwvm2" \
+    -o pcmk_host_argument=nodename -o pcmk_off_retries=1 -o pcmk_action_limit=-1 >/dev/null \
+    || fail "stonith_admin -R failed"
+stonith_admin -Q kdump -t 20 >/dev/null || fail "the device's monitor failed"
+phase "pacemaker-fenced -s ready, device kdump registered (kwvm1 -> 127.0.0.1, kwvm2 -> kwvm2 = ::1 in the daemon's nodes)"
+
+# ---------------------------------------------------------------------------------------------
+# The guests.
+declare -A qemu_pid
+start_vm() { # name family
+    mkfifo "$work/$1.serial.in" "$work/$1.serial.out"
+    qemu-system-x86_64 -nodefaults -display none -no-user-config -accel tcg -m 768 -smp 1 -no-reboot \
+        -kernel "$KERNEL" -initrd "$image" \
+        -append "console=ttyS0 crashkernel=256M panic=1 kw_port=$port kw_family=$2" \
+        -netdev user,id=net0 -device virtio-net-pci,netdev=net0,romfile= \
+        -serial "pipe:$work/$1.serial" >"$work/$1.qemu.log" 2>&1 &
+    pids+=($!)
+    qemu_pid[$1]=$!
+    cat "$work/$1.serial.out" >"$work/$1.console" &
+    pids+=($!)
+}
+await_console() { # name text seconds
+    local deadline=$((SECONDS + $3))
+    until grep -q "$2" "$work/$1.console" 2>/dev/null; do
+        [ $SECONDS -lt $deadline ] || fail "$1: no \"$2\" on the console within $3 s"
+        kill -0 "${qemu_pid[$1]}" 2>/dev/null || fail "$1: QEMU exited before \"$2\" appeared on the console"
+        sleep 0.2
+    done
+}
+command_vm() { echo "$2" >"$work/$1.serial.in"; }
+host_field() { # address field: a field of the host's entry in `status --json`, or "absent"
+    ctl status --json | python3 -c '
+import json, sys
+for host in json.load(sys.stdin)["hosts"]:
+    if host["address"] == sys.argv[1]:
+        print(host[sys.argv[2]]); break
+else:
+    print("absent")' "$1" "$2"
+}
+fence() { # node -> prints exit status and seconds
+    local from=$SECONDS status=0
+    stonith_admin -F "$1" -t $((AGENT_TIMEOUT + 30)) >"$work/fence-$1.log" 2>&1 || status=$?
+    echo "$status $((SECONDS - from))"
+}
+
+vm_started=$SECONDS
+start_vm kwvm1 4
+start_vm kwvm2 6
+await_console kwvm1 "] ready: capture kernel loaded" 240
+phase "kwvm1 booted, capture kernel loaded ($((SECONDS - vm_started)) s)"
+await_console kwvm2 "] ready: capture kernel loaded" 240
+phase "kwvm2 booted, capture kernel loaded ($((SECONDS - vm_started)) s)"
+grep -q "ready: capture kernel loaded (1)" "$work/kwvm1.console" || fail "kwvm1: kexec -p did not load"
+
+# Before any panic, neither node may be confirmed; kwvm2 then hangs for good.
+command_vm kwvm2 hang
+await_console kwvm2 "hanging without kdump" 30
+fence kwvm1 >"$work/early-kwvm1" &
+early_kwvm1=$!
+fence kwvm2 >"$work/early-kwvm2" &
+early_kwvm2=$!
+wait $early_kwvm1 $early_kwvm2
+read -r status seconds <"$work/early-kwvm1"
+[ "$status" != 0 ] || fail "kwvm1 was confirmed fenced before its panic"
+phase "fence kwvm1 before the panic: not confirmed (stonith_admin exit $status after $seconds s)"
+read -r status seconds <"$work/early-kwvm2"
+[ "$status" != 0 ] || fail "the hung kwvm2 was confirmed fenced"
+phase "fence kwvm2 (hung, no kdump): not confirmed (stonith_admin exit $status after $seconds s)"
+[ "$(host_field 127.0.0.1 state)" = absent ] || fail "the daemon has an entry for kwvm1 before its panic"
+
+# The panic; the cluster asks for the fence at once and keeps asking until it is confirmed.
+panic_at=$(date +%s.%N)
+command_vm kwvm1 panic
+phase "kwvm1: panic (echo c > /proc/sysrq-trigger)"
+fence_result=1
+for attempt in 1 2 3 4 5 6; do
+    read -r fence_result seconds < <(fence kwvm1)
+    if [ "$fence_result" = 0 ]; then break; fi
+    phase "fence kwvm1 attempt $attempt: not confirmed yet (exit $fence_result after $seconds s)"
+done
+confirmed_at=$(date +%s.%N)
+[ "$fence_result" = 0 ] || fail "kwvm1 was never confirmed after its panic"
+phase "fence kwvm1 after the panic: confirmed (stonith_admin exit 0, attempt $attempt)"
+grep -q "capture kernel up" "$work/kwvm1.console" || fail "kwvm1: confirmed, but no capture kernel ran"
+first_seen=$(host_field 127.0.0.1 first_seen)
+state=$(host_field 127.0.0.1 state)
+[ "$state" = dumping ] || fail "kwvm1: state is $state, not dumping, while its capture kernel runs"
+order=$(python3 - "$panic_at" "$first_seen" "$confirmed_at" <<'EOF'
+import datetime, sys
+panic, confirmed = float(sys.argv[1]), float(sys.argv[3])
+first = datetime.datetime.fromisoformat(sys.argv[2].replace("Z", "+00:00")).timestamp()
+print(f"first message {first - panic:.1f} s after the panic, fence confirmed {confirmed - panic:.1f} s after it")
+sys.exit(0 if panic <= first <= confirmed else 1)
+EOF
+) || fail "the fence was confirmed before the capture kernel's first message ($order)"
+phase "status: 127.0.0.1 (kwvm1) dumping since $first_seen: $order"
+
+# The capture kernel saves the dump and powers off; the episode becomes finished.
+await_console kwvm1 "powering off" 300
+phase "kwvm1: $(grep -o 'dump saved: .*\|makedumpfile failed: .*' "$work/kwvm1.console" | head -n 1)"
+wait "${qemu_pid[kwvm1]}" || true
+phase "kwvm1: powered off (QEMU exited)"
+for _ in $(seq 150); do [ "$(host_field 127.0.0.1 state)" = finished ] && break; sleep 0.2; done
+[ "$(host_field 127.0.0.1 state)" = finished ] || fail "kwvm1: not finished after finished_after"
+phase "status: 127.0.0.1 (kwvm1) finished, $(host_field 127.0.0.1 messages) messages"
+
+# kwvm2 is still spinning; it must still not be confirmed, and the daemon never heard of it.
+[ "$(host_field ::1 state)" = absent ] || fail "the daemon has an entry for the hung kwvm2"
+kill -0 "${qemu_pid[kwvm2]}" || fail "kwvm2 stopped; it should still be hanging"
+phase "kwvm2: still hung, never in the table"
+ctl status
+echo "e2e: PASS"
