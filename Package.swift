@@ -42,7 +42,7 @@ let package = Package(
             ]
         ),
         // getopt_long-style parsing shared by the agent and the sender; standard library only.
-        .target(name: "KdumpCommandLine"),
+        .target(name: "KdumpCommandLine", dependencies: ["KdumpWire"]),
         .target(name: "KdumpFenceAgent", dependencies: ["KdumpWire", "KdumpControl", "KdumpCommandLine"]),
         // The capture-kernel sender: standard library and Glibc only, no Foundation.
         .target(name: "KdumpSender", dependencies: ["KdumpWire", "KdumpCommandLine"]),
@@ -78,4 +78,21 @@ for target in package.targets where target.type != .system {
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     settings.append(.enableUpcomingFeature("MemberImportVisibility"))
     target.swiftSettings = settings
+}
+
+// Fuzz targets for `make fuzz` (libFuzzer), declared only when KDUMP_WATCH_FUZZ is set: they have
+// no main of their own (libFuzzer's is linked in) and build only with `--sanitize fuzzer`.
+if Context.environment["KDUMP_WATCH_FUZZ"] != nil {
+    package.targets.append(.target(name: "FuzzSupport", path: "Tests/Fuzz/Sources/FuzzSupport"))
+    let fuzzTargets: [(name: String, library: Target.Dependency)] = [
+        ("fuzz-datagram", "KdumpWire"), ("fuzz-control-request", "KdumpControl"),
+        ("fuzz-configuration", "KdumpWatchDaemon"), ("fuzz-agent-input", "KdumpFenceAgent"),
+        ("fuzz-state-file", "KdumpState"),
+    ]
+    for (name, library) in fuzzTargets {
+        package.targets.append(
+            .executableTarget(
+                name: name, dependencies: ["FuzzSupport", library], path: "Tests/Fuzz/Sources/\(name)",
+                swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+    }
 }

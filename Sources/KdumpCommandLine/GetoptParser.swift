@@ -1,3 +1,5 @@
+import KdumpWire
+
 /// A command-line option in the style of `getopt_long(3)`.
 public struct GetoptOption: Sendable {
     public var long: String
@@ -22,7 +24,8 @@ public enum GetoptToken: Equatable, Sendable {
 /// Why a command line could not be parsed; the message quotes the offending option.
 public struct GetoptError: Error, Equatable, CustomStringConvertible, Sendable {
     public var message: String
-    public init(_ message: String) { self.message = message }
+    /// The message is kept to one line: it quotes the command line.
+    public init(_ message: String) { self.message = message.oneLineMessage }
     public var description: String { message }
 }
 

@@ -41,7 +41,9 @@ public struct LineFramer: Sendable {
         }
         buffer.removeFirst(start)
         scanned = buffer.count
-        if buffer.count > maximumLineLength { frames.append(.tooLong) }
+        // A pending line may end in the `\r` of a CRLF whose `\n` is still on its way.
+        let pendingLimit = buffer.last == 0x0D ? maximumLineLength + 1 : maximumLineLength
+        if buffer.count > pendingLimit { frames.append(.tooLong) }
         return frames
     }
 }

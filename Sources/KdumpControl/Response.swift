@@ -1,4 +1,5 @@
 import FoundationEssentials
+import KdumpWire
 
 /// The error codes of the control protocol.
 public enum ControlErrorCode: String, Codable, Sendable {
@@ -26,9 +27,10 @@ public struct ControlError: Error, Codable, Sendable, Equatable, CustomStringCon
     public var code: ControlErrorCode
     public var message: String
 
+    /// The message is kept to one line: it may quote the request.
     public init(_ code: ControlErrorCode, _ message: String) {
         self.code = code
-        self.message = message
+        self.message = message.oneLineMessage
     }
 
     public var description: String { message }

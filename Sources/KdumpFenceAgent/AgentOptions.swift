@@ -40,7 +40,8 @@ public struct AgentOptions: Sendable, Equatable {
 /// One reason the agent's input was not accepted; the message names the option or key.
 public struct AgentInputError: Error, Equatable, CustomStringConvertible, Sendable {
     public var message: String
-    public init(_ message: String) { self.message = message }
+    /// The message is kept to one line: it quotes stdin or the command line.
+    public init(_ message: String) { self.message = message.oneLineMessage }
     public var description: String { message }
 }
 

@@ -25,7 +25,8 @@ public enum SenderCommand: Equatable, Sendable {
 /// A usage error; like upstream, the sender prints it with the usage text and exits 1.
 public struct SenderUsageError: Error, Equatable, CustomStringConvertible, Sendable {
     public var message: String
-    public init(_ message: String) { self.message = message }
+    /// The message is kept to one line: it quotes the command line.
+    public init(_ message: String) { self.message = message.oneLineMessage }
     public var description: String { message }
 }
 

@@ -94,6 +94,12 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable, Equa
     public var origin: String
     public var message: String
 
+    /// The message is kept to one line: it quotes the configuration.
+    public init(origin: String, message: String) {
+        self.origin = origin
+        self.message = message.oneLineMessage
+    }
+
     public var description: String { "\(origin): \(message)" }
 }
 
@@ -121,6 +127,8 @@ public enum ConfigurationParser {
         fileText: String?, fileName: String, overrides: [(key: String, value: String)]
     ) throws(ConfigurationError) -> DaemonConfiguration {
         var configuration = DaemonConfiguration()
+        // Where each key was last set, for errors that involve two keys.
+        var origins: [String: String] = [:]
         if let fileText {
             var lineNumber = 0
             for rawLine in fileText.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
@@ -143,6 +151,7 @@ public enum ConfigurationParser {
                 } catch {
                     throw ConfigurationError(origin: origin, message: "\(key): \(error.message)")
                 }
+                origins[String(key)] = origin
             }
         }
         for (key, value) in overrides {
@@ -155,10 +164,15 @@ public enum ConfigurationParser {
             } catch {
                 throw ConfigurationError(origin: origin, message: error.message)
             }
+            origins[key] = origin
         }
         if configuration.retain < configuration.finishedAfter {
+            let finishedAfterOrigin = origins["finished_after"].map { "set at \($0)" } ?? "the default"
             throw ConfigurationError(
-                origin: fileName, message: "retain must be at least finished_after")
+                origin: origins["retain"] ?? origins["finished_after"] ?? fileName,
+                message:
+                    "retain (\(configuration.retain.secondsValue)s) must be at least finished_after (\(configuration.finishedAfter.secondsValue)s, \(finishedAfterOrigin))"
+            )
         }
         return configuration
     }

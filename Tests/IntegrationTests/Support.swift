@@ -227,6 +227,9 @@ final class RawControlClient {
         return collected.isEmpty ? nil : String(decoding: collected, as: UTF8.self)
     }
 
+    /// Closes the sending side only (`shutdown(SHUT_WR)`), as `socat` does at the end of its input.
+    func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
+
     /// Whether the daemon closed the connection within `timeout`.
     func isClosedByPeer(timeout: Double = 5) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)

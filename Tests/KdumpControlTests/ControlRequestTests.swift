@@ -116,6 +116,15 @@ import Testing
         var other = LineFramer(maximumLineLength: 4)
         #expect(other.append(Array("ok\nabcdef\n".utf8)) == [.line(Array("ok".utf8)), .tooLong])
     }
+
+    /// Found by fuzz-control-request: a line of the maximum length ending in CRLF was refused
+    /// when the `\r` and the `\n` arrived in different reads.
+    @Test func aFullLengthLineWhoseCRLFIsSplitIsAccepted() {
+        var framer = LineFramer(maximumLineLength: 4)
+        #expect(framer.append(Array("abcd\r".utf8)).isEmpty)
+        #expect(framer.append(Array("\n".utf8)) == [.line(Array("abcd".utf8))])
+        #expect(framer.append(Array("abcd\rx".utf8)) == [.tooLong])
+    }
 }
 
 @Suite struct HumanFormatTests {

@@ -7,6 +7,18 @@ import Testing
         try AgentInputParser.parse(arguments: arguments).options
     }
 
+    /// Found by fuzz-agent-input: the error quoted the option's value with its control
+    /// characters, and a `\r` would split the agent's one-line error in Pacemaker's log.
+    @Test func errorsQuotingTheInputStayOneLine() {
+        let supported = "(supported: off, reboot, monitor, metadata, validate-all)"
+        #expect(throws: AgentInputError(#"unsupported action 'metaCdata\r\u{07}' "# + supported)) {
+            try parse(["-o", "metaCdata\r\u{07}"])
+        }
+        #expect(throws: AgentInputError(#"unsupported action 'x\u{1B}[2J' "# + supported)) {
+            try AgentInputParser.parse(stdin: "action=x\u{1B}[2J\n")
+        }
+    }
+
     @Test func defaultsMatchUpstream() throws {
         let options = try parse([])
         #expect(options.ipport == 7410)

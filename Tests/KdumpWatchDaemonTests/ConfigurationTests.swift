@@ -117,8 +117,20 @@ import Testing
         }
     }
 
-    @Test func retainShorterThanFinishedAfterIsRejected() {
-        #expect(throws: ConfigurationError.self) { try parse("finished_after = 1h\nretain = 10m") }
+    /// Found by fuzz-configuration: the error named neither a line nor the values.
+    @Test func retainShorterThanFinishedAfterIsRejectedWithItsLine() {
+        #expect(
+            throws: ConfigurationError(
+                origin: "/etc/kdump-watch/kdump-watchd.conf:2",
+                message:
+                    "retain (600.0s) must be at least finished_after (3600.0s, set at /etc/kdump-watch/kdump-watchd.conf:1)"
+            )
+        ) { try parse("finished_after = 1h\nretain = 10m") }
+        #expect(
+            throws: ConfigurationError(
+                origin: "/etc/kdump-watch/kdump-watchd.conf:1",
+                message: "retain (10.0s) must be at least finished_after (30.0s, the default)")
+        ) { try parse("retain = 10s") }
     }
 
     @Test func everyKeyHasAFlagName() {

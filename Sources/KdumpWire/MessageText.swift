@@ -1,0 +1,29 @@
+extension String {
+    /// The longest message ``oneLineMessage`` keeps, in Unicode scalars.
+    public static let oneLineMessageLimit = 1000
+
+    /// This text made safe to write as one line of a log, a journal entry or a terminal, for the
+    /// error messages that quote untrusted input (configuration lines, control requests, the
+    /// fence agent's stdin, command lines).
+    ///
+    /// Control characters and line or paragraph separators, which could break the line or drive
+    /// a terminal, are written as Swift escapes (`\r`, `\n`, `\u{1B}`); the result is cut at
+    /// ``oneLineMessageLimit`` scalars, ending in `…`.
+    public var oneLineMessage: String {
+        var result = String.UnicodeScalarView()
+        for scalar in unicodeScalars {
+            let escape: Bool
+            switch scalar.properties.generalCategory {
+            case .control, .lineSeparator, .paragraphSeparator: escape = true
+            default: escape = false
+            }
+            let piece = escape ? Array(scalar.escaped(asASCII: true).unicodeScalars) : [scalar]
+            if result.count + piece.count >= Self.oneLineMessageLimit {
+                result.append("…")
+                break
+            }
+            result.append(contentsOf: piece)
+        }
+        return String(result)
+    }
+}

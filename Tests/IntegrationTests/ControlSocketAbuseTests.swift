@@ -1,0 +1,172 @@
+import Foundation
+import Glibc
+import Testing
+
+/// The control socket under abuse (issue #7): a thousand clients at once, clients that say
+/// nothing or a byte a second, a 10 MB line, half-closed sockets and vanished waiters. None of
+/// them keeps another client from its answer, and none leaves a descriptor or a wait behind.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct ControlSocketAbuseTests {
+    /// The daemon's open descriptors, from /proc.
+    func descriptorCount(_ daemon: DaemonUnderTest) throws -> Int {
+        let health = try JSONSerialization.jsonObject(with: Data(try daemon.ctl(["health", "--json"]).stdout.utf8))
+        let pid = try #require((health as? [String: Any])?["pid"] as? Int)
+        return try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count
+    }
+
+    func waitsInFlight(_ daemon: DaemonUnderTest) throws -> Int? {
+        let health = try JSONSerialization.jsonObject(with: Data(try daemon.ctl(["health", "--json"]).stdout.utf8))
+        return (health as? [String: Any])?["waits_in_flight"] as? Int
+    }
+
+    @Test func aThousandClientsHoldingWaitsDelayNobodyAndLeakNothing() throws {
+        let daemon = try DaemonUnderTest(["--max-clients", "1100", "--client-idle-timeout", "600"])
+        defer { daemon.remove() }
+        let baseline = try descriptorCount(daemon)
+
+        // 1000 connections, each with a wait for a host that never sends.
+        var clients: [RawControlClient] = []
+        for index in 0..<1000 {
+            let client = try RawControlClient(path: daemon.socket)
+            client.send(
+                "{\"v\":1,\"op\":\"wait\",\"targets\":[\"127.3.\(index / 250).\(index % 250 + 1)\"],\"timeout\":600}\n")
+            clients.append(client)
+        }
+        #expect(try eventually(30) { try waitsInFlight(daemon) == 1000 })
+        #expect(try descriptorCount(daemon) >= baseline + 1000)
+
+        // Another client is still answered, and a datagram still confirms its own wait.
+        #expect(try daemon.ctl(["status"], timeout: 10).status == 0)
+        let waiter = try BackgroundProcess(
+            Build.path("kdump-watchctl"), ["wait", "127.4.0.1", "--timeout", "20", "--socket", daemon.socket])
+        #expect(try eventually(10) { try waitsInFlight(daemon) == 1001 })
+        try UDP.send(UDP.valid, from: "127.4.0.1", port: daemon.port)
+        #expect(waiter.finish().status == 0)
+
+        // All of them vanish at once: every wait and every descriptor is released.
+        clients.removeAll()
+        #expect(try eventually(30) { try waitsInFlight(daemon) == 0 })
+        #expect(try eventually(10) { try descriptorCount(daemon) == baseline })
+        #expect(try daemon.ctl(["health"]).status == 0)
+    }
+
+    @Test func theDaemonRaisesItsOpenFileLimitAndWarnsWhenItIsStillTooLow() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let daemon = try BackgroundProcess(
+            "/usr/bin/prlimit",
+            [
+                "--nofile=256:1024", Build.path("kdump-watchd"), "--port", "0", "--listen", "127.0.0.1",
+                "--control-socket", directory.path + "/control.sock", "--state-dir", directory.path + "/state",
+                "--max-clients", "2000",
+            ])
+        let socket = directory.path + "/control.sock"
+        #expect(
+            eventually(20) {
+                (try? run(Build.path("kdump-watchctl"), ["health", "--socket", socket]))?.status == 0
+            })
+        let limits = try String(contentsOfFile: "/proc/\(daemon.process.processIdentifier)/limits", encoding: .utf8)
+        let openFiles = limits.split(separator: "\n").first { $0.hasPrefix("Max open files") }
+        #expect(openFiles?.split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).first == "1024")
+        daemon.process.terminate()
+        let result = daemon.finish()
+        #expect(
+            result.stderr.contains("the open-file limit (1024) is below max_clients + 64 (2064)"), "\(result.stderr)")
+    }
+
+    @Test func clientsBeyondMaxClientsAreRefusedAtOnceAndOthersServedLater() throws {
+        let daemon = try DaemonUnderTest(["--max-clients", "20", "--client-idle-timeout", "600"])
+        defer { daemon.remove() }
+        // Only the asking kdump-watchctl itself is connected: the start-up checks are gone.
+        #expect(try eventually { try daemon.ctl(["metrics"]).stdout.contains("kdump_watch_control_clients 1.0\n") })
+        var holders = try (0..<20).map { _ in try RawControlClient(path: daemon.socket) }
+        let refused = try RawControlClient(path: daemon.socket)
+        #expect(refused.readLine()?.contains("\"code\":\"too_many_clients\"") == true, "\(daemon.log())")
+        #expect(refused.isClosedByPeer())
+        #expect(daemon.log().contains("control client refused: max_clients (20) reached"))
+        #expect(holders.count == 20)
+        // The slots return when the holders go.
+        holders.removeAll()
+        #expect(try eventually { try daemon.ctl(["status"]).status == 0 })
+    }
+
+    @Test func aByteASecondIsCutOffByTheIdleTimeout() throws {
+        let daemon = try DaemonUnderTest(["--client-idle-timeout", "2"])
+        defer { daemon.remove() }
+        let slow = try RawControlClient(path: daemon.socket)
+        let request = Array("{\"v\":1,\"op\":\"status\"}\n".utf8)
+        var answer: String?
+        // Each byte arrives well inside the timeout, but the request is never complete in time.
+        for byte in request.prefix(6) {
+            slow.send([byte])
+            if let line = slow.readLine(timeout: 1) {
+                answer = line
+                break
+            }
+        }
+        #expect(answer?.contains("\"code\":\"idle_timeout\"") == true, "\(answer ?? "nothing")")
+        #expect(slow.isClosedByPeer())
+        #expect(try daemon.ctl(["status"]).status == 0)
+    }
+
+    @Test func aTenMegabyteLineIsRefusedAfterItsFirstKilobytes() throws {
+        let daemon = try DaemonUnderTest()
+        defer { daemon.remove() }
+        let baseline = try descriptorCount(daemon)
+        let big = try RawControlClient(path: daemon.socket)
+        // The daemon answers and closes long before the 10 MB are written; send() then fails.
+        let descriptor = big.fd
+        let writer = Thread {
+            let bytes = [UInt8](repeating: 0x7B, count: 10_000_000)
+            var offset = 0
+            while offset < bytes.count {
+                let sent = bytes[offset...].withUnsafeBytes {
+                    Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+                }
+                if sent <= 0 { return }
+                offset += sent
+            }
+        }
+        writer.start()
+        #expect(big.readLine(timeout: 10)?.contains("\"code\":\"request_too_large\"") == true)
+        #expect(big.isClosedByPeer(timeout: 10))
+        #expect(try daemon.ctl(["status"]).status == 0)
+        #expect(try eventually { try descriptorCount(daemon) == baseline })
+    }
+
+    @Test func halfClosedClientsGetTheirAnswerAndTheirWaitIsCancelled() throws {
+        let daemon = try DaemonUnderTest()
+        defer { daemon.remove() }
+        // As `echo '{"v":1,"op":"status"}' | socat - UNIX-CONNECT:…` does.
+        let status = try RawControlClient(path: daemon.socket)
+        status.send("{\"v\":1,\"op\":\"status\"}\n")
+        status.shutdownWrite()
+        #expect(status.readLine()?.contains("\"ok\":true") == true)
+        #expect(status.isClosedByPeer())
+
+        // End of stream cancels a wait (documented in control-protocol.md): nothing is left.
+        let wait = try RawControlClient(path: daemon.socket)
+        wait.send("{\"v\":1,\"op\":\"wait\",\"targets\":[\"127.0.0.8\"],\"timeout\":600}\n")
+        #expect(try eventually { try waitsInFlight(daemon) == 1 })
+        wait.shutdownWrite()
+        #expect(try eventually { try waitsInFlight(daemon) == 0 })
+        #expect(wait.isClosedByPeer())
+    }
+
+    @Test func invalidUTF8AndNULBytesGetOneErrorEachAndTheConnectionGoesOn() throws {
+        let daemon = try DaemonUnderTest()
+        defer { daemon.remove() }
+        let client = try RawControlClient(path: daemon.socket)
+        for junk: [UInt8] in [
+            [0xC3, 0x28, 0x0A], [0x00, 0x0A], [0xED, 0xA0, 0x80, 0x0A],
+            Array("{\"v\":1,\"op\":\"st\u{1B}[2J\"}\n".utf8),
+        ] {
+            client.send(junk)
+            let line = client.readLine()
+            #expect(line?.contains("\"code\":\"bad_request\"") == true, "\(line ?? "nothing")")
+            #expect(line?.contains("\u{1B}") == false)
+        }
+        client.send("{\"v\":1,\"op\":\"status\"}\n")
+        #expect(client.readLine()?.contains("\"ok\":true") == true)
+    }
+}
