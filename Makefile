@@ -15,7 +15,7 @@ DESTDIR ?=
 BUILD ?= .build/release
 SENDER ?= .build-static/release/kdump-watch-send
 
-.PHONY: help build release sender-static run test test-unit e2e fuzz lint format clean install install-files uninstall bench soak
+.PHONY: help build release sender-static run test test-unit e2e fuzz sanitize lint format clean install install-files uninstall bench soak
 
 help:
 	@echo "make run      build and run kdump-watchd on built-in defaults"
@@ -28,6 +28,7 @@ help:
 	@echo "make uninstall"
 	@echo "make bench    benchmarks against upstream fence-agents and the machine's limit (a few minutes)"
 	@echo "make soak     the long versions of the fault tests (kill -9 in 100 rounds)"
+	@echo "make sanitize the whole test suite under AddressSanitizer, then ThreadSanitizer"
 	@echo "make fuzz     libFuzzer on every parser of untrusted input (FUZZ_SECONDS per target, default 300)"
 
 build:
@@ -117,6 +118,11 @@ bench:
 
 soak:
 	KDUMP_WATCH_KILL_ROUNDS=100 $(SWIFT) test --filter CrashRecoveryTests
+
+sanitize:
+	scripts/install-deps.sh test
+	eval "$$(sh $(SHARED)/scripts/reference-agents.sh .build-reference)" && \
+	  export FENCE_KDUMP FENCE_KDUMP_SEND && scripts/sanitize.sh all
 
 FUZZ_SECONDS ?= 300
 fuzz:

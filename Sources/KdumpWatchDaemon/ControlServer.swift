@@ -100,7 +100,14 @@ struct ControlServer: Service, CustomStringConvertible {
     }
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        let server = self.server
+        let context = self.context
+        let access = self.access
+        // The accept loop runs in a task that cancellation does not reach: a cancelled loop would
+        // drop connections accepted but not yet handed out, and NIO traps on an async channel that
+        // is dropped without being closed. Shutdown and cancellation close the listening socket
+        // instead; the loop then hands out what was already accepted, and ends.
+        let acceptLoop = Task {
             try await server.executeThenClose { connections in
                 await withDiscardingTaskGroup { group in
                     do {
@@ -109,14 +116,25 @@ struct ControlServer: Service, CustomStringConvertible {
                                 await ControlSession(connection: connection, context: context, access: access).run()
                             }
                         }
-                    } catch is CancellationError {
-                        // Graceful shutdown.
                     } catch {
                         context.logger.error("control socket failed: \(error)")
                     }
+                    // Running waits and watches answer `shutting_down` and end.
+                    group.cancelAll()
                 }
             }
         }
+        let listening = server.channel
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                _ = await acceptLoop.result
+            } onGracefulShutdown: {
+                listening.close(promise: nil)
+            }
+        } onCancel: {
+            listening.close(promise: nil)
+        }
+        try await acceptLoop.value
     }
 }
 

@@ -25,6 +25,11 @@ struct ControlSession {
     private var channel: any Channel { connection.channel.channel }
 
     func run() async {
+        // Accepted while the daemon shuts down.
+        if Task.isCancelled {
+            await finish(with: ControlError(.shuttingDown, "daemon is shutting down"))
+            return
+        }
         guard let credentials = connection.credentials, access.admits(credentials) else {
             let who = connection.credentials.map { "uid \($0.uid) (pid \($0.pid))" } ?? "unknown peer"
             context.logger.warning("control client refused: \(who) is neither root nor in the control group")
@@ -191,9 +196,17 @@ struct ControlSession {
         metrics.waitsInFlight.increment()
         let finished = await untilInputClosed { await context.tracker.wait(for: waitRequest) }
         metrics.waitsInFlight.decrement()
-        guard let outcome = finished else {
+        let shuttingDown = Task.isCancelled || finished == .cancelled
+        guard let outcome = finished, !shuttingDown else {
             metrics.waitsFailed.increment()
-            context.logger.info("wait for '\(targetsText)' cancelled: client went away")
+            if shuttingDown {
+                context.logger.info("wait for '\(targetsText)' ended: daemon is shutting down")
+                await send(
+                    ControlResponse<EmptyPayload>(
+                        op: .wait, id: request.id, error: ControlError(.shuttingDown, "daemon is shutting down")))
+            } else {
+                context.logger.info("wait for '\(targetsText)' cancelled: client went away")
+            }
             return false
         }
         let waited = started.duration(to: .now)
@@ -227,11 +240,7 @@ struct ControlSession {
                     payload: WaitReport(result: .timeout, host: nil, target: nil, waitedSeconds: waited.secondsValue)))
             return true
         case .cancelled:
-            metrics.waitsFailed.increment()
-            await send(
-                ControlResponse<EmptyPayload>(
-                    op: .wait, id: request.id, error: ControlError(.shuttingDown, "daemon is shutting down")))
-            return false
+            return false  // Answered above.
         }
     }
 
@@ -310,8 +319,11 @@ struct ControlSession {
         try? await channel.writeAndFlush(ByteBuffer(bytes: line)).get()
     }
 
+    /// Answers with `error` and closes, through the async channel so that NIO sees it finished.
     private func finish(with error: ControlError) async {
-        await send(ControlResponse<EmptyPayload>(op: nil, id: nil, error: error))
-        try? await channel.close().get()
+        let line = ControlCoding.line(ControlResponse<EmptyPayload>(op: nil, id: nil, error: error))
+        try? await connection.channel.executeThenClose { _, outbound in
+            try await outbound.write(ByteBuffer(bytes: line))
+        }
     }
 }

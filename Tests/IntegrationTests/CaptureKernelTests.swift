@@ -11,7 +11,8 @@ struct CaptureKernelTests {
         "etc/kdump-watch-nodes.sh", "etc/dracut/99kdump-watch/module-setup.sh",
         "etc/dracut/99kdump-watch/kdump-watch-send.sh", "etc/initramfs-tools/hooks/kdump-watch",
         "etc/initramfs-tools/scripts/init-premount/kdump-watch", "Tests/EndToEnd/run.sh",
-        "Tests/EndToEnd/guest-init.sh", "scripts/install-deps.sh", "Benchmarks/run.sh", ".ci/run",
+        "Tests/EndToEnd/guest-init.sh", "scripts/install-deps.sh", "scripts/sanitize.sh", "Tests/Fuzz/run.sh",
+        "Benchmarks/run.sh", ".ci/run",
     ].map { Build.repository + "/" + $0 }
 
     /// The sender as it is installed: release, Swift runtime linked statically.

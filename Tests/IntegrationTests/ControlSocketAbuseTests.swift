@@ -48,6 +48,7 @@ struct ControlSocketAbuseTests {
         #expect(try eventually(30) { try waitsInFlight(daemon) == 0 })
         #expect(try eventually(10) { try descriptorCount(daemon) == baseline })
         #expect(try daemon.ctl(["health"]).status == 0)
+        #expect(daemon.stop() == 0)
     }
 
     @Test func theDaemonRaisesItsOpenFileLimitAndWarnsWhenItIsStillTooLow() throws {
@@ -88,6 +89,31 @@ struct ControlSocketAbuseTests {
         // The slots return when the holders go.
         holders.removeAll()
         #expect(try eventually { try daemon.ctl(["status"]).status == 0 })
+        #expect(daemon.stop() == 0)
+    }
+
+    /// Found by SafetyMatrixTests: clients connecting while the daemon shut down were dropped
+    /// unclosed, and NIO trapped ("Deinited NIOAsyncWriter without calling finish()").
+    @Test func shuttingDownWithWaitsAndNewClientsExitsCleanly() throws {
+        let daemon = try DaemonUnderTest()
+        defer { daemon.remove() }
+        let waiters = try (0..<20).map { index in
+            let client = try RawControlClient(path: daemon.socket)
+            client.send("{\"v\":1,\"op\":\"wait\",\"targets\":[\"127.6.0.\(index + 1)\"],\"timeout\":60}\n")
+            return client
+        }
+        #expect(try eventually { try waitsInFlight(daemon) == 20 })
+        daemon.signal(SIGTERM)
+        // Keep connecting while it goes down.
+        var late: [RawControlClient] = []
+        for _ in 0..<200 {
+            guard let client = try? RawControlClient(path: daemon.socket) else { break }
+            late.append(client)
+        }
+        withExtendedLifetime(late) { #expect(daemon.stop() == 0, "\(daemon.log())") }
+        for waiter in waiters {
+            #expect(waiter.readLine()?.contains("\"code\":\"shutting_down\"") == true)
+        }
     }
 
     @Test func aByteASecondIsCutOffByTheIdleTimeout() throws {
@@ -95,15 +121,13 @@ struct ControlSocketAbuseTests {
         defer { daemon.remove() }
         let slow = try RawControlClient(path: daemon.socket)
         let request = Array("{\"v\":1,\"op\":\"status\"}\n".utf8)
-        var answer: String?
         // Each byte arrives well inside the timeout, but the request is never complete in time.
         for byte in request.prefix(6) {
             slow.send([byte])
-            if let line = slow.readLine(timeout: 1) {
-                answer = line
-                break
-            }
+            var poller = pollfd(fd: slow.fd, events: Int16(POLLIN), revents: 0)
+            if poll(&poller, 1, 1000) > 0 { break }
         }
+        let answer = slow.readLine()
         #expect(answer?.contains("\"code\":\"idle_timeout\"") == true, "\(answer ?? "nothing")")
         #expect(slow.isClosedByPeer())
         #expect(try daemon.ctl(["status"]).status == 0)

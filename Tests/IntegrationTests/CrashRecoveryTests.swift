@@ -53,22 +53,54 @@ struct CrashRecoveryTests {
             getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs root and setpriv")
         // As root every directory is writable: run the daemon as nobody and take its rights away.
         let work = try TemporaryDirectory()
+        let state = work.path + "/state"
         defer {
-            chmod(work.path + "/state", 0o700)
+            chmod(state, 0o700)
             work.remove()
         }
-        let state = work.path + "/state"
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
         chown(work.path, 65534, 65534)
         chown(state, 65534, 65534)
-        let socket = work.path + "/control.sock"
+        try survivesAStateDirectoryFault(
+            work: work.path, runAs: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"],
+            breakIt: { chmod(state, 0o500) }, repair: { chmod(state, 0o700) })
+    }
+
+    @Test func aFullStateFileSystemIsSurvivedAndRecovered() throws {
+        try #require(getuid() == 0, "mounting a small tmpfs needs root")
+        let work = try TemporaryDirectory()
+        let state = work.path + "/state"
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        let mounted = try run("/bin/mount", ["-t", "tmpfs", "-o", "size=256k", "kdump-watch-test", state])
+        try #require(mounted.status == 0, "mount tmpfs: \(mounted)")
+        defer {
+            _ = try? run("/bin/umount", [state])
+            work.remove()
+        }
+        let filler = state + "/filler"
+        try survivesAStateDirectoryFault(
+            work: work.path, runAs: [],
+            breakIt: {
+                // Fill the file system to the last block.
+                _ = try? run("/bin/dd", ["if=/dev/zero", "of=\(filler)", "bs=4k"])
+            },
+            repair: { unlink(filler) })
+    }
+
+    /// Runs the daemon on `work/state`, breaks the directory with `breakIt` once a first state
+    /// file is written, and checks that the daemon goes on answering from memory, logs the
+    /// failure once, counts it, keeps the last good state file, and catches up after `repair`.
+    func survivesAStateDirectoryFault(
+        work: String, runAs prefix: [String], breakIt: () -> Void, repair: () -> Void
+    ) throws {
+        let state = work + "/state"
+        let socket = work + "/control.sock"
         let port = try freeUDPPort()
-        let daemon = try BackgroundProcess(
-            "/usr/bin/setpriv",
-            [
-                "--reuid=65534", "--regid=65534", "--clear-groups", Build.path("kdump-watchd"), "--port", "\(port)",
-                "--control-socket", socket, "--state-dir", state,
-            ])
+        let command =
+            prefix + [
+                Build.path("kdump-watchd"), "--port", "\(port)", "--control-socket", socket, "--state-dir", state,
+            ]
+        let daemon = try BackgroundProcess(command[0], Array(command.dropFirst()))
         defer {
             daemon.process.terminate()
             _ = daemon.finish()
@@ -76,22 +108,26 @@ struct CrashRecoveryTests {
         func ctl(_ arguments: [String]) throws -> ProcessResult {
             try run(Build.path("kdump-watchctl"), arguments + ["--socket", socket])
         }
+        func stateFile() -> String { (try? String(contentsOfFile: state + "/state.json", encoding: .utf8)) ?? "" }
         #expect(eventually(20) { (try? ctl(["health"]))?.status == 0 })
-        chmod(state, 0o500)
         try UDP.send(UDP.valid, from: "127.6.0.1", port: port)
-        #expect(try eventually { try ctl(["health", "--json"]).stdout.contains("\"state_writable\":false") })
-        // Still answering from memory, and counting the failures.
-        #expect(try ctl(["wait", "127.6.0.1", "--timeout", "2"]).status == 0)
-        #expect(try !ctl(["metrics"]).stdout.contains("kdump_watch_state_write_failures_total 0"))
+        #expect(eventually { stateFile().contains("\"127.6.0.1\"") })
+        breakIt()
         try UDP.send(UDP.valid, from: "127.6.0.2", port: port)
-        #expect(try eventually { try ctl(["status", "127.6.0.2"]).status == 0 })
-        chmod(state, 0o700)
+        #expect(try eventually { try ctl(["health", "--json"]).stdout.contains("\"state_writable\":false") })
+        // Still answering from memory, counting the failures, and the last good file intact.
+        #expect(try ctl(["wait", "127.6.0.2", "--timeout", "2"]).status == 0)
+        #expect(try !ctl(["metrics"]).stdout.contains("kdump_watch_state_write_failures_total 0"))
         try UDP.send(UDP.valid, from: "127.6.0.3", port: port)
+        #expect(try eventually { try ctl(["status", "127.6.0.3"]).status == 0 })
+        #expect(stateFile().contains("\"127.6.0.1\"") && stateFile().hasSuffix("}\n"))
+        repair()
+        try UDP.send(UDP.valid, from: "127.6.0.4", port: port)
         #expect(try eventually { try ctl(["health", "--json"]).stdout.contains("\"state_writable\":true") })
         #expect(
             eventually {
-                let text = (try? String(contentsOfFile: state + "/state.json", encoding: .utf8)) ?? ""
-                return ["127.6.0.1", "127.6.0.2", "127.6.0.3"].allSatisfy { text.contains("\"\($0)\"") }
+                let text = stateFile()
+                return ["127.6.0.1", "127.6.0.2", "127.6.0.3", "127.6.0.4"].allSatisfy { text.contains("\"\($0)\"") }
             })
         daemon.process.terminate()
         let output = daemon.finish()
