@@ -11,9 +11,10 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 DRACUTDIR ?= $(PREFIX)/lib/dracut/modules.d
 SYSCONFDIR ?= /etc
 DESTDIR ?=
-# What install-files copies: a release build and the statically linked sender.
-BUILD ?= .build/release
-SENDER ?= .build-static/release/kdump-watch-send
+# What install-files copies: the release build, linked statically against the Swift runtime, so
+# that cluster nodes and capture initramfs need no Swift installation.
+BUILD ?= .build-static/release
+SENDER ?= $(BUILD)/kdump-watch-send
 
 .PHONY: help build release sender-static run test test-unit e2e fuzz sanitize lint format clean install install-files uninstall bench soak
 
@@ -58,11 +59,11 @@ format:
 clean:
 	rm -rf .build .build-*
 
-release: sender-static
+release:
 	scripts/install-deps.sh build
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-static
 
-# The sender as installed: linked statically against the Swift runtime, for capture initramfs.
+# The sender alone, as installed (release, Swift runtime linked statically).
 sender-static:
 	$(SWIFT) build -c release --product kdump-watch-send --static-swift-stdlib --scratch-path .build-static
 

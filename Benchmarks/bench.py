@@ -44,7 +44,9 @@ class Daemon:
         self.port = free_port()
         self.process = subprocess.Popen(
             [os.path.join(args.build, "kdump-watchd"), "--port", str(self.port), "--control-socket", self.socket,
-             "--state-dir", self.work, "--log-level", "error", "--max-clients", "4000", *extra])
+             "--state-dir", self.work, "--log-level", "error", "--max-clients", "4000", *extra],
+            # The environment systemd/kdump-watchd.service gives it.
+            env=dict(os.environ, MALLOC_ARENA_MAX="1"))
         for _ in range(500):
             if os.path.exists(self.socket):
                 break
@@ -226,7 +228,7 @@ def sender_row(args, reference_sender):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--build", default=os.path.join(REPO, ".build", "release"))
+    parser.add_argument("--build", default=os.path.join(REPO, ".build-static", "release"))
     parser.add_argument("--sender", default=os.path.join(REPO, ".build-static", "release", "kdump-watch-send"))
     parser.add_argument("--tools", default=os.path.join(REPO, ".build-bench"))
     parser.add_argument("--slow-runs", type=int, default=10, help="runs at the default 10 s interval")

@@ -3,8 +3,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh build
-swift build -c release
-swift build -c release --product kdump-watch-send --static-swift-stdlib --scratch-path .build-static
+# The build `make install` installs.
+swift build -c release --static-swift-stdlib --scratch-path .build-static
 mkdir -p .build-bench
 for tool in udp_flood udp_reference udp_sources concurrent_waits; do
     cc -O2 -Wall -o ".build-bench/$tool" "Benchmarks/$tool.c"
