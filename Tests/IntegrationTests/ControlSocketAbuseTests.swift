@@ -141,15 +141,7 @@ struct ControlSocketAbuseTests {
         // The daemon answers and closes long before the 10 MB are written; send() then fails.
         let descriptor = big.fd
         let writer = Thread {
-            let bytes = [UInt8](repeating: 0x7B, count: 10_000_000)
-            var offset = 0
-            while offset < bytes.count {
-                let sent = bytes[offset...].withUnsafeBytes {
-                    Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
-                }
-                if sent <= 0 { return }
-                offset += sent
-            }
+            RawControlClient.send([UInt8](repeating: 0x7B, count: 10_000_000), to: descriptor)
         }
         writer.start()
         #expect(big.readLine(timeout: 10)?.contains("\"code\":\"request_too_large\"") == true)

@@ -200,11 +200,15 @@ final class RawControlClient {
 
     func send(_ text: String) { send(Array(text.utf8)) }
 
-    func send(_ bytes: [UInt8]) {
+    func send(_ bytes: [UInt8]) { Self.send(bytes, to: fd) }
+
+    /// Writes all of `bytes` to `descriptor`, stopping quietly when the peer is gone; static so
+    /// that another thread can write while this one reads.
+    static func send(_ bytes: [UInt8], to descriptor: Int32) {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes {
-                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+                Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
             }
             if sent <= 0 { return }
             offset += sent
