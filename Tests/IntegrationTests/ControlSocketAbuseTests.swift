@@ -169,13 +169,16 @@ struct ControlSocketAbuseTests {
         #expect(wait.isClosedByPeer())
     }
 
-    @Test func invalidUTF8AndNULBytesGetOneErrorEachAndTheConnectionGoesOn() throws {
+    @Test func invalidUTF8NULBytesAndDeepNestingGetOneErrorEachAndTheConnectionGoesOn() throws {
         let daemon = try DaemonUnderTest()
         defer { daemon.remove() }
         let client = try RawControlClient(path: daemon.socket)
         for junk: [UInt8] in [
             [0xC3, 0x28, 0x0A], [0x00, 0x0A], [0xED, 0xA0, 0x80, 0x0A],
             Array("{\"v\":1,\"op\":\"st\u{1B}[2J\"}\n".utf8),
+            // Nesting 60 000 deep: the parser's depth limit, not the stack, ends it.
+            [UInt8](repeating: 0x5B, count: 60_000) + [0x0A],
+            Array("{\"v\":1,\"op\":\"status\",\"x\":".utf8) + [UInt8](repeating: 0x5B, count: 60_000) + [0x0A],
         ] {
             client.send(junk)
             let line = client.readLine()
