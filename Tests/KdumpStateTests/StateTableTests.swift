@@ -130,15 +130,21 @@ let nodeC = HostAddress("fd00::3")!
         #expect(table.entries.keys.sorted() == [nodeB])
     }
 
-    @Test func wallClockJumpsDoNotChangeAgesOrStates() {
+    /// The wall clock jumped back or forward (NTP step, a bad RTC): a stale message stays stale
+    /// and a fresh one stays fresh, because ages come from the monotonic clock only.
+    @Test(arguments: [-86_400 * 365, -3600, -31, 31, 3600, 86_400 * 365])
+    func wallClockJumpsDoNotChangeAgesOrStates(jumpSeconds: Int) {
         let clock = ManualClock()
         var table = StateTable(settings: TableSettings(finishedAfter: .seconds(30)))
         _ = table.record(from: nodeA, node: nil, at: clock.now())
         clock.advance(.seconds(40))
-        clock.jumpWallClock(by: .seconds(-3600))
-        #expect(table.entries[nodeA]!.state(at: clock.now().monotonic, finishedAfter: .seconds(30)) == .finished)
-        #expect(
-            table.confirmingEntry(among: [nodeA], requestedAt: clock.now().monotonic, maxAge: .seconds(30)) == nil)
+        _ = table.record(from: nodeB, node: nil, at: clock.now())
+        clock.jumpWallClock(by: .seconds(jumpSeconds))
+        let now = clock.now().monotonic
+        #expect(table.entries[nodeA]!.state(at: now, finishedAfter: .seconds(30)) == .finished)
+        #expect(table.confirmingEntry(among: [nodeA], requestedAt: now, maxAge: .seconds(30)) == nil)
+        #expect(table.entries[nodeB]!.state(at: now, finishedAfter: .seconds(30)) == .dumping)
+        #expect(table.confirmingEntry(among: [nodeB], requestedAt: now, maxAge: .seconds(30))?.address == nodeB)
     }
 }
 
