@@ -57,82 +57,110 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         guard let text = String(validating: Array(line), as: UTF8.self) else {
             throw ControlError(.badRequest, "request is not valid UTF-8")
         }
-        let object: [String: JSONValue]
         do {
-            guard case .object(let value) = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
-            else { throw ControlError(.badRequest, "request must be a JSON object") }
-            object = value
+            return try JSONDecoder().decode(CheckedRequest.self, from: Data(text.utf8)).request
         } catch let error as ControlError {
             throw error
+        } catch DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty {
+            throw ControlError(.badRequest, "request must be a JSON object")
         } catch {
             throw ControlError(.badRequest, "request is not valid JSON")
         }
-        guard case .number(let version)? = object["v"] else {
-            throw ControlError(.badRequest, "missing protocol version \"v\"")
+    }
+
+    /// Decodes a request field by field with the type each key needs, so that a valid request is
+    /// read without a single failed attempt (probing each value's type by trying to decode it, as
+    /// an untyped JSON value needs with `Decoder`, cost 87 µs a request), and a wrong type is
+    /// reported by its key.
+    private struct CheckedRequest: Decodable {
+        let request: ControlRequest
+
+        private struct Key: CodingKey {
+            let stringValue: String
+            init(_ name: String) { stringValue = name }
+            init?(stringValue: String) { self.stringValue = stringValue }
+            var intValue: Int? { nil }
+            init?(intValue: Int) { nil }
         }
-        guard version == Double(controlProtocolVersion) else {
-            throw ControlError(
-                .unsupportedVersion,
-                "protocol version \(HumanFormat.number(version)) is not supported (this daemon speaks \(controlProtocolVersion))"
-            )
-        }
-        guard case .string(let opName)? = object["op"] else {
-            throw ControlError(.badRequest, "missing \"op\"")
-        }
-        guard let op = ControlOperation(rawValue: opName) else {
-            throw ControlError(.badRequest, "unknown op '\(opName.prefix(64))'")
-        }
-        var request = ControlRequest(op: op)
-        for (key, value) in object {
-            switch (key, value) {
-            case ("v", _), ("op", _): continue
-            case ("id", .string(let id)): request.id = id
-            case ("hosts", _): request.hosts = try stringList(key, value)
-            case ("targets", _): request.targets = try stringList(key, value)
-            case ("timeout", _): request.timeout = try seconds(key, value)
-            case ("max_age", _): request.maxAge = try seconds(key, value)
-            case ("family", .string(let name)):
-                guard let family = AddressFamily(rawValue: name) else {
-                    throw ControlError(.badRequest, "\"family\" must be auto, ipv4 or ipv6")
+
+        init(from decoder: any Decoder) throws {
+            let fields = try decoder.container(keyedBy: Key.self)
+            guard let version = try? fields.decode(Double.self, forKey: Key("v")) else {
+                throw ControlError(.badRequest, "missing protocol version \"v\"")
+            }
+            guard version == Double(controlProtocolVersion) else {
+                throw ControlError(
+                    .unsupportedVersion,
+                    "protocol version \(HumanFormat.number(version)) is not supported (this daemon speaks \(controlProtocolVersion))"
+                )
+            }
+            guard let opName = try? fields.decode(String.self, forKey: Key("op")) else {
+                throw ControlError(.badRequest, "missing \"op\"")
+            }
+            guard let op = ControlOperation(rawValue: opName) else {
+                throw ControlError(.badRequest, "unknown op '\(opName.prefix(64))'")
+            }
+            var request = ControlRequest(op: op)
+            for key in fields.allKeys {
+                let name = key.stringValue
+                switch name {
+                case "v", "op": continue
+                case "id": request.id = try Self.string(fields, key)
+                case "hosts": request.hosts = try Self.stringList(fields, key)
+                case "targets": request.targets = try Self.stringList(fields, key)
+                case "timeout": request.timeout = try Self.seconds(fields, key)
+                case "max_age": request.maxAge = try Self.seconds(fields, key)
+                case "family":
+                    guard let family = AddressFamily(rawValue: try Self.string(fields, key)) else {
+                        throw ControlError(.badRequest, "\"family\" must be auto, ipv4 or ipv6")
+                    }
+                    request.family = family
+                default:
+                    throw ControlError(.badRequest, "unknown field \"\(name.prefix(64))\"")
                 }
-                request.family = family
-            case ("id", _), ("family", _):
-                throw ControlError(.badRequest, "\"\(key)\" must be a string")
-            default:
-                throw ControlError(.badRequest, "unknown field \"\(key.prefix(64))\"")
             }
-        }
-        if op == .wait, (request.targets ?? []).isEmpty {
-            throw ControlError(.badRequest, "wait needs a non-empty \"targets\" list")
-        }
-        if op == .forget, (request.hosts ?? []).isEmpty {
-            throw ControlError(.badRequest, "forget needs a non-empty \"hosts\" list")
-        }
-        return request
-    }
-
-    private static func stringList(_ key: String, _ value: JSONValue) throws(ControlError) -> [String] {
-        guard case .array(let items) = value, items.count <= 1024 else {
-            throw ControlError(.badRequest, "\"\(key)\" must be a list of at most 1024 strings")
-        }
-        var result: [String] = []
-        for item in items {
-            guard case .string(let text) = item, !text.isEmpty, text.utf8.count <= 255 else {
-                throw ControlError(.badRequest, "\"\(key)\" must hold non-empty strings of at most 255 bytes")
+            if op == .wait, (request.targets ?? []).isEmpty {
+                throw ControlError(.badRequest, "wait needs a non-empty \"targets\" list")
             }
-            result.append(text)
+            if op == .forget, (request.hosts ?? []).isEmpty {
+                throw ControlError(.badRequest, "forget needs a non-empty \"hosts\" list")
+            }
+            self.request = request
         }
-        return result
-    }
 
-    private static func seconds(_ key: String, _ value: JSONValue) throws(ControlError) -> Double {
-        guard case .number(let number) = value, number.isFinite, number >= 0,
-            number <= maximumSeconds
-        else {
-            throw ControlError(
-                .badRequest, "\"\(key)\" must be a number of seconds from 0 to \(Int(maximumSeconds))")
+        private static func string(_ fields: KeyedDecodingContainer<Key>, _ key: Key) throws -> String {
+            guard let text = try? fields.decode(String.self, forKey: key) else {
+                throw ControlError(.badRequest, "\"\(key.stringValue)\" must be a string")
+            }
+            return text
         }
-        return number
+
+        private static func stringList(_ fields: KeyedDecodingContainer<Key>, _ key: Key) throws -> [String] {
+            let listError = ControlError(.badRequest, "\"\(key.stringValue)\" must be a list of at most 1024 strings")
+            guard var items = try? fields.nestedUnkeyedContainer(forKey: key) else { throw listError }
+            var result: [String] = []
+            while !items.isAtEnd {
+                guard result.count < 1024 else { throw listError }
+                guard let text = try? items.decode(String.self), !text.isEmpty, text.utf8.count <= 255 else {
+                    throw ControlError(
+                        .badRequest, "\"\(key.stringValue)\" must hold non-empty strings of at most 255 bytes")
+                }
+                result.append(text)
+            }
+            return result
+        }
+
+        private static func seconds(_ fields: KeyedDecodingContainer<Key>, _ key: Key) throws -> Double {
+            guard let number = try? fields.decode(Double.self, forKey: key), number.isFinite, number >= 0,
+                number <= ControlRequest.maximumSeconds
+            else {
+                throw ControlError(
+                    .badRequest,
+                    "\"\(key.stringValue)\" must be a number of seconds from 0 to \(Int(ControlRequest.maximumSeconds))"
+                )
+            }
+            return number
+        }
     }
 
     /// The request as one line, newline included.

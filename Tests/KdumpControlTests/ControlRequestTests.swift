@@ -54,6 +54,31 @@ import Testing
         }
     }
 
+    @Test(arguments: [
+        ("not json", "request is not valid JSON"),
+        ("[1,2]", "request must be a JSON object"),
+        (#"{"v":1,"op":"wait","targets":"node2"}"#, #""targets" must be a list of at most 1024 strings"#),
+        (#"{"v":1,"op":"wait","targets":[2]}"#, #""targets" must hold non-empty strings of at most 255 bytes"#),
+        (
+            #"{"v":1,"op":"wait","targets":["a"],"timeout":"60"}"#,
+            #""timeout" must be a number of seconds from 0 to 604800"#
+        ),
+        (#"{"v":1,"op":"status","id":null}"#, #""id" must be a string"#),
+        (#"{"v":1,"op":"status","extra":true}"#, #"unknown field "extra""#),
+        (#"{"v":2,"op":"status"}"#, "protocol version 2 is not supported (this daemon speaks 1)"),
+    ])
+    func errorsNameTheFieldAndWhatIsWrong(text: String, message: String) {
+        let error = #expect(throws: ControlError.self) { try parse(text) }
+        #expect(error?.message == message)
+    }
+
+    @Test func aListOfMoreThan1024TargetsIsRejected() throws {
+        let targets = (0...1024).map { "\"h\($0)\"" }.joined(separator: ",")
+        #expect(throws: ControlError.self) { try parse(#"{"v":1,"op":"wait","targets":["# + targets + "]}") }
+        let allowed = (0..<1024).map { "\"h\($0)\"" }.joined(separator: ",")
+        #expect(try parse(#"{"v":1,"op":"wait","targets":["# + allowed + "]}").targets?.count == 1024)
+    }
+
     @Test func rejectsInvalidUTF8() {
         #expect(throws: ControlError.self) {
             try ControlRequest.parse([0x7B, 0xFF, 0xFE, 0x7D])
