@@ -261,13 +261,16 @@ public struct MetricsReport: Codable, Sendable, Equatable {
 /// The answer to `health`: enough for a fence agent's `monitor` to know the daemon is alive
 /// and holds the UDP port.
 public struct HealthReport: Codable, Sendable, Equatable {
-    public struct Listener: Codable, Sendable, Equatable {
+    public struct Listener: Codable, Sendable, Equatable, CustomStringConvertible {
         public var address: String
         public var port: Int
         public init(address: String, port: Int) {
             self.address = address
             self.port = port
         }
+
+        /// `127.0.0.1:7410` or `[::]:7410`, as logs and `kdump-watchctl health` show it.
+        public var description: String { address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)" }
     }
 
     public var version: String

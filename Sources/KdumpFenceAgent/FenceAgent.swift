@@ -183,10 +183,7 @@ public struct FenceAgent {
             return 1
         }
         guard health.udp.contains(where: { $0.port == options.ipport }) else {
-            let ports = health.udp.map { listener in
-                listener.address.contains(":")
-                    ? "[\(listener.address)]:\(listener.port)" : "\(listener.address):\(listener.port)"
-            }.joined(separator: ", ")
+            let ports = health.udp.map(\.description).joined(separator: ", ")
             log.error(
                 "kdump-watchd (pid \(health.pid)) does not hold UDP port \(options.ipport) (it listens on: \(ports.isEmpty ? "nothing" : ports))"
             )

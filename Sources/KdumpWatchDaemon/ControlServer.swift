@@ -125,16 +125,16 @@ struct ControlServer: Service, CustomStringConvertible {
             }
         }
         let listening = server.channel
-        await withTaskCancellationHandler {
+        let outcome = await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
-                _ = await acceptLoop.result
+                await acceptLoop.result
             } onGracefulShutdown: {
                 listening.close(promise: nil)
             }
         } onCancel: {
             listening.close(promise: nil)
         }
-        try await acceptLoop.value
+        try outcome.get()
     }
 }
 

@@ -175,9 +175,7 @@ public struct Daemon: Sendable {
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        let udpText = context.listeners.map {
-            $0.address.contains(":") ? "[\($0.address)]:\($0.port)" : "\($0.address):\($0.port)"
-        }
+        let udpText = context.listeners.map(\.description)
         logger.notice(
             "kdump-watchd \(Self.version) ready: udp \(udpText.joined(separator: " ")), control \(shownControlPath)\(inheritedControl == nil ? "" : " (from systemd)"), state \(store.path), \(restored.count) hosts restored, \(directory.addressesByName.count) nodes"
         )

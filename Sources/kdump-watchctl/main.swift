@@ -237,9 +237,7 @@ struct Health: ParsableCommand {
             printJSON(report)
             return
         }
-        let udp = report.udp.map {
-            $0.address.contains(":") ? "[\($0.address)]:\($0.port)" : "\($0.address):\($0.port)"
-        }
+        let udp = report.udp.map(\.description)
         print("kdump-watchd \(report.version) (pid \(report.pid)) up \(Int(report.uptimeSeconds))s")
         print("udp: \(udp.isEmpty ? "none" : udp.joined(separator: " "))")
         print(

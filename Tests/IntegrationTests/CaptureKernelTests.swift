@@ -54,7 +54,7 @@ struct CaptureKernelTests {
     }
 
     /// A capture kernel's random pool is often not ready: a blocking getrandom(2) before the
-    /// first message would delay it until it is (14 s under QEMU, found by `make e2e`).
+    /// first message would delay it until it is (1.6 s under QEMU, found by `make e2e`).
     @Test func theStaticSenderNeverWaitsForTheRandomPool() throws {
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/strace"), "Debian's strace")
         let sender = try Self.staticSender.get()

@@ -9,14 +9,12 @@ import Testing
 struct ControlSocketAbuseTests {
     /// The daemon's open descriptors, from /proc.
     func descriptorCount(_ daemon: DaemonUnderTest) throws -> Int {
-        let health = try JSONSerialization.jsonObject(with: Data(try daemon.ctl(["health", "--json"]).stdout.utf8))
-        let pid = try #require((health as? [String: Any])?["pid"] as? Int)
+        let pid = try #require(try daemon.json("health")["pid"] as? Int)
         return try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count
     }
 
     func waitsInFlight(_ daemon: DaemonUnderTest) throws -> Int? {
-        let health = try JSONSerialization.jsonObject(with: Data(try daemon.ctl(["health", "--json"]).stdout.utf8))
-        return (health as? [String: Any])?["waits_in_flight"] as? Int
+        try daemon.json("health")["waits_in_flight"] as? Int
     }
 
     @Test func aThousandClientsHoldingWaitsDelayNobodyAndLeakNothing() throws {

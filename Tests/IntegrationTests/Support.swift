@@ -100,13 +100,16 @@ final class DaemonUnderTest: @unchecked Sendable {
         try run(Build.path("kdump-watchctl"), arguments + ["--socket", socket], timeout: timeout)
     }
 
-    func statusJSON() throws -> [String: Any] {
-        let result = try ctl(["status", "--json"])
+    /// `kdump-watchctl SUBCOMMAND --json`, parsed.
+    func json(_ subcommand: String) throws -> [String: Any] {
+        let result = try ctl([subcommand, "--json"])
         guard result.status == 0,
             let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
-        else { throw DaemonError(message: "status failed: \(result)") }
+        else { throw DaemonError(message: "\(subcommand) failed: \(result)") }
         return json
     }
+
+    func statusJSON() throws -> [String: Any] { try json("status") }
 
     func hosts() throws -> [[String: Any]] { try statusJSON()["hosts"] as? [[String: Any]] ?? [] }
 
