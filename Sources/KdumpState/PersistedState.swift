@@ -27,10 +27,11 @@ public struct PersistedState: Sendable, Equatable {
         case damaged(String)
         case foreign(String)
 
+        /// One line: the reasons may quote the file.
         public var description: String {
             switch self {
-            case .damaged(let why): "damaged state file: \(why)"
-            case .foreign(let why): "not a kdump-watch state file: \(why)"
+            case .damaged(let why): "damaged state file: \(why)".oneLineMessage
+            case .foreign(let why): "not a kdump-watch state file: \(why)".oneLineMessage
             }
         }
     }

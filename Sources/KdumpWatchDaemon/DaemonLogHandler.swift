@@ -1,5 +1,6 @@
 import Glibc
 import KdumpState
+import KdumpWire
 import Logging
 
 /// The daemon's swift-log handler: structured journal entries under journald, one line per
@@ -45,13 +46,19 @@ public struct DaemonLogHandler: LogHandler {
             Systemd.sendToJournal(Self.journalFields(level: event.level, message: "\(event.message)", metadata: fields))
             return
         }
-        var line = underJournal ? "<\(Self.priority(event.level))>" : "\(SystemClock.now().wall.rfc3339) "
-        line += "\(event.level.rawValue): \(event.message)"
-        for key in fields.keys.sorted() {
-            line += " \(key)=\(Self.quoted("\(fields[key]!)"))"
-        }
-        line = String(line.map { $0 == "\n" ? " " : $0 }) + "\n"
+        let prefix = underJournal ? "<\(Self.priority(event.level))>" : "\(SystemClock.now().wall.rfc3339) "
+        let line = prefix + Self.line(level: event.level, message: "\(event.message)", metadata: fields) + "\n"
         _ = line.utf8CString.withUnsafeBufferPointer { write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
+    }
+
+    /// `level: message key=value …`, one line whatever the message and values hold: they may
+    /// quote what a datagram, a client or a file brought (`String.oneLineMessage`).
+    public static func line(level: Logger.Level, message: String, metadata: Logger.Metadata) -> String {
+        var line = "\(level.rawValue): \(message.oneLineMessage)"
+        for key in metadata.keys.sorted() {
+            line += " \(key)=\(Self.quoted("\(metadata[key]!)".oneLineMessage))"
+        }
+        return line
     }
 
     private static func quoted(_ value: String) -> String {

@@ -46,6 +46,16 @@ import Testing
         #expect(loaded.entries[1].lastSeenMonotonic == MonotonicInstant(nanoseconds: 4_000_000_000))
     }
 
+    /// Found by fuzz-state-file: the error quoted the file's "format" with its line break.
+    @Test func errorsQuotingTheFileStayOneLine() {
+        let error = #expect(throws: PersistedState.LoadError.self) {
+            try PersistedState.decode(
+                Array(#"{"format":"a\nb\u001b[2J","version":1}"#.utf8), currentBootID: "x",
+                now: MonotonicInstant(nanoseconds: 1))
+        }
+        #expect(error?.description == #"not a kdump-watch state file: format is 'a\nb\u{1B}[2J'"#)
+    }
+
     @Test(arguments: [
         "", "not json", "[]", "{\"format\":\"something-else\",\"version\":1}", "{\"version\":1}",
         "{\"format\":\"kdump-watch-state\",\"version\":2,\"hosts\":[]}",

@@ -18,6 +18,14 @@ import Testing
         #expect(fields.contains("X=y"), "field names are letters, digits and underscores, not starting with one")
     }
 
+    /// Replaced a newline-to-space pass that let `\r\n` (one Character in Swift), `\r` and
+    /// escape sequences through.
+    @Test func standardErrorLinesStayOneLine() {
+        let line = DaemonLogHandler.line(
+            level: .warning, message: "cannot resolve 'a\r\nb'", metadata: ["REASON": "x\u{1B}[2Jy", "n": "1"])
+        #expect(line == #"warning: cannot resolve 'a\r\nb' REASON=x\u{1B}[2Jy n=1"#)
+    }
+
     @Test func metadataCannotOverrideTheEntrysOwnFields() {
         let fields = DaemonLogHandler.journalFields(
             level: .error, message: "m", metadata: ["priority": "7", "message": "x"])
