@@ -19,19 +19,26 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
         // Datagram codec and address handling; standard library and Glibc only, because the
         // capture-kernel sender links it.
         .target(name: "KdumpWire"),
-        .target(name: "KdumpState", dependencies: ["KdumpWire"]),
-        .target(name: "KdumpControl", dependencies: ["KdumpWire", "KdumpState"]),
+        // Streaming compact JSON encoding (control answers, the state file); standard library only.
+        .target(name: "KdumpJSON"),
+        .target(
+            name: "KdumpState",
+            dependencies: ["KdumpWire", "KdumpJSON", .product(name: "HeapModule", package: "swift-collections")]),
+        .target(name: "KdumpControl", dependencies: ["KdumpWire", "KdumpState", "KdumpJSON"]),
         // libsystemd (Debian's libsystemd-dev): sd_notify, socket activation, the journal.
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // glibc's <malloc.h> (mallopt), which the Glibc module leaves out.
+        .systemLibrary(name: "CMalloc"),
         .target(
             name: "KdumpWatchDaemon",
             dependencies: [
-                "KdumpWire", "KdumpState", "KdumpControl", "CSystemd",
+                "KdumpWire", "KdumpJSON", "KdumpState", "KdumpControl", "CSystemd", "CMalloc",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -59,11 +66,12 @@ let package = Package(
         .executableTarget(
             name: "kdump-watchctl",
             dependencies: [
-                "KdumpControl", "KdumpState",
+                "KdumpControl", "KdumpJSON", "KdumpState",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "KdumpWireTests", dependencies: ["KdumpWire"]),
+        .testTarget(name: "KdumpJSONTests", dependencies: ["KdumpJSON"]),
         .testTarget(name: "KdumpStateTests", dependencies: ["KdumpState"]),
         .testTarget(name: "KdumpControlTests", dependencies: ["KdumpControl"]),
         .testTarget(name: "KdumpWatchDaemonTests", dependencies: ["KdumpWatchDaemon"]),
@@ -87,7 +95,7 @@ if Context.environment["KDUMP_WATCH_FUZZ"] != nil {
     let fuzzTargets: [(name: String, library: Target.Dependency)] = [
         ("fuzz-datagram", "KdumpWire"), ("fuzz-control-request", "KdumpControl"),
         ("fuzz-configuration", "KdumpWatchDaemon"), ("fuzz-agent-input", "KdumpFenceAgent"),
-        ("fuzz-state-file", "KdumpState"),
+        ("fuzz-state-file", "KdumpState"), ("fuzz-json-writer", "KdumpJSON"),
     ]
     for (name, library) in fuzzTargets {
         package.targets.append(

@@ -44,9 +44,7 @@ class Daemon:
         self.port = free_port()
         self.process = subprocess.Popen(
             [os.path.join(args.build, "kdump-watchd"), "--port", str(self.port), "--control-socket", self.socket,
-             "--state-dir", self.work, "--log-level", "error", "--max-clients", "4000", *extra],
-            # The environment systemd/kdump-watchd.service gives it.
-            env=dict(os.environ, MALLOC_ARENA_MAX="1"))
+             "--state-dir", self.work, "--log-level", "error", "--max-clients", "4000", *extra])
         for _ in range(500):
             if os.path.exists(self.socket):
                 break

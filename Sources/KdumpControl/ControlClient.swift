@@ -113,7 +113,7 @@ public final class ControlClient {
     }
 
     /// Sends `request` and decodes its answer; a protocol error is thrown as ``ControlClientError/daemon(_:)``.
-    public func call<Payload: Codable & Sendable>(
+    public func call<Payload: ControlPayload>(
         _ request: ControlRequest, expecting: Payload.Type, timeout: Duration? = .seconds(30)
     ) throws(ControlClientError) -> Payload {
         try send(request)
@@ -125,7 +125,7 @@ public final class ControlClient {
     }
 
     /// Decodes one response line.
-    public static func decodeResponse<Payload: Codable & Sendable>(
+    public static func decodeResponse<Payload: ControlPayload>(
         _ line: [UInt8], as: Payload.Type
     ) throws(ControlClientError) -> Payload {
         let response: ControlResponse<Payload>

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import KdumpJSON
 import KdumpState
 import KdumpWire
 
@@ -13,7 +14,7 @@ public enum ControlOperation: String, Codable, Sendable, CaseIterable {
 /// One request line.
 ///
 /// Fields that an operation does not use are ignored; numbers are seconds.
-public struct ControlRequest: Codable, Sendable, Equatable {
+public struct ControlRequest: Decodable, JSONObjectWritable, Sendable, Equatable {
     public var version: Int
     public var op: ControlOperation
     /// Echoed in the response, so a client may pipeline requests.
@@ -164,11 +165,22 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     }
 
     /// The request as one line, newline included.
-    public func encodedLine() -> [UInt8] { ControlCoding.line(self) }
+    public func encodedLine() -> [UInt8] { jsonLine() }
+
+    public func writeMembers(to writer: inout JSONWriter) {
+        writer.member(CodingKeys.version, version)
+        writer.member(CodingKeys.op, op)
+        if let id { writer.member(CodingKeys.id, id) }
+        if let hosts { writer.member(CodingKeys.hosts, hosts) }
+        if let targets { writer.member(CodingKeys.targets, targets) }
+        if let timeout { writer.member(CodingKeys.timeout, timeout) }
+        if let maxAge { writer.member(CodingKeys.maxAge, maxAge) }
+        if let family { writer.member(CodingKeys.family, family) }
+    }
 }
 
 /// A host as status, wait and watch show it; the shape `status --json` promises (SPEC §6).
-public struct HostReport: Codable, Sendable, Equatable {
+public struct HostReport: ControlPayload, Equatable {
     public var address: String
     public var node: String?
     public var state: HostState
@@ -195,21 +207,20 @@ public struct HostReport: Codable, Sendable, Equatable {
         case lastSeenAgeSeconds = "last_seen_age_seconds"
     }
 
-    // Written by hand so that a missing node or age is an explicit null, as scripts expect.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(address, forKey: .address)
-        try container.encode(node, forKey: .node)
-        try container.encode(state, forKey: .state)
-        try container.encode(firstSeen, forKey: .firstSeen)
-        try container.encode(lastSeen, forKey: .lastSeen)
-        try container.encode(messages, forKey: .messages)
-        try container.encode(lastSeenAgeSeconds, forKey: .lastSeenAgeSeconds)
+    /// A missing node or age is an explicit null, as scripts expect.
+    public func writeMembers(to writer: inout JSONWriter) {
+        writer.member(CodingKeys.address, address)
+        writer.member(CodingKeys.node, node)
+        writer.member(CodingKeys.state, state)
+        writer.member(CodingKeys.firstSeen, firstSeen)
+        writer.member(CodingKeys.lastSeen, lastSeen)
+        writer.member(CodingKeys.messages, messages)
+        writer.member(CodingKeys.lastSeenAgeSeconds, lastSeenAgeSeconds)
     }
 }
 
 /// The answer to `status`: the object `kdump-watchctl status --json` prints.
-public struct StatusReport: Codable, Sendable, Equatable {
+public struct StatusReport: ControlPayload, Equatable {
     public var hosts: [HostReport]
     /// Invalid datagrams since the daemon started, by reason (every reason present).
     public var invalid: [String: Int]
@@ -220,10 +231,22 @@ public struct StatusReport: Codable, Sendable, Equatable {
         for reason in InvalidDatagramReason.allCases { counts[reason.rawValue] = invalid[reason] ?? 0 }
         self.invalid = counts
     }
+
+    /// The counts come out sorted by reason, not in the dictionary's hash order.
+    public func writeMembers(to writer: inout JSONWriter) {
+        writer.member(CodingKeys.hosts, hosts)
+        writer.key(CodingKeys.invalid)
+        writer.beginObject()
+        for (reason, count) in invalid.sorted(by: { $0.key < $1.key }) {
+            writer.key(reason)
+            writer.value(count)
+        }
+        writer.endObject()
+    }
 }
 
 /// The answer to `wait`.
-public struct WaitReport: Codable, Sendable, Equatable {
+public struct WaitReport: ControlPayload, Equatable {
     public enum Result: String, Codable, Sendable { case confirmed, timeout }
     public var result: Result
     /// The entry whose message confirmed the request.
@@ -243,25 +266,41 @@ public struct WaitReport: Codable, Sendable, Equatable {
         case result, host, target
         case waitedSeconds = "waited_seconds"
     }
+
+    /// `host` and `target` are omitted, not null, after a timeout.
+    public func writeMembers(to writer: inout JSONWriter) {
+        writer.member(CodingKeys.result, result)
+        if let host { writer.member(CodingKeys.host, host) }
+        if let target { writer.member(CodingKeys.target, target) }
+        writer.member(CodingKeys.waitedSeconds, waitedSeconds)
+    }
 }
 
 /// The answer to `forget`.
-public struct ForgetReport: Codable, Sendable, Equatable {
+public struct ForgetReport: ControlPayload, Equatable {
     public var forgotten: [HostReport]
     public init(forgotten: [HostReport]) { self.forgotten = forgotten }
+
+    public func writeMembers(to writer: inout JSONWriter) {
+        writer.member(CodingKeys.forgotten, forgotten)
+    }
 }
 
 /// The answer to `metrics`.
-public struct MetricsReport: Codable, Sendable, Equatable {
+public struct MetricsReport: ControlPayload, Equatable {
     /// Prometheus text exposition format.
     public var text: String
     public init(text: String) { self.text = text }
+
+    public func writeMembers(to writer: inout JSONWriter) {
+        writer.member(CodingKeys.text, text)
+    }
 }
 
 /// The answer to `health`: enough for a fence agent's `monitor` to know the daemon is alive
 /// and holds the UDP port.
-public struct HealthReport: Codable, Sendable, Equatable {
-    public struct Listener: Codable, Sendable, Equatable, CustomStringConvertible {
+public struct HealthReport: ControlPayload, Equatable {
+    public struct Listener: ControlPayload, Equatable, CustomStringConvertible {
         public var address: String
         public var port: Int
         public init(address: String, port: Int) {
@@ -271,6 +310,11 @@ public struct HealthReport: Codable, Sendable, Equatable {
 
         /// `127.0.0.1:7410` or `[::]:7410`, as logs and `kdump-watchctl health` show it.
         public var description: String { address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)" }
+
+        public func writeMembers(to writer: inout JSONWriter) {
+            writer.member(CodingKeys.address, address)
+            writer.member(CodingKeys.port, port)
+        }
     }
 
     public var version: String
@@ -313,10 +357,23 @@ public struct HealthReport: Codable, Sendable, Equatable {
         case stateWritable = "state_writable"
         case maxAgeSeconds = "max_age_seconds"
     }
+
+    public func writeMembers(to writer: inout JSONWriter) {
+        writer.member(CodingKeys.version, version)
+        writer.member(CodingKeys.pid, pid)
+        writer.member(CodingKeys.uptimeSeconds, uptimeSeconds)
+        writer.member(CodingKeys.udp, udp)
+        writer.member(CodingKeys.hostsDumping, hostsDumping)
+        writer.member(CodingKeys.hostsFinished, hostsFinished)
+        writer.member(CodingKeys.waitsInFlight, waitsInFlight)
+        writer.member(CodingKeys.controlClients, controlClients)
+        writer.member(CodingKeys.stateWritable, stateWritable)
+        writer.member(CodingKeys.maxAgeSeconds, maxAgeSeconds)
+    }
 }
 
 /// One event of a `watch` stream.
-public struct WatchEvent: Codable, Sendable, Equatable {
+public struct WatchEvent: ControlPayload, Equatable {
     /// `episode_started`, `message`, `finished`, `expired`, `evicted`, `forgotten` or `invalid`.
     public var event: String
     /// The host, for table events.
@@ -334,5 +391,14 @@ public struct WatchEvent: Codable, Sendable, Equatable {
         self.reason = reason
         self.source = source
         self.time = time
+    }
+
+    /// Fields that do not apply to the event are omitted.
+    public func writeMembers(to writer: inout JSONWriter) {
+        writer.member(CodingKeys.event, event)
+        if let host { writer.member(CodingKeys.host, host) }
+        if let reason { writer.member(CodingKeys.reason, reason) }
+        if let source { writer.member(CodingKeys.source, source) }
+        writer.member(CodingKeys.time, time)
     }
 }

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import KdumpJSON
 import KdumpWire
 
 /// The error codes of the control protocol.
@@ -23,7 +24,7 @@ public enum ControlErrorCode: String, Codable, Sendable {
 
 /// A protocol-level error: what the daemon sends as `{"ok":false,"error":{…}}`, and what the
 /// client throws when it receives one.
-public struct ControlError: Error, Codable, Sendable, Equatable, CustomStringConvertible {
+public struct ControlError: Error, Decodable, JSONObjectWritable, Sendable, Equatable, CustomStringConvertible {
     public var code: ControlErrorCode
     public var message: String
 
@@ -34,11 +35,19 @@ public struct ControlError: Error, Codable, Sendable, Equatable, CustomStringCon
     }
 
     public var description: String { message }
+
+    public func writeMembers(to writer: inout JSONWriter) {
+        writer.member(CodingKeys.code, code)
+        writer.member(CodingKeys.message, message)
+    }
 }
+
+/// What a response carries besides the envelope: read by clients, written by the daemon.
+public typealias ControlPayload = Decodable & JSONObjectWritable & Sendable
 
 /// A response line: the envelope (`v`, `ok`, `op`, `id`, `error`) plus the operation's payload
 /// flattened into the same object.
-public struct ControlResponse<Payload: Codable & Sendable>: Codable, Sendable {
+public struct ControlResponse<Payload: ControlPayload>: ControlPayload {
     public var version: Int
     public var ok: Bool
     public var op: ControlOperation?
@@ -77,30 +86,25 @@ public struct ControlResponse<Payload: Codable & Sendable>: Codable, Sendable {
         payload = ok ? try Payload(from: decoder) : nil
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(version, forKey: .version)
-        try container.encode(ok, forKey: .ok)
-        try container.encodeIfPresent(op, forKey: .op)
-        try container.encodeIfPresent(id, forKey: .id)
-        try container.encodeIfPresent(error, forKey: .error)
-        try payload?.encode(to: encoder)
+    public func writeMembers(to writer: inout JSONWriter) {
+        writer.member(CodingKeys.version, version)
+        writer.member(CodingKeys.ok, ok)
+        if let op { writer.member(CodingKeys.op, op) }
+        if let id { writer.member(CodingKeys.id, id) }
+        if let error { writer.member(CodingKeys.error, error) }
+        payload?.writeMembers(to: &writer)
     }
 }
 
 /// The payload of a response that carries nothing but the envelope (`watch`'s first line).
-public struct EmptyPayload: Codable, Sendable, Equatable {
+public struct EmptyPayload: ControlPayload, Equatable {
     public init() {}
+    public func writeMembers(to writer: inout JSONWriter) {}
 }
 
 /// JSON encoding shared by both ends: compact, keys sorted, one object per line.
 public enum ControlCoding {
-    public static func line(_ value: some Encodable) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Our message types hold strings, numbers and booleans only; encoding cannot fail.
-        return Array(try! encoder.encode(value)) + [0x0A]
-    }
+    public static func line(_ value: some JSONObjectWritable) -> [UInt8] { value.jsonLine() }
 
     public static func decode<T: Decodable>(_ type: T.Type, from line: some Collection<UInt8>) throws -> T {
         try JSONDecoder().decode(type, from: Data(line))

@@ -1,4 +1,6 @@
+import HeapModule
 import KdumpWire
+import Synchronization
 
 /// Something a `watch` client or the logs want to hear about.
 public enum TrackerEvent: Sendable, Equatable {
@@ -27,6 +29,12 @@ public actor HostTracker {
     /// thousand concurrent fences cost a thousand lookups, not a million comparisons.
     private var waitersByAddress: [HostAddress: Set<UInt64>] = [:]
     private var nextWaiterID: UInt64 = 0
+    /// Every wait's deadline, earliest first; entries of waits that already ended are skipped
+    /// when they reach the top. One timer task sleeps until the earliest, instead of a timer
+    /// task per wait: a thousand concurrent fences would otherwise cost a thousand tasks, each
+    /// woken once more when its wait ends.
+    private var deadlines = Heap<WaitDeadline>()
+    private var timer: (deadline: ContinuousClock.Instant, task: Task<Void, Never>)?
     private var subscribers: [UInt64: Subscriber] = [:]
     private var nextSubscriberID: UInt64 = 0
     private var dirty = false
@@ -43,7 +51,17 @@ public actor HostTracker {
         var request: WaitRequest
         var requestedAt: MonotonicInstant
         var continuation: CheckedContinuation<WaitOutcome, Never>
-        var timer: Task<Void, Never>?
+        var cancellation: WaitCancellation?
+        var onFinish: (@Sendable (WaitOutcome) -> Void)?
+    }
+
+    private struct WaitDeadline: Comparable {
+        var instant: ContinuousClock.Instant
+        var id: UInt64
+
+        static func < (lhs: Self, rhs: Self) -> Bool {
+            (lhs.instant, lhs.id) < (rhs.instant, rhs.id)
+        }
     }
 
     public init(settings: TableSettings = TableSettings(), clock: @escaping Clock) {
@@ -94,35 +112,81 @@ public actor HostTracker {
     /// Waits until a valid message from one of `request.addresses` confirms the request
     /// (see ``FenceDecision``) or `request.timeout` passes, whichever is first.
     ///
-    /// Cancelling the calling task ends the wait with ``WaitOutcome/cancelled``.
-    public func wait(for request: WaitRequest) async -> WaitOutcome {
+    /// Cancelling the calling task, or firing `cancellation`, ends the wait with
+    /// ``WaitOutcome/cancelled``.
+    ///
+    /// `onFinish`, when given, is called with the outcome inside the tracker the moment the wait
+    /// ends, before the caller resumes: the daemon writes the answer there, so that a burst of
+    /// confirmations sends every answer before any of the waiting tasks runs again. It must be
+    /// quick and must not call the tracker.
+    public func wait(
+        for request: WaitRequest, cancellation: WaitCancellation? = nil,
+        onFinish: (@Sendable (WaitOutcome) -> Void)? = nil
+    ) async -> WaitOutcome {
         let requestedAt = clock().monotonic
         if let entry = table.confirmingEntry(
             among: request.addresses, requestedAt: requestedAt, maxAge: request.maxAge)
         {
+            onFinish?(.confirmed(entry))
             return .confirmed(entry)
         }
-        guard request.timeout > .zero else { return .timedOut }
+        guard request.timeout > .zero else {
+            onFinish?(.timedOut)
+            return .timedOut
+        }
         nextWaiterID += 1
         let id = nextWaiterID
+        let deadline = ContinuousClock.now.advanced(by: request.timeout)
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                if Task.isCancelled {
+                let cancelWait: @Sendable () -> Void = { Task { await self.finishWait(id, with: .cancelled) } }
+                if Task.isCancelled || cancellation?.install(cancelWait) == false {
+                    onFinish?(.cancelled)
                     continuation.resume(returning: .cancelled)
                     return
                 }
-                let timer = Task { [timeout = request.timeout] in
-                    // Sleeping is cancelled when the wait ends first; only a full sleep times out.
-                    guard (try? await Task.sleep(for: timeout)) != nil else { return }
-                    self.finishWait(id, with: .timedOut)
-                }
                 waiters[id] = Waiter(
-                    request: request, requestedAt: requestedAt, continuation: continuation, timer: timer)
+                    request: request, requestedAt: requestedAt, continuation: continuation,
+                    cancellation: cancellation, onFinish: onFinish)
                 for address in request.addresses { waitersByAddress[address, default: []].insert(id) }
+                deadlines.insert(WaitDeadline(instant: deadline, id: id))
+                scheduleTimer()
             }
         } onCancel: {
             Task { await self.finishWait(id, with: .cancelled) }
         }
+    }
+
+    /// Makes sure the timer task sleeps until the earliest deadline of a wait still running.
+    private func scheduleTimer() {
+        while let earliest = deadlines.min, waiters[earliest.id] == nil { deadlines.removeMin() }
+        // Waits that ended early leave their deadlines behind; drop them before they pile up.
+        if deadlines.count > 2 * waiters.count + 64 {
+            deadlines = Heap(deadlines.unordered.filter { waiters[$0.id] != nil })
+        }
+        guard let earliest = deadlines.min else {
+            timer?.task.cancel()
+            timer = nil
+            return
+        }
+        if let timer, timer.deadline <= earliest.instant { return }
+        timer?.task.cancel()
+        let task = Task { [instant = earliest.instant] in
+            // A cancelled sleep means a new timer replaced this one.
+            guard (try? await Task.sleep(until: instant, clock: .continuous)) != nil else { return }
+            self.expireWaits()
+        }
+        timer = (earliest.instant, task)
+    }
+
+    private func expireWaits() {
+        timer = nil
+        let now = ContinuousClock.now
+        while let earliest = deadlines.min, earliest.instant <= now {
+            deadlines.removeMin()
+            finishWait(earliest.id, with: .timedOut)
+        }
+        scheduleTimer()
     }
 
     /// Number of waits in flight.
@@ -139,7 +203,13 @@ public actor HostTracker {
             waitersByAddress[address]?.remove(id)
             if waitersByAddress[address]?.isEmpty == true { waitersByAddress[address] = nil }
         }
-        waiter.timer?.cancel()
+        waiter.cancellation?.uninstall()
+        if waiters.isEmpty {
+            timer?.task.cancel()
+            timer = nil
+            deadlines = Heap()
+        }
+        waiter.onFinish?(outcome)
         waiter.continuation.resume(returning: outcome)
     }
 
@@ -295,6 +365,47 @@ public actor HostTracker {
             table.restore(entry)
         }
         _ = table.update(settings: table.settings, at: clock().monotonic)
+    }
+}
+
+/// A way to end a wait other than cancelling its task: the daemon fires it when the client
+/// that asked for the wait hangs up. Firing it before the wait starts ends the wait at once;
+/// it holds the handler of at most one wait at a time (a control connection runs one request
+/// at a time), so one token can serve every wait of a connection.
+public final class WaitCancellation: Sendable {
+    private struct State {
+        var isCancelled = false
+        var handler: (@Sendable () -> Void)?
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Whether ``cancel()`` was called.
+    public var isCancelled: Bool { state.withLock { $0.isCancelled } }
+
+    /// Ends the wait that is running, if any, and every later one at once.
+    public func cancel() {
+        let handler = state.withLock { state in
+            state.isCancelled = true
+            defer { state.handler = nil }
+            return state.handler
+        }
+        handler?()
+    }
+
+    /// Registers the running wait's handler; false when already cancelled.
+    func install(_ handler: @escaping @Sendable () -> Void) -> Bool {
+        state.withLock { state in
+            guard !state.isCancelled else { return false }
+            state.handler = handler
+            return true
+        }
+    }
+
+    func uninstall() {
+        state.withLock { $0.handler = nil }
     }
 }
 

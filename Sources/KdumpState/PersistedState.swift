@@ -1,4 +1,5 @@
 import FoundationEssentials
+import KdumpJSON
 import KdumpWire
 
 /// The state file's format: every entry with both of its clock readings, and the boot it was
@@ -52,11 +53,8 @@ public struct PersistedState: Sendable, Equatable {
                     messages: entry.messages,
                     finishAnnounced: entry.finishAnnounced)
             })
-        let encoder = JSONEncoder()
         // Compact: written often, read rarely (`jq . state.json` shows it readably).
-        encoder.outputFormatting = [.sortedKeys]
-        // Encoding plain strings and integers cannot fail.
-        return Array(try! encoder.encode(file)) + [0x0A]
+        return file.jsonLine()
     }
 
     /// Parses a state file. Monotonic readings are kept only when `currentBootID` matches and
@@ -109,7 +107,7 @@ public struct PersistedState: Sendable, Equatable {
             entries: entries)
     }
 
-    private struct FileFormat: Codable {
+    private struct FileFormat: Decodable, JSONObjectWritable {
         var format: String
         var version: Int
         var bootID: String
@@ -122,7 +120,15 @@ public struct PersistedState: Sendable, Equatable {
             case writtenAt = "written_at"
         }
 
-        struct Host: Codable {
+        func writeMembers(to writer: inout JSONWriter) {
+            writer.member(CodingKeys.format, format)
+            writer.member(CodingKeys.version, version)
+            writer.member(CodingKeys.bootID, bootID)
+            writer.member(CodingKeys.writtenAt, writtenAt)
+            writer.member(CodingKeys.hosts, hosts)
+        }
+
+        struct Host: Decodable, JSONObjectWritable {
             var address: String
             var firstSeen: String
             var lastSeen: String
@@ -140,6 +146,20 @@ public struct PersistedState: Sendable, Equatable {
                 case lastSeenNanoseconds = "last_seen_ns"
                 case lastSeenBoottimeNanoseconds = "last_seen_boottime_ns"
                 case finishAnnounced = "finish_announced"
+            }
+
+            /// An unknown boot-time reading is left out (older files never had one).
+            func writeMembers(to writer: inout JSONWriter) {
+                writer.member(CodingKeys.address, address)
+                writer.member(CodingKeys.firstSeen, firstSeen)
+                writer.member(CodingKeys.lastSeen, lastSeen)
+                writer.member(CodingKeys.firstSeenNanoseconds, firstSeenNanoseconds)
+                writer.member(CodingKeys.lastSeenNanoseconds, lastSeenNanoseconds)
+                if let lastSeenBoottimeNanoseconds {
+                    writer.member(CodingKeys.lastSeenBoottimeNanoseconds, lastSeenBoottimeNanoseconds)
+                }
+                writer.member(CodingKeys.messages, messages)
+                writer.member(CodingKeys.finishAnnounced, finishAnnounced)
             }
         }
     }

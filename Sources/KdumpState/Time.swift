@@ -57,12 +57,45 @@ public struct WallClockTime: Hashable, Comparable, Sendable {
         let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
+        // Written digit by digit into one buffer: this runs for every row of every answer and
+        // twice per host in each state-file write (string interpolation made it 1 µs).
+        return String(unsafeUninitializedCapacity: 32) { buffer in
+            var index = 0
+            func put(_ value: Int64, width: Int) {
+                var value = value
+                var digits = 0
+                var divisor: Int64 = 1
+                while digits < width - 1 || value / divisor >= 10 {
+                    divisor *= 10
+                    digits += 1
+                }
+                while divisor > 0 {
+                    buffer[index] = UInt8(ascii: "0") + UInt8(value / divisor)
+                    value %= divisor
+                    divisor /= 10
+                    index += 1
+                }
+            }
+            func put(_ character: Unicode.Scalar) {
+                buffer[index] = UInt8(ascii: character)
+                index += 1
+            }
+            put(year, width: 4)
+            put("-")
+            put(month, width: 2)
+            put("-")
+            put(day, width: 2)
+            put("T")
+            put(secondOfDay / 3600, width: 2)
+            put(":")
+            put(secondOfDay / 60 % 60, width: 2)
+            put(":")
+            put(secondOfDay % 60, width: 2)
+            put(".")
+            put(millis, width: 3)
+            put("Z")
+            return index
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
-            + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millis, 3))Z"
     }
 }
 

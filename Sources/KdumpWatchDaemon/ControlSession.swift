@@ -1,8 +1,10 @@
 import Glibc
 import KdumpControl
+import KdumpJSON
 import KdumpState
 import KdumpWire
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import Prometheus
 
@@ -21,6 +23,15 @@ struct ControlSession {
     let connection: ControlConnection
     let context: DaemonContext
     let access: ControlAccess
+    /// Fired when the client closes its side: ends a wait at once, without the cost of a task
+    /// racing every wait against the connection.
+    private let clientGone = WaitCancellation()
+
+    init(connection: ControlConnection, context: DaemonContext, access: ControlAccess) {
+        self.connection = connection
+        self.context = context
+        self.access = access
+    }
 
     private var channel: any Channel { connection.channel.channel }
 
@@ -45,14 +56,15 @@ struct ControlSession {
             return
         }
         defer { context.releaseClient() }
+        connection.inputClosed.whenComplete { [clientGone] _ in clientGone.cancel() }
         var framer = LineFramer(maximumLineLength: Self.maximumRequestLength)
-        var idle = scheduleIdleTimeout()
+        let idle = IdleLimit(channel: channel, timeout: context.runtime.configuration.clientIdleTimeout)
         do {
             try await connection.channel.executeThenClose { inbound, _ in
                 reading: for try await buffer in inbound {
                     for frame in framer.append(buffer.readableBytesView) {
                         guard case .line(let line) = frame else {
-                            idle.cancel()
+                            idle.stop()
                             await send(
                                 ControlResponse<EmptyPayload>(
                                     op: nil, id: nil,
@@ -62,29 +74,17 @@ struct ControlSession {
                             break reading
                         }
                         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-                        idle.cancel()
+                        idle.pause()
                         let keepOpen = await handle(line)
                         guard keepOpen, channel.isActive else { break reading }
-                        idle = scheduleIdleTimeout()
+                        idle.restart()
                     }
                 }
             }
         } catch {
             context.logger.debug("control client connection ended: \(error)")
         }
-        idle.cancel()
-    }
-
-    private func scheduleIdleTimeout() -> Scheduled<Void> {
-        let timeout = context.runtime.configuration.clientIdleTimeout
-        let channel = self.channel
-        let line = ControlCoding.line(
-            ControlResponse<EmptyPayload>(
-                op: nil, id: nil,
-                error: ControlError(.idleTimeout, "no complete request within \(timeout.secondsValue) s; closing")))
-        return channel.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanosecondsClamped)) {
-            channel.writeAndFlush(ByteBuffer(bytes: line)).whenComplete { _ in channel.close(promise: nil) }
-        }
+        idle.stop()
     }
 
     // MARK: Requests
@@ -96,14 +96,14 @@ struct ControlSession {
         do {
             request = try ControlRequest.parse(line)
         } catch {
-            await send(ControlResponse<EmptyPayload>(op: nil, id: nil, error: error))
+            answer(ControlResponse<EmptyPayload>(op: nil, id: nil, error: error))
             return true
         }
         do {
             switch request.op {
             case .status:
                 let report = try await status(request)
-                await send(ControlResponse(op: .status, id: request.id, payload: report))
+                answer(ControlResponse(op: .status, id: request.id, payload: report))
             case .wait:
                 return try await wait(request)
             case .watch:
@@ -111,19 +111,19 @@ struct ControlSession {
                 return false
             case .forget:
                 let report = try await forget(request)
-                await send(ControlResponse(op: .forget, id: request.id, payload: report))
+                answer(ControlResponse(op: .forget, id: request.id, payload: report))
             case .metrics:
                 await context.refreshGauges()
-                await send(
+                answer(
                     ControlResponse(
                         op: .metrics, id: request.id, payload: MetricsReport(text: context.metrics.render())))
             case .health:
-                await send(ControlResponse(op: .health, id: request.id, payload: await health()))
+                answer(ControlResponse(op: .health, id: request.id, payload: await health()))
             }
         } catch let error as ControlError {
-            await send(ControlResponse<EmptyPayload>(op: request.op, id: request.id, error: error))
+            answer(ControlResponse<EmptyPayload>(op: request.op, id: request.id, error: error))
         } catch {
-            await send(
+            answer(
                 ControlResponse<EmptyPayload>(
                     op: request.op, id: request.id, error: ControlError(.internalError, "\(error)")))
         }
@@ -194,12 +194,14 @@ struct ControlSession {
                 "timeout": "\(timeout.secondsValue)", "max_age": "\(maxAge.secondsValue)",
             ])
         metrics.waitsInFlight.increment()
-        let finished = await untilInputClosed { await context.tracker.wait(for: waitRequest) }
+        let answer = WaitAnswer(
+            channel: channel, requestID: request.id, owners: owners, started: started,
+            finishedAfter: context.runtime.configuration.finishedAfter)
+        let outcome = await context.tracker.wait(for: waitRequest, cancellation: clientGone, onFinish: answer.write)
         metrics.waitsInFlight.decrement()
-        let shuttingDown = Task.isCancelled || finished == .cancelled
-        guard let outcome = finished, !shuttingDown else {
+        guard outcome != .cancelled else {
             metrics.waitsFailed.increment()
-            if shuttingDown {
+            if Task.isCancelled || !clientGone.isCancelled {
                 context.logger.info("wait for '\(targetsText)' ended: daemon is shutting down")
                 await send(
                     ControlResponse<EmptyPayload>(
@@ -209,8 +211,8 @@ struct ControlSession {
             }
             return false
         }
-        let waited = started.duration(to: .now)
-        metrics.waitLatency.record(waited)
+        // Answered already (WaitAnswer); what is left is for the operator.
+        metrics.waitLatency.record(started.duration(to: .now))
         switch outcome {
         case .confirmed(let entry):
             metrics.waitsConfirmed.increment()
@@ -220,28 +222,15 @@ struct ControlSession {
                 metadata: [
                     "KDUMP_EVENT": "confirmed", "KDUMP_HOST": "\(target ?? "")", "KDUMP_ADDRESS": "\(entry.address)",
                 ])
-            let row = HostStatus(
-                entry: entry, at: SystemClock.now().monotonic,
-                finishedAfter: context.runtime.configuration.finishedAfter)
-            await send(
-                ControlResponse(
-                    op: .wait, id: request.id,
-                    payload: WaitReport(
-                        result: .confirmed, host: HostReport(row), target: target, waitedSeconds: waited.secondsValue)))
-            return true
         case .timedOut:
             metrics.waitsTimedOut.increment()
             context.logger.notice(
                 "timeout after \(HumanFormat.number(timeout.secondsValue)) seconds",
                 metadata: ["KDUMP_EVENT": "timeout", "KDUMP_HOST": "\(targetsText)"])
-            await send(
-                ControlResponse(
-                    op: .wait, id: request.id,
-                    payload: WaitReport(result: .timeout, host: nil, target: nil, waitedSeconds: waited.secondsValue)))
-            return true
         case .cancelled:
-            return false  // Answered above.
+            break  // Handled above.
         }
+        return true
     }
 
     /// Streams tracker events until the client goes away or stops reading.
@@ -313,8 +302,16 @@ struct ControlSession {
         }
     }
 
-    /// Writes one response line; failures mean the client is gone, which the read side sees.
-    private func send(_ value: some Encodable) async {
+    /// Writes the answer to a request on a connection that stays open, without waiting for the
+    /// write to complete: the next request is read meanwhile, and waiting cost a hand-over to
+    /// the event loop and back for every answer. Writes keep their order.
+    private func answer(_ value: some JSONObjectWritable) {
+        channel.writeAndFlush(ByteBuffer(bytes: ControlCoding.line(value)), promise: nil)
+    }
+
+    /// Writes one response line and waits until it is written (before a close, and for `watch`
+    /// events); failures mean the client is gone, which the read side sees.
+    private func send(_ value: some JSONObjectWritable) async {
         let line = ControlCoding.line(value)
         try? await channel.writeAndFlush(ByteBuffer(bytes: line)).get()
     }
@@ -325,5 +322,92 @@ struct ControlSession {
         try? await connection.channel.executeThenClose { _, outbound in
             try await outbound.write(ByteBuffer(bytes: line))
         }
+    }
+}
+
+/// `client_idle_timeout` for one connection: the client must complete a request within the
+/// limit after connecting and after each answer; the time spent answering does not count.
+///
+/// One timer per connection that looks at the state when it fires and sets itself again,
+/// rather than a timer scheduled and cancelled around every request: the session runs off the
+/// event loop, and each of those was a hand-over to the event loop's thread.
+private final class IdleLimit: Sendable {
+    private struct State {
+        /// When the connection started waiting for a request; nil while one is being answered.
+        var waitingSince: NIODeadline?
+        var stopped = false
+    }
+
+    private let state = NIOLockedValueBox(State(waitingSince: .now()))
+    private let channel: any Channel
+    private let timeout: TimeAmount
+    private let seconds: Double
+
+    init(channel: any Channel, timeout: Duration) {
+        self.channel = channel
+        self.timeout = .nanoseconds(timeout.nanosecondsClamped)
+        self.seconds = timeout.secondsValue
+        check(at: .now() + self.timeout)
+    }
+
+    /// A request is being answered.
+    func pause() { state.withLockedValue { $0.waitingSince = nil } }
+
+    /// The answer is out: the next request is due within the limit from now.
+    func restart() { state.withLockedValue { $0.waitingSince = .now() } }
+
+    /// The connection is ending.
+    func stop() { state.withLockedValue { $0.stopped = true } }
+
+    private func check(at deadline: NIODeadline) {
+        channel.eventLoop.scheduleTask(deadline: deadline) { [self] in
+            let now = NIODeadline.now()
+            let due: NIODeadline? = state.withLockedValue { state in
+                if state.stopped { return nil }
+                return (state.waitingSince ?? now) + timeout
+            }
+            guard let due, channel.isActive else { return }
+            guard due <= now else { return check(at: due) }
+            let line = ControlCoding.line(
+                ControlResponse<EmptyPayload>(
+                    op: nil, id: nil,
+                    error: ControlError(.idleTimeout, "no complete request within \(seconds) s; closing")))
+            channel.writeAndFlush(ByteBuffer(bytes: line)).whenComplete { [channel] _ in channel.close(promise: nil) }
+        }
+    }
+}
+
+/// Writes the answer to a `wait` the moment the tracker ends it (``HostTracker/wait(for:cancellation:onFinish:)``),
+/// without waiting for the session's task to run again: in a burst of confirmations the tasks
+/// queue behind one another, and the answers no longer queue with them.
+private struct WaitAnswer: Sendable {
+    let channel: any Channel
+    let requestID: String?
+    /// Which target each address belongs to.
+    let owners: [HostAddress: String]
+    let started: ContinuousClock.Instant
+    let finishedAfter: Duration
+
+    func write(_ outcome: WaitOutcome) {
+        let waited = started.duration(to: .now).secondsValue
+        let line: [UInt8]
+        switch outcome {
+        case .confirmed(let entry):
+            let row = HostStatus(entry: entry, at: SystemClock.now().monotonic, finishedAfter: finishedAfter)
+            line = ControlCoding.line(
+                ControlResponse(
+                    op: .wait, id: requestID,
+                    payload: WaitReport(
+                        result: .confirmed, host: HostReport(row), target: owners[entry.address], waitedSeconds: waited)
+                ))
+        case .timedOut:
+            line = ControlCoding.line(
+                ControlResponse(
+                    op: .wait, id: requestID,
+                    payload: WaitReport(result: .timeout, host: nil, target: nil, waitedSeconds: waited)))
+        case .cancelled:
+            return  // The session answers (shutting down) or nobody is listening.
+        }
+        channel.writeAndFlush(ByteBuffer(bytes: line), promise: nil)
     }
 }

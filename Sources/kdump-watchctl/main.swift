@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import KdumpControl
+import KdumpJSON
 import KdumpState
 
 /// Exit statuses of `kdump-watchctl` (SPEC §6).
@@ -30,7 +31,7 @@ struct SocketOption: ParsableArguments {
         }
     }
 
-    func call<Payload: Codable & Sendable>(
+    func call<Payload: ControlPayload>(
         _ request: ControlRequest, _ type: Payload.Type, timeout: Duration? = .seconds(30)
     ) throws -> Payload {
         let client = try connect()
@@ -55,7 +56,7 @@ struct SocketOption: ParsableArguments {
     }
 }
 
-func printJSON(_ value: some Encodable) {
+func printJSON(_ value: some JSONObjectWritable) {
     print(String(decoding: ControlCoding.line(value).dropLast(), as: UTF8.self))
 }
 

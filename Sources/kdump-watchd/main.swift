@@ -101,6 +101,7 @@ func writeStandardError(_ message: String) {
     _ = line.utf8CString.withUnsafeBufferPointer { write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
 }
 
+MemoryAllocator.configureForDaemon()
 do {
     var command = try KdumpWatchd.parseAsRoot()
     if let daemonCommand = command as? KdumpWatchd {

@@ -119,7 +119,7 @@ import Testing
     @Test func payloadsAreFlattenedIntoTheEnvelope() throws {
         let line = ControlCoding.line(ControlResponse(op: .metrics, id: "9", payload: MetricsReport(text: "x 1\n")))
         let text = String(decoding: line, as: UTF8.self)
-        #expect(text == #"{"id":"9","ok":true,"op":"metrics","text":"x 1\n","v":1}"# + "\n")
+        #expect(text == #"{"v":1,"ok":true,"op":"metrics","id":"9","text":"x 1\n"}"# + "\n")
         #expect(try ControlClient.decodeResponse(line, as: MetricsReport.self).text == "x 1\n")
     }
 }

@@ -100,6 +100,79 @@ import Testing
         #expect(await tracker.waitsInFlight == 0)
     }
 
+    @Test func firingTheCancellationEndsTheWaitAndEveryLaterOne() async throws {
+        let tracker = HostTracker(clock: ManualClock().now)
+        let clientGone = WaitCancellation()
+        async let outcome = tracker.wait(
+            for: WaitRequest(addresses: [nodeA], maxAge: .zero, timeout: .seconds(60)), cancellation: clientGone)
+        try await waitUntil { await tracker.waitsInFlight == 1 }
+        clientGone.cancel()
+        #expect(await outcome == .cancelled)
+        #expect(await tracker.waitsInFlight == 0)
+        #expect(clientGone.isCancelled)
+        // A wait that starts after the client left ends at once, without being registered.
+        let late = await tracker.wait(
+            for: WaitRequest(addresses: [nodeA], maxAge: .zero, timeout: .seconds(60)), cancellation: clientGone)
+        #expect(late == .cancelled)
+        #expect(await tracker.waitsInFlight == 0)
+    }
+
+    @Test func oneCancellationServesSuccessiveWaits() async throws {
+        let clock = ManualClock()
+        let tracker = HostTracker(clock: clock.now)
+        let connection = WaitCancellation()
+        for _ in 0..<3 {
+            async let outcome = tracker.wait(
+                for: WaitRequest(addresses: [nodeA], maxAge: .zero, timeout: .seconds(60)), cancellation: connection)
+            try await waitUntil { await tracker.waitsInFlight == 1 }
+            clock.advance(.milliseconds(1))
+            await tracker.recordValid(from: nodeA)
+            guard case .confirmed = await outcome else {
+                Issue.record("expected confirmation")
+                return
+            }
+        }
+        #expect(!connection.isCancelled)
+    }
+
+    @Test func waitsTimeOutInDeadlineOrderWhateverTheOrderTheyStarted() async throws {
+        let tracker = HostTracker(clock: ManualClock().now)
+        let order = OrderRecorder()
+        await withTaskGroup(of: Void.self) { group in
+            // The longest first: each shorter one must move the single timer earlier.
+            for milliseconds in [400, 250, 100] {
+                group.addTask {
+                    let outcome = await tracker.wait(
+                        for: WaitRequest(addresses: [nodeA], maxAge: .zero, timeout: .milliseconds(milliseconds)))
+                    #expect(outcome == .timedOut)
+                    await order.append(milliseconds)
+                }
+                try? await waitUntil {
+                    await tracker.waitsInFlight == [400, 250, 100].firstIndex(of: milliseconds)! + 1
+                }
+            }
+        }
+        #expect(await order.values == [100, 250, 400])
+        #expect(await tracker.waitsInFlight == 0)
+    }
+
+    @Test func aWaitThatEndsEarlyLeavesTheOthersTimersIntact() async throws {
+        let clock = ManualClock()
+        let tracker = HostTracker(clock: clock.now)
+        async let early = tracker.wait(for: WaitRequest(addresses: [nodeA], maxAge: .zero, timeout: .milliseconds(100)))
+        try await waitUntil { await tracker.waitsInFlight == 1 }
+        async let late = tracker.wait(for: WaitRequest(addresses: [nodeB], maxAge: .zero, timeout: .milliseconds(300)))
+        try await waitUntil { await tracker.waitsInFlight == 2 }
+        clock.advance(.milliseconds(1))
+        await tracker.recordValid(from: nodeA)
+        guard case .confirmed = await early else {
+            Issue.record("expected confirmation")
+            return
+        }
+        #expect(await late == .timedOut)
+        #expect(await tracker.waitsInFlight == 0)
+    }
+
     @Test func theTimeoutIsATotalDeadlineThatTrafficDoesNotReset() async {
         let tracker = HostTracker(clock: ManualClock().now)
         let wait = Task {
@@ -159,6 +232,11 @@ import Testing
 }
 
 /// Polls `condition` for up to a minute (test set-up only; the code under test never polls).
+actor OrderRecorder {
+    private(set) var values: [Int] = []
+    func append(_ value: Int) { values.append(value) }
+}
+
 func waitUntil(_ condition: @Sendable () async -> Bool) async throws {
     let deadline = ContinuousClock.now + .seconds(60)
     while !(await condition()) {
