@@ -4,7 +4,7 @@
 /// table at every episode start: FoundationEssentials' `JSONEncoder` builds a tree of boxed
 /// values and dictionaries, then sorts and serialises it, and even a streaming `Encoder` pays
 /// for Codable's boxed containers and dynamic dispatch on every value. A `wait` answer took
-/// 8.3 µs with `JSONEncoder`, 6.6 µs with a streaming `Encoder` and takes 0.5 µs here (release
+/// 8.3 µs with `JSONEncoder`, 6.6 µs with a streaming `Encoder` and takes 1.1 µs here (release
 /// build; see Documentation/performance.md). No package this project may depend on writes JSON
 /// without Codable. Reading JSON stays with FoundationEssentials' `JSONDecoder`.
 ///
