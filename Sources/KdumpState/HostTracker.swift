@@ -318,15 +318,17 @@ public actor HostTracker {
         return stream
     }
 
-    /// The entries to persist if anything changed since the last call, and whether an episode
-    /// started or ended in the meantime (which is written at once, not batched).
+    /// The entries to persist (in no particular order) if anything changed since the last
+    /// call, and whether an episode started or ended in the meantime (which is written at once,
+    /// not batched).
     public func takeChanges() -> (entries: [HostEntry], episodeBoundary: Bool)? {
         guard dirty else { return nil }
         defer {
             dirty = false
             boundaryPending = false
         }
-        return (table.entries.values.sorted { $0.address < $1.address }, boundaryPending)
+        // Unsorted: the writer sorts on its own thread, not while the tracker waits.
+        return (Array(table.entries.values), boundaryPending)
     }
 
     /// Whether an unsaved episode start or end is waiting.
@@ -355,8 +357,8 @@ public actor HostTracker {
         boundaryWaiter = nil
     }
 
-    /// Every entry, for a final write at shutdown.
-    public var allEntries: [HostEntry] { table.entries.values.sorted { $0.address < $1.address } }
+    /// Every entry, in no particular order, for a final write at shutdown.
+    public var allEntries: [HostEntry] { Array(table.entries.values) }
 
     /// Loads entries read from the state file, before any datagram is processed.
     public func restore(_ entries: [HostEntry]) {

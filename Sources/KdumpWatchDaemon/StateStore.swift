@@ -31,7 +31,8 @@ struct StateStore: Sendable {
     }
 
     func save(_ entries: [HostEntry]) throws {
-        let state = PersistedState(bootID: bootID, writtenAt: SystemClock.now().wall, entries: entries)
+        let state = PersistedState(
+            bootID: bootID, writtenAt: SystemClock.now().wall, entries: entries.sorted { $0.address < $1.address })
         try FileIO.replaceAtomically(path, with: state.encoded(), mode: 0o640)
     }
 }

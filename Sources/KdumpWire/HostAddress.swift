@@ -94,13 +94,46 @@ public struct HostAddress: Hashable, Sendable, Comparable, CustomStringConvertib
     /// Number of bits in the address: 32 or 128.
     public var bitWidth: Int { isIPv4 ? 32 : 128 }
 
+    /// The usual textual form. Formatted on the stack: every answer and every state-file row
+    /// shows an address, and the array-based version cost five allocations each time.
     public var description: String {
-        var bytes = networkBytes
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        let family = isIPv4 ? AF_INET : AF_INET6
-        let text = inet_ntop(family, &bytes, &buffer, socklen_t(buffer.count))
-        precondition(text != nil, "inet_ntop failed on a well-formed address")
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if isIPv4 {
+            // Four decimal octets: at most 15 bytes, which Swift keeps inside the String.
+            return String(unsafeUninitializedCapacity: 15) { buffer in
+                var index = 0
+                for shift in stride(from: 24, through: 0, by: -8) {
+                    if shift != 24 {
+                        buffer[index] = UInt8(ascii: ".")
+                        index += 1
+                    }
+                    let octet = Int(truncatingIfNeeded: low >> UInt64(shift)) & 0xFF
+                    if octet >= 100 {
+                        buffer[index] = UInt8(ascii: "0") + UInt8(octet / 100)
+                        index += 1
+                    }
+                    if octet >= 10 {
+                        buffer[index] = UInt8(ascii: "0") + UInt8(octet / 10 % 10)
+                        index += 1
+                    }
+                    buffer[index] = UInt8(ascii: "0") + UInt8(octet % 10)
+                    index += 1
+                }
+                return index
+            }
+        }
+        // inet_ntop gives RFC 5952's form (zero runs compressed, embedded IPv4 where it applies).
+        var address = in6_addr()
+        withUnsafeMutableBytes(of: &address) { bytes in
+            for index in 0..<8 {
+                bytes[index] = UInt8(truncatingIfNeeded: high >> UInt64(56 - 8 * index))
+                bytes[8 + index] = UInt8(truncatingIfNeeded: low >> UInt64(56 - 8 * index))
+            }
+        }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(INET6_ADDRSTRLEN)) { buffer in
+            let text = inet_ntop(AF_INET6, &address, buffer.baseAddress, socklen_t(buffer.count))
+            precondition(text != nil, "inet_ntop failed on a well-formed address")
+            return String(cString: buffer.baseAddress!)
+        }
     }
 
     /// IPv4 sorts before IPv6; within a family, numerically.

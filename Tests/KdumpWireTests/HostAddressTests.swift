@@ -1,7 +1,35 @@
+import Glibc
 import KdumpWire
 import Testing
 
 @Suite struct HostAddressTests {
+    @Test func theTextualFormIsInetNtopsForAnyAddress() {
+        var generator = SystemRandomNumberGenerator()
+        func reference(_ family: Int32, _ bytes: [UInt8]) -> String {
+            var bytes = bytes
+            var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+            return String(cString: inet_ntop(family, &bytes, &buffer, socklen_t(buffer.count))!)
+        }
+        let fixed: [[UInt8]] = [
+            [0, 0, 0, 0], [255, 255, 255, 255], [1, 2, 3, 4], [10, 0, 100, 9], [99, 100, 199, 200],
+            Array(repeating: 0, count: 16), Array(repeating: 255, count: 16),
+            [0xfe, 0x80] + Array(repeating: 0, count: 13) + [1],
+            [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1],
+        ]
+        let random = (0..<500).map { index in
+            (0..<(index % 2 == 0 ? 4 : 16)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        }
+        for bytes in fixed + random {
+            let address = HostAddress(networkBytes: bytes)!
+            if bytes.count == 4 {
+                #expect(address.description == reference(AF_INET, bytes))
+            } else if !address.isIPv4 {
+                #expect(address.description == reference(AF_INET6, bytes))
+            }
+            #expect(HostAddress(address.description) == address)
+        }
+    }
+
     @Test func parsesAndPrintsIPv4() throws {
         let address = try #require(HostAddress("192.0.2.17"))
         #expect(address.isIPv4)
