@@ -39,10 +39,17 @@ struct StateStore: Sendable {
 
 /// Persists the table (SPEC §4): at once when an episode starts or ends, at most once a second
 /// for other changes, and a last time at shutdown.
+///
+/// "At once" means the next write, and writes are at least ``boundarySpacing`` apart: when many
+/// hosts panic together (a bad kernel update on a whole cluster), their episode starts share
+/// writes instead of the writer rewriting and `fsync`ing the whole table back to back while the
+/// same two cores answer their fences.
 struct StateWriter: Service, CustomStringConvertible {
     let store: StateStore
     let context: DaemonContext
     var description: String { "StateWriter(\(store.path))" }
+
+    static let boundarySpacing: Duration = .milliseconds(25)
 
     func run() async {
         let tracker = context.tracker
@@ -59,6 +66,10 @@ struct StateWriter: Service, CustomStringConvertible {
                         await group.next()
                         group.cancelAll()
                     }
+                    if Task.isCancelled { break }
+                }
+                if let lastWrite, ContinuousClock.now < lastWrite.advanced(by: Self.boundarySpacing) {
+                    try? await Task.sleep(until: lastWrite.advanced(by: Self.boundarySpacing))
                     if Task.isCancelled { break }
                 }
                 if let pending = await tracker.takeChanges() {
