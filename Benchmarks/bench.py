@@ -103,17 +103,28 @@ def confirm_latency(args, agent, sender):
             f"{o * 1000:.2f} ms", f"fence_kdump {u * 1000:.0f} ms", f"{u / o:.0f}x", goal, met)
 
 
-def concurrent_fences(args, agent, tools):
-    daemon = Daemon(args)
-    for count in (1, 10, 100, 1000):
-        # A compiled client (Benchmarks/concurrent_waits.c), so that the client is not measured.
-        out = subprocess.run([tools["concurrent_waits"], daemon.socket, str(daemon.port), str(count)],
-                             capture_output=True, text=True, timeout=120)
-        p50, p99 = (float(value) / 1000 for value in out.stdout.split())
+def concurrent_fences(args, agent, tools, repetitions=5):
+    # This row moves more than the others on a shared machine: the sequence N = 1, 10, 100, 1000
+    # runs on a fresh daemon `repetitions` times; the row shows the median and, for N = 1000,
+    # the range of p99.
+    results = {count: [] for count in (1, 10, 100, 1000)}
+    for _ in range(repetitions):
+        daemon = Daemon(args)
+        for count in results:
+            # A compiled client (Benchmarks/concurrent_waits.c), so that the client is not measured.
+            out = subprocess.run([tools["concurrent_waits"], daemon.socket, str(daemon.port), str(count)],
+                                 capture_output=True, text=True, timeout=120)
+            results[count].append(tuple(float(value) / 1000 for value in out.stdout.split()))
+        daemon.stop()
+    for count, runs in results.items():
+        p50 = statistics.median(run[0] for run in runs)
+        p99s = sorted(run[1] for run in runs)
+        p99 = statistics.median(p99s)
+        spread = f" (p99 {p99s[0] * 1000:.2f}-{p99s[-1] * 1000:.2f} ms)" if count == 1000 else ""
         reference = "fence_kdump: N=1 only" if count > 1 else "-"
-        row(f"2. {count} concurrent fences, datagram -> answer", f"p50 {p50 * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms",
+        row(f"2. {count} concurrent fences, datagram -> answer (median of {repetitions} runs)",
+            f"p50 {p50 * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms{spread}",
             reference, "-", "1000 waits: p99 <= 5 ms" if count == 1000 else "-", count != 1000 or p99 <= 0.005)
-    daemon.stop()
     # Upstream: two fence actions at once on one port.
     port = free_port()
     first = subprocess.Popen([agent, "-n", "127.0.0.1", "-p", str(port), "-t", "3"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
