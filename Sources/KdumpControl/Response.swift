@@ -102,7 +102,8 @@ public struct EmptyPayload: ControlPayload, Equatable {
     public func writeMembers(to writer: inout JSONWriter) {}
 }
 
-/// JSON encoding shared by both ends: compact, keys sorted, one object per line.
+/// JSON encoding shared by both ends: compact, one object per line, members in the order each
+/// type writes them (see `JSONWriter`).
 public enum ControlCoding {
     public static func line(_ value: some JSONObjectWritable) -> [UInt8] { value.jsonLine() }
 

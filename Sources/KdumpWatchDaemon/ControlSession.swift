@@ -194,10 +194,11 @@ struct ControlSession {
                 "timeout": "\(timeout.secondsValue)", "max_age": "\(maxAge.secondsValue)",
             ])
         metrics.waitsInFlight.increment()
-        let answer = WaitAnswer(
+        let waitAnswer = WaitAnswer(
             channel: channel, requestID: request.id, owners: owners, started: started,
             finishedAfter: context.runtime.configuration.finishedAfter)
-        let outcome = await context.tracker.wait(for: waitRequest, cancellation: clientGone, onFinish: answer.write)
+        let outcome = await context.tracker.wait(
+            for: waitRequest, cancellation: clientGone, onFinish: waitAnswer.write)
         metrics.waitsInFlight.decrement()
         guard outcome != .cancelled else {
             metrics.waitsFailed.increment()
