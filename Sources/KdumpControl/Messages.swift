@@ -13,8 +13,9 @@ public enum ControlOperation: String, Codable, Sendable, CaseIterable {
 
 /// One request line.
 ///
-/// Fields that an operation does not use are ignored; numbers are seconds.
-public struct ControlRequest: Decodable, JSONObjectWritable, Sendable, Equatable {
+/// Fields that an operation does not use are ignored; numbers are seconds. Read only through
+/// ``parse(_:)``, which checks every field: there is no unchecked `Decodable` way in.
+public struct ControlRequest: JSONObjectWritable, Sendable, Equatable {
     public var version: Int
     public var op: ControlOperation
     /// Echoed in the response, so a client may pipeline requests.
