@@ -16,7 +16,7 @@ DESTDIR ?=
 BUILD ?= .build-static/release
 SENDER ?= $(BUILD)/kdump-watch-send
 
-.PHONY: help build release sender-static run test test-unit e2e fuzz sanitize lint format clean install install-files uninstall bench soak
+.PHONY: help build release sender-static run test test-unit e2e fuzz sanitize lint format clean install install-files uninstall bench bench-micro soak
 
 help:
 	@echo "make run      build and run kdump-watchd on built-in defaults"
@@ -28,6 +28,7 @@ help:
 	@echo "make install  release build, then install (PREFIX, DESTDIR, SBINDIR, LIBEXECDIR, UNITDIR, MANDIR, SYSCONFDIR)"
 	@echo "make uninstall"
 	@echo "make bench    benchmarks against upstream fence-agents and the machine's limit (a few minutes)"
+	@echo "make bench-micro  micro-benchmarks of the codec, the table, the answers and the tracker (about 2 minutes)"
 	@echo "make soak     the long versions of the fault tests (kill -9 in 100 rounds)"
 	@echo "make sanitize the whole test suite under AddressSanitizer, then ThreadSanitizer"
 	@echo "make fuzz     libFuzzer on every parser of untrusted input (FUZZ_SECONDS per target, default 300)"
@@ -51,10 +52,10 @@ test-unit:
 	$(SWIFT) test --skip IntegrationTests
 
 lint:
-	$(SWIFT) format lint --strict -r Sources Tests Package.swift
+	$(SWIFT) format lint --strict -r Sources Tests Package.swift Benchmarks/Micro/Package.swift Benchmarks/Micro/Benchmarks
 
 format:
-	$(SWIFT) format format -i -r Sources Tests Package.swift
+	$(SWIFT) format format -i -r Sources Tests Package.swift Benchmarks/Micro/Package.swift Benchmarks/Micro/Benchmarks
 
 clean:
 	rm -rf .build .build-*
@@ -116,6 +117,11 @@ uninstall:
 
 bench:
 	Benchmarks/run.sh
+
+# The pieces of a confirmation, one by one (ordo-one/benchmark; a package of its own).
+bench-micro:
+	scripts/install-deps.sh build
+	cd Benchmarks/Micro && $(SWIFT) package --disable-sandbox benchmark
 
 soak:
 	KDUMP_WATCH_KILL_ROUNDS=100 $(SWIFT) test --filter CrashRecoveryTests

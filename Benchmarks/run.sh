@@ -6,7 +6,7 @@ scripts/install-deps.sh build
 # The build `make install` installs.
 swift build -c release --static-swift-stdlib --scratch-path .build-static
 mkdir -p .build-bench
-for tool in udp_flood udp_reference udp_sources concurrent_waits; do
+for tool in udp_flood udp_reference udp_sources concurrent_waits wait_reference; do
     cc -O2 -Wall -o ".build-bench/$tool" "Benchmarks/$tool.c"
 done
 exec python3 Benchmarks/bench.py "$@"

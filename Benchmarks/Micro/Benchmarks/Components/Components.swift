@@ -1,0 +1,124 @@
+// What one fence confirmation costs, piece by piece, without sockets: the whole-process
+// figures are in Benchmarks/bench.py; these say which piece a change made cheaper.
+//
+// Each benchmark repeats its operation 1000 times a sample (`scalingFactor: .kilo`), so the
+// figures printed are per operation.
+import Benchmark
+import Glibc
+import KdumpControl
+import KdumpState
+import KdumpWire
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .instructions, .mallocCountTotal],
+        scalingFactor: .kilo,
+        maxDuration: .seconds(2))
+
+    Benchmark("Datagram check (8 bytes, valid)") { benchmark in
+        let datagram = KdumpDatagram.littleEndianV1
+        for _ in benchmark.scaledIterations {
+            blackHole(KdumpDatagram.classify(datagram))
+        }
+    }
+
+    Benchmark("Request parse (wait, one target)") { benchmark in
+        let line = Array(#"{"v":1,"op":"wait","targets":["127.3.0.1"],"timeout":60,"max_age":0}"#.utf8)
+        for _ in benchmark.scaledIterations {
+            blackHole(try? ControlRequest.parse(line))
+        }
+    }
+
+    Benchmark("Answer line (wait confirmed, with the host row)") { benchmark in
+        // What the daemon writes when a datagram ends a wait (ControlSession's WaitAnswer).
+        let now = Sample.now()
+        let entry = HostEntry(
+            address: HostAddress("127.3.0.1")!, node: "node1", firstSeen: now.wall, lastSeen: now.wall,
+            lastSeenMonotonic: now.monotonic, messages: 1)
+        for _ in benchmark.scaledIterations {
+            let row = HostStatus(entry: entry, at: now.monotonic, finishedAfter: .seconds(60))
+            blackHole(
+                ControlCoding.line(
+                    ControlResponse(
+                        op: .wait, id: nil,
+                        payload: WaitReport(
+                            result: .confirmed, host: HostReport(row), target: "node1", waitedSeconds: 0.25))))
+        }
+    }
+
+    Benchmark("Table: message from a host already dumping") { benchmark in
+        var table = StateTable()
+        let address = HostAddress("127.3.0.1")!
+        _ = table.record(from: address, node: nil, at: Sample.now())
+        let now = Sample.now()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(table.record(from: address, node: nil, at: now))
+        }
+    }
+
+    Benchmark("Table: first message of a new host (of 4096)") { benchmark in
+        let addresses = Sample.addresses(4096)
+        var table = StateTable()
+        let now = Sample.now()
+        benchmark.startMeasurement()
+        for index in benchmark.scaledIterations {
+            // A fresh table every 4096 hosts, so each record adds an entry and evicts none.
+            if index % addresses.count == 0 { table = StateTable() }
+            blackHole(table.record(from: addresses[index % addresses.count], node: nil, at: now))
+        }
+    }
+
+    Benchmark(
+        "State file of 1000 hosts (encode)",
+        configuration: .init(scalingFactor: .one)
+    ) { benchmark in
+        let now = Sample.now()
+        let entries = Sample.addresses(1000).map {
+            HostEntry(
+                address: $0, node: nil, firstSeen: now.wall, lastSeen: now.wall, lastSeenMonotonic: now.monotonic,
+                messages: 3)
+        }
+        let state = PersistedState(
+            bootID: "0f9c3c5e-7d1a-4b8e-9e4a-2f6d1c0b5a77", writtenAt: now.wall, entries: entries)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(state.encoded())
+        }
+    }
+
+    Benchmark("Tracker: wait ended by a datagram (actor round trips)") { benchmark in
+        // One wait at a time: start it, let the tracker hold it, record the datagram that
+        // confirms it, take the outcome. The tracker's share of a confirmation, tasks and all.
+        let tracker = HostTracker(clock: Sample.now)
+        let addresses = Sample.addresses(4096)
+        for index in benchmark.scaledIterations {
+            let address = addresses[index % addresses.count]
+            let request = WaitRequest(addresses: [address], maxAge: .zero, timeout: .seconds(60))
+            async let outcome = tracker.wait(for: request)
+            while await tracker.waitsInFlight == 0 { await Task.yield() }
+            await tracker.recordValid(from: address)
+            blackHole(await outcome)
+        }
+    }
+}
+
+/// Inputs shared by the benchmarks.
+enum Sample {
+    /// Both clocks, read now.
+    @Sendable static func now() -> Timestamp {
+        var monotonic = timespec()
+        var wall = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &monotonic)
+        clock_gettime(CLOCK_REALTIME, &wall)
+        return Timestamp(
+            monotonic: MonotonicInstant(
+                nanoseconds: UInt64(monotonic.tv_sec) * 1_000_000_000 + UInt64(monotonic.tv_nsec)),
+            wall: WallClockTime(nanosecondsSinceEpoch: Int64(wall.tv_sec) * 1_000_000_000 + Int64(wall.tv_nsec)))
+    }
+
+    /// `count` distinct IPv4 addresses, 127.3.x.y as in Benchmarks/concurrent_waits.c.
+    static func addresses(_ count: Int) -> [HostAddress] {
+        (0..<count).map { HostAddress("127.3.\($0 / 250).\($0 % 250 + 1)")! }
+    }
+}
