@@ -1,27 +1,20 @@
 /* Reference server for the concurrent-fences benchmark: the machine's limit for answering waits.
  * One thread, one epoll: it accepts control connections, reads each one's `wait` request line,
  * notes which IPv4 address it waits for, and answers `health` with the number of waits; on a
- * valid datagram (the same exact check as kdump-watchd, read with recvmmsg 64 at a time) from
+ * valid datagram (reference_receive.h: the daemon's check, recvmmsg 64 at a time) from
  * an address somebody waits for, it writes a one-line `confirmed` answer to that connection.
  * No table, no state file, no logging, no timeouts: the least a daemon must do for each fence,
  * so that `concurrent_waits` against it shows what the machine itself allows.
  *
  *   wait_reference SOCKET UDP_PORT      runs until killed
  */
-#define _GNU_SOURCE
-#include <arpa/inet.h>
+#include "reference_receive.h"
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/epoll.h>
-#include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-#define BATCH 64
 #define MAX_FDS 65536
 /* Waiters by the low 16 bits of their IPv4 address: concurrent_waits uses 127.3.x.y. */
 #define SLOTS 65536
@@ -30,15 +23,6 @@ static char line[MAX_FDS][256];
 static int line_length[MAX_FDS];
 static int waiter_by_address[SLOTS];
 static int waits;
-
-static int valid(const unsigned char *b, int n) {
-    if (n != 8) return 0;
-    uint32_t le0 = b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
-    uint32_t le1 = b[4] | b[5] << 8 | b[6] << 16 | (uint32_t)b[7] << 24;
-    uint32_t be0 = (uint32_t)b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3];
-    uint32_t be1 = (uint32_t)b[4] << 24 | b[5] << 16 | b[6] << 8 | b[7];
-    return (le0 == 0x1B302A40u && le1 == 1) || (be0 == 0x1B302A40u && be1 == 1);
-}
 
 static void request(int fd, const char *text) {
     if (strstr(text, "\"op\":\"health\"")) {
@@ -80,12 +64,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: %s SOCKET UDP_PORT\n", argv[0]);
         return 2;
     }
-    int udp = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-    int off = 0, buffer = 4 << 20;
-    setsockopt(udp, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
-    setsockopt(udp, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
-    struct sockaddr_in6 local = {.sin6_family = AF_INET6, .sin6_port = htons(atoi(argv[2]))};
-    if (bind(udp, (struct sockaddr *)&local, sizeof local) != 0) { perror("bind"); return 1; }
+    int udp = bind_udp(atoi(argv[2]), SOCK_NONBLOCK);
+    if (udp < 0) return 1;
     int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
     struct sockaddr_un path = {.sun_family = AF_UNIX};
     strncpy(path.sun_path, argv[1], sizeof path.sun_path - 1);
@@ -100,18 +80,8 @@ int main(int argc, char **argv) {
     event.data.fd = listener;
     epoll_ctl(epoll, EPOLL_CTL_ADD, listener, &event);
 
-    static unsigned char data[BATCH][64];
-    struct iovec iov[BATCH];
-    struct sockaddr_in6 from[BATCH];
-    struct mmsghdr messages[BATCH];
-    memset(messages, 0, sizeof messages);
-    for (int i = 0; i < BATCH; i++) {
-        iov[i].iov_base = data[i];
-        iov[i].iov_len = sizeof data[i];
-        messages[i].msg_hdr.msg_iov = &iov[i];
-        messages[i].msg_hdr.msg_iovlen = 1;
-        messages[i].msg_hdr.msg_name = &from[i];
-    }
+    static struct batch batch;
+    batch_init(&batch);
     static const char confirmed[] =
         "{\"v\":1,\"op\":\"wait\",\"ok\":true,\"result\":\"confirmed\",\"host\":{\"address\":\"127.3.0.1\"}}\n";
     struct epoll_event ready[64];
@@ -129,11 +99,10 @@ int main(int argc, char **argv) {
             } else if (fd == udp) {
                 int received;
                 do {
-                    for (int i = 0; i < BATCH; i++) messages[i].msg_hdr.msg_namelen = sizeof from[i];
-                    received = recvmmsg(udp, messages, BATCH, 0, NULL);
+                    received = batch_receive(udp, &batch);
                     for (int i = 0; i < received; i++) {
-                        if (!valid(data[i], (int)messages[i].msg_len)) continue;
-                        const uint8_t *a = from[i].sin6_addr.s6_addr;
+                        if (!valid(batch.data[i], (int)batch.messages[i].msg_len)) continue;
+                        const uint8_t *a = batch.from[i].sin6_addr.s6_addr;
                         /* IPv4-mapped ::ffff:a.b.c.d: the low 16 bits are bytes 14 and 15. */
                         int slot = a[14] << 8 | a[15], waiter = waiter_by_address[slot];
                         if (waiter > 0) {
