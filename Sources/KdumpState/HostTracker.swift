@@ -137,9 +137,10 @@ public actor HostTracker {
         nextWaiterID += 1
         let id = nextWaiterID
         let deadline = ContinuousClock.now.advanced(by: request.timeout)
+        // Cancelling the task and firing `cancellation` end the wait the same way.
+        let cancelWait: @Sendable () -> Void = { Task { await self.finishWait(id, with: .cancelled) } }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let cancelWait: @Sendable () -> Void = { Task { await self.finishWait(id, with: .cancelled) } }
                 if Task.isCancelled || cancellation?.install(cancelWait) == false {
                     onFinish?(.cancelled)
                     continuation.resume(returning: .cancelled)
@@ -153,7 +154,7 @@ public actor HostTracker {
                 scheduleTimer()
             }
         } onCancel: {
-            Task { await self.finishWait(id, with: .cancelled) }
+            cancelWait()
         }
     }
 
