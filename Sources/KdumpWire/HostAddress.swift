@@ -83,12 +83,22 @@ public struct HostAddress: Hashable, Sendable, Comparable, CustomStringConvertib
     }
 
     /// The address bytes in network order (4 or 16).
-    public var networkBytes: [UInt8] {
-        if isIPv4 {
-            return (0..<4).map { UInt8(truncatingIfNeeded: low >> (24 - 8 * UInt64($0))) }
+    public var networkBytes: [UInt8] { withNetworkBytes { Array($0) } }
+
+    /// Calls `body` with the address bytes in network order (4 or 16), kept on the stack.
+    func withNetworkBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        var storage = in6_addr()
+        return withUnsafeMutableBytes(of: &storage) { bytes in
+            if isIPv4 {
+                for index in 0..<4 { bytes[index] = UInt8(truncatingIfNeeded: low >> UInt64(24 - 8 * index)) }
+                return body(UnsafeRawBufferPointer(rebasing: bytes[..<4]))
+            }
+            for index in 0..<8 {
+                bytes[index] = UInt8(truncatingIfNeeded: high >> UInt64(56 - 8 * index))
+                bytes[8 + index] = UInt8(truncatingIfNeeded: low >> UInt64(56 - 8 * index))
+            }
+            return body(UnsafeRawBufferPointer(bytes))
         }
-        return (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * UInt64($0))) }
-            + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * UInt64($0))) }
     }
 
     /// Number of bits in the address: 32 or 128.
@@ -122,17 +132,12 @@ public struct HostAddress: Hashable, Sendable, Comparable, CustomStringConvertib
             }
         }
         // inet_ntop gives RFC 5952's form (zero runs compressed, embedded IPv4 where it applies).
-        var address = in6_addr()
-        withUnsafeMutableBytes(of: &address) { bytes in
-            for index in 0..<8 {
-                bytes[index] = UInt8(truncatingIfNeeded: high >> UInt64(56 - 8 * index))
-                bytes[8 + index] = UInt8(truncatingIfNeeded: low >> UInt64(56 - 8 * index))
+        return withNetworkBytes { address in
+            withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(INET6_ADDRSTRLEN)) { buffer in
+                let text = inet_ntop(AF_INET6, address.baseAddress, buffer.baseAddress, socklen_t(buffer.count))
+                precondition(text != nil, "inet_ntop failed on a well-formed address")
+                return String(cString: buffer.baseAddress!)
             }
-        }
-        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(INET6_ADDRSTRLEN)) { buffer in
-            let text = inet_ntop(AF_INET6, &address, buffer.baseAddress, socklen_t(buffer.count))
-            precondition(text != nil, "inet_ntop failed on a well-formed address")
-            return String(cString: buffer.baseAddress!)
         }
     }
 
