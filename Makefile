@@ -15,6 +15,8 @@ DESTDIR ?=
 # that cluster nodes and capture initramfs need no Swift installation.
 BUILD ?= .build-static/release
 SENDER ?= $(BUILD)/kdump-watch-send
+# What swift format checks (make lint, .ci/run) and rewrites (make format).
+SWIFT_SOURCES = Sources Tests Package.swift Benchmarks/Micro/Package.swift Benchmarks/Micro/Benchmarks
 
 .PHONY: help build release sender-static run test test-unit e2e fuzz sanitize lint format clean install install-files uninstall bench bench-micro soak
 
@@ -52,10 +54,10 @@ test-unit:
 	$(SWIFT) test --skip IntegrationTests
 
 lint:
-	$(SWIFT) format lint --strict -r Sources Tests Package.swift Benchmarks/Micro/Package.swift Benchmarks/Micro/Benchmarks
+	$(SWIFT) format lint --strict -r $(SWIFT_SOURCES)
 
 format:
-	$(SWIFT) format format -i -r Sources Tests Package.swift Benchmarks/Micro/Package.swift Benchmarks/Micro/Benchmarks
+	$(SWIFT) format format -i -r $(SWIFT_SOURCES)
 
 clean:
 	rm -rf .build .build-*
