@@ -1,6 +1,5 @@
 # KdumpWatch — build, test and run. `make help` lists the targets.
 SWIFT ?= swift
-SHARED ?= ../shared
 
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
@@ -42,11 +41,12 @@ build:
 run: build
 	$(SWIFT) run kdump-watchd
 
-# The upstream fence_kdump tools come from Debian's fence-agents (see $(SHARED)/scripts).
+# The upstream fence_kdump tools and metadata schema come from Debian's fence-agents
+# (scripts/reference-agents.sh unpacks them into .build-reference).
 test:
 	scripts/install-deps.sh test
-	eval "$$(sh $(SHARED)/scripts/reference-agents.sh .build-reference)" && \
-	  export FENCE_KDUMP FENCE_KDUMP_SEND && \
+	eval "$$(scripts/reference-agents.sh .build-reference)" && \
+	  export FENCE_KDUMP FENCE_KDUMP_SEND FENCE_AGENTS_SCHEMA && \
 	  $(SWIFT) test --skip IntegrationTests && \
 	  $(SWIFT) test --filter IntegrationTests
 
@@ -130,8 +130,8 @@ soak:
 
 sanitize:
 	scripts/install-deps.sh test
-	eval "$$(sh $(SHARED)/scripts/reference-agents.sh .build-reference)" && \
-	  export FENCE_KDUMP FENCE_KDUMP_SEND && scripts/sanitize.sh all
+	eval "$$(scripts/reference-agents.sh .build-reference)" && \
+	  export FENCE_KDUMP FENCE_KDUMP_SEND FENCE_AGENTS_SCHEMA && scripts/sanitize.sh all
 
 FUZZ_SECONDS ?= 300
 fuzz:

@@ -271,7 +271,7 @@ def main():
     parser.add_argument("--only", default="1,2,3,4,5,6", help="the rows to run, e.g. 2,3 (default: all)")
     args = parser.parse_args()
     selected = set(args.only.split(","))
-    out = subprocess.run(["sh", os.path.join(REPO, "..", "shared", "scripts", "reference-agents.sh"),
+    out = subprocess.run(["sh", os.path.join(REPO, "scripts", "reference-agents.sh"),
                           os.path.join(REPO, ".build-reference")], check=True, capture_output=True, text=True).stdout
     reference = dict(line.split("=", 1) for line in out.split())
     agent, reference_sender = reference["FENCE_KDUMP"], reference["FENCE_KDUMP_SEND"]

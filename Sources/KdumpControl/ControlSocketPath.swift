@@ -1,6 +1,6 @@
 import Glibc
 
-/// Where the control socket lives when nobody says otherwise (SPEC §6, §8).
+/// Where the control socket lives when nobody says otherwise (kdump-watchd(8), FILES).
 ///
 /// The system daemon uses `/run/kdump-watch/control.sock`. An unprivileged daemon that cannot
 /// create `/run/kdump-watch` uses `$XDG_RUNTIME_DIR/kdump-watch/control.sock`, or

@@ -180,7 +180,7 @@ public struct ControlRequest: JSONObjectWritable, Sendable, Equatable {
     }
 }
 
-/// A host as status, wait and watch show it; the shape `status --json` promises (SPEC §6).
+/// A host as status, wait and watch show it; the shape `status --json` promises (Documentation/control-protocol.md).
 public struct HostReport: ControlPayload, Equatable {
     public var address: String
     public var node: String?

@@ -2,7 +2,7 @@ import Glibc
 import KdumpControl
 import KdumpWire
 
-/// The `fence_kdump_watch` fence agent (SPEC §7): a drop-in for `fence_kdump` that asks
+/// The `fence_kdump_watch` fence agent (fence_kdump_watch(8)): a drop-in for `fence_kdump` that asks
 /// `kdump-watchd` whether the node to fence is in kdump instead of binding the UDP port.
 ///
 /// Every path ends in exit status 0 (fenced, healthy, valid) or 1 (anything else), as

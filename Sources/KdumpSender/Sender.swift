@@ -2,7 +2,7 @@ import Glibc
 import KdumpWire
 
 /// The capture-kernel sender: every `interval` seconds, sends the little-endian version 1
-/// `fence_kdump` message to every address of every node (SPEC §9).
+/// `fence_kdump` message to every address of every node (kdump-watch-send(8)).
 ///
 /// Unlike upstream `fence_kdump_send`, a node whose name does not resolve yet is not dropped:
 /// the capture kernel's network (and its resolver) can come up late, so the name is tried again

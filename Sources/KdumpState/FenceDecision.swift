@@ -1,6 +1,6 @@
 import KdumpWire
 
-/// The fence decision (SPEC §5): the one rule that says whether a recorded message may confirm
+/// The fence decision (Documentation/design.md §3): the one rule that says whether a recorded message may confirm
 /// a fence request. Every path that answers "fenced" goes through ``confirms(lastMessage:requestedAt:maxAge:)``.
 public enum FenceDecision {
     /// Whether a valid message received at `lastMessage` confirms a request made at `requestedAt`.

@@ -1,6 +1,6 @@
 import KdumpWire
 
-/// The tunables of the state table (SPEC §4).
+/// The tunables of the state table (Documentation/design.md §2).
 public struct TableSettings: Sendable, Equatable {
     /// A host is `dumping` while its last message is younger than this.
     public var finishedAfter: Duration
@@ -44,7 +44,7 @@ public struct TableEvent: Sendable, Equatable {
     public var isEpisodeBoundary: Bool { kind != .message }
 }
 
-/// The per-address "in kdump since" table (SPEC §4). A value type with no clock and no I/O:
+/// The per-address "in kdump since" table (Documentation/design.md §2). A value type with no clock and no I/O:
 /// every operation is told the time, which keeps it exact to test.
 ///
 /// Memory is bounded by ``TableSettings/maxHosts``: when a new address arrives at a full

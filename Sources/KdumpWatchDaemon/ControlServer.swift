@@ -45,7 +45,7 @@ private final class InputClosedNotifier: ChannelInboundHandler, Sendable {
     }
 }
 
-/// Serves the control socket (SPEC §6): accepts connections, checks their credentials and
+/// Serves the control socket (Documentation/control-protocol.md): accepts connections, checks their credentials and
 /// runs one ``ControlSession`` per client.
 struct ControlServer: Service, CustomStringConvertible {
     typealias ServerChannel = NIOAsyncChannel<ControlConnection, Never>

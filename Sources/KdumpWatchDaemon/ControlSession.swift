@@ -164,7 +164,7 @@ struct ControlSession {
             forgotten: removed.map { HostReport(HostStatus(entry: $0, at: now, finishedAfter: finishedAfter)) })
     }
 
-    /// Runs a fence wait (SPEC §5); false when the client went away during it.
+    /// Runs a fence wait (Documentation/design.md §3); false when the client went away during it.
     private func wait(_ request: ControlRequest) async throws -> Bool {
         let started = ContinuousClock.now
         let family = request.family ?? .auto

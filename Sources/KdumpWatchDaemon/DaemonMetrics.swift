@@ -1,7 +1,7 @@
 import KdumpWire
 import Prometheus
 
-/// The daemon's metrics (SPEC §8), rendered in the Prometheus text format for
+/// The daemon's metrics (kdump-watchctl(8), metrics), rendered in the Prometheus text format for
 /// `kdump-watchctl metrics`.
 ///
 /// Built on a private `PrometheusCollectorRegistry` rather than the process-global

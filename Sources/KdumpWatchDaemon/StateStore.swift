@@ -37,7 +37,7 @@ struct StateStore: Sendable {
     }
 }
 
-/// Persists the table (SPEC §4): at once when an episode starts or ends, at most once a second
+/// Persists the table (Documentation/design.md §2): at once when an episode starts or ends, at most once a second
 /// for other changes, and a last time at shutdown.
 ///
 /// "At once" means the next write, and writes are at least ``boundarySpacing`` apart: when many

@@ -4,7 +4,7 @@ import KdumpControl
 import KdumpJSON
 import KdumpState
 
-/// Exit statuses of `kdump-watchctl` (SPEC §6).
+/// Exit statuses of `kdump-watchctl` (kdump-watchctl(8)).
 enum Status: Int32 {
     case success = 0
     case negative = 1

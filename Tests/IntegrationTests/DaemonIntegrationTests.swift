@@ -50,7 +50,7 @@ struct DaemonIntegrationTests {
     }
 
     @Test func acceptsTheRealUpstreamSenderOverIPv4AndIPv6() throws {
-        let sender = try #require(Reference.sender, "upstream fence_kdump_send (../shared/scripts/reference-agents.sh)")
+        let sender = try #require(Reference.sender, "upstream fence_kdump_send (scripts/reference-agents.sh)")
         let daemon = try DaemonUnderTest()
         defer { daemon.remove() }
         let v4 = try run(sender, ["-p", "\(daemon.port)", "-c", "2", "-i", "1", "127.0.0.1"], timeout: 20)

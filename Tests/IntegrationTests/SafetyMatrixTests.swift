@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 import Testing
 
-/// SPEC §5 as a matrix: whatever arrives or happens, the real fence agent says "fenced" only for
+/// The fence decision (Documentation/design.md §3) as a matrix: whatever arrives or happens, the real fence agent says "fenced" only for
 /// a fresh, valid message from the host it asks about. Each row ends with `fence_kdump_watch`
 /// answering (exit 1 = not confirmed); the first row shows that the same set-up does confirm.
 /// Related rows elsewhere: a message from another host and stale episodes

@@ -9,7 +9,7 @@ struct SenderIntegrationTests {
 
     @Test func theRealUpstreamFenceKdumpAcceptsOurSender() throws {
         let upstreamAgent = try #require(
-            Reference.agent, "upstream fence_kdump (../shared/scripts/reference-agents.sh)")
+            Reference.agent, "upstream fence_kdump (scripts/reference-agents.sh)")
         let port = try freeUDPPort()
         let agent = try BackgroundProcess(upstreamAgent, ["-n", "127.0.0.1", "-p", "\(port)", "-t", "15", "-v"])
         let ours = try BackgroundProcess(sender, ["-p", "\(port)", "-c", "12", "-i", "1", "127.0.0.1"])

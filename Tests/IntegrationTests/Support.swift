@@ -270,7 +270,7 @@ enum Reference {
         {
             return ["FENCE_KDUMP": agent, "FENCE_KDUMP_SEND": sender]
         }
-        let script = Build.repository + "/../shared/scripts/reference-agents.sh"
+        let script = Build.repository + "/scripts/reference-agents.sh"
         guard let output = try? run("/bin/sh", [script, Build.repository + "/.build-reference"], timeout: 300) else {
             return result
         }

@@ -6,6 +6,23 @@ import Testing
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
+    /// fence-agents' own RELAX NG schema for agent metadata, from the unpacked Debian package:
+    /// `FENCE_AGENTS_SCHEMA` as `make test` exports it, else what the script unpacks.
+    static let schema: String? = {
+        if let path = ProcessInfo.processInfo.environment["FENCE_AGENTS_SCHEMA"] { return path }
+        let script = repository.appendingPathComponent("scripts/reference-agents.sh").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = [script, repository.appendingPathComponent(".build-reference").path]
+        let output = Pipe()
+        process.standardOutput = output
+        guard (try? process.run()) != nil else { return nil }
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text.split(separator: "\n").first { $0.hasPrefix("FENCE_AGENTS_SCHEMA=") }
+            .map { String($0.dropFirst("FENCE_AGENTS_SCHEMA=".count)) }
+    }()
+
     @Test(arguments: ["fence_kdump_watch", "fence_kdump"])
     func validatesAgainstTheFenceAgentsSchema(name: String) throws {
         let document = AgentMetadata.document(agentName: name)
@@ -13,8 +30,7 @@ import Testing
         let path = "/tmp/kdump-watch-metadata-\(UUID().uuidString).xml"
         try document.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let schema = Self.repository.appendingPathComponent("../shared/reference/fence-agents-metadata.rng")
-            .standardized.path
+        let schema = try #require(Self.schema, "fence-agents' metadata.rng (scripts/reference-agents.sh)")
         let xmllint = Process()
         xmllint.executableURL = URL(fileURLWithPath: "/usr/bin/xmllint")
         xmllint.arguments = ["--noout", "--relaxng", schema, path]
