@@ -70,13 +70,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "KdumpWireTests", dependencies: ["KdumpWire"]),
-        .testTarget(name: "KdumpJSONTests", dependencies: ["KdumpJSON"]),
+        // What several test targets share (a seeded random number generator).
+        .target(name: "KdumpTestSupport", path: "Tests/KdumpTestSupport"),
+        .testTarget(name: "KdumpWireTests", dependencies: ["KdumpWire", "KdumpTestSupport"]),
+        .testTarget(name: "KdumpJSONTests", dependencies: ["KdumpJSON", "KdumpTestSupport"]),
         .testTarget(name: "KdumpStateTests", dependencies: ["KdumpState"]),
         .testTarget(name: "KdumpControlTests", dependencies: ["KdumpControl"]),
         .testTarget(name: "KdumpWatchDaemonTests", dependencies: ["KdumpWatchDaemon"]),
         .testTarget(name: "KdumpFenceAgentTests", dependencies: ["KdumpFenceAgent", "KdumpWire"]),
         .testTarget(name: "KdumpSenderTests", dependencies: ["KdumpSender", "KdumpCommandLine", "KdumpWire"]),
+        .testTarget(name: "KdumpCommandLineTests", dependencies: ["KdumpCommandLine"]),
         .testTarget(name: "IntegrationTests", dependencies: ["KdumpWire", "KdumpControl"]),
     ]
 )

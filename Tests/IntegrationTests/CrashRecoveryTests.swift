@@ -48,9 +48,8 @@ struct CrashRecoveryTests {
         #expect(messagesSent > Self.rounds)
     }
 
-    @Test func anUnwritableStateDirectoryIsSurvivedAndRecovered() throws {
-        try #require(
-            getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs root and setpriv")
+    @Test(.enabled(if: Privileges.rootWith("/usr/bin/setpriv"), "needs root and setpriv"))
+    func anUnwritableStateDirectoryIsSurvivedAndRecovered() throws {
         // As root every directory is writable: run the daemon as nobody and take its rights away.
         let work = try TemporaryDirectory()
         let state = work.path + "/state"
@@ -66,8 +65,8 @@ struct CrashRecoveryTests {
             breakIt: { chmod(state, 0o500) }, repair: { chmod(state, 0o700) })
     }
 
-    @Test func aFullStateFileSystemIsSurvivedAndRecovered() throws {
-        try #require(getuid() == 0, "mounting a small tmpfs needs root")
+    @Test(.enabled(if: Privileges.isRoot, "mounting a small tmpfs needs root"))
+    func aFullStateFileSystemIsSurvivedAndRecovered() throws {
         let work = try TemporaryDirectory()
         let state = work.path + "/state"
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
@@ -95,7 +94,7 @@ struct CrashRecoveryTests {
     ) throws {
         let state = work + "/state"
         let socket = work + "/control.sock"
-        let port = try freeUDPPort()
+        let port = try TestPorts.udp()
         let command =
             prefix + [
                 Build.path("kdump-watchd"), "--port", "\(port)", "--control-socket", socket, "--state-dir", state,

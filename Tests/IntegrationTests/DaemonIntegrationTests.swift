@@ -317,9 +317,8 @@ struct DaemonIntegrationTests {
         #expect(daemon.log().contains("kdump-watchd stopped"))
     }
 
-    @Test func anUnprivilegedDaemonUsesItsRuntimeDirectoryAndKeepsTheSocketToItself() throws {
-        try #require(
-            getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs root and setpriv")
+    @Test(.enabled(if: Privileges.rootWith("/usr/bin/setpriv"), "needs root and setpriv"))
+    func anUnprivilegedDaemonUsesItsRuntimeDirectoryAndKeepsTheSocketToItself() throws {
         let runtime = try TemporaryDirectory()
         defer { runtime.remove() }
         chown(runtime.path, 65534, 65534)
@@ -363,9 +362,8 @@ struct DaemonIntegrationTests {
                 "kdump_watch_datagrams_invalid_total{reason=\"rate_limited\"} \(200 - flooded)"))
     }
 
-    @Test func peersAreCheckedBySOPeerCred() throws {
-        try #require(
-            getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs root and setpriv")
+    @Test(.enabled(if: Privileges.rootWith("/usr/bin/setpriv"), "needs root and setpriv"))
+    func peersAreCheckedBySOPeerCred() throws {
         // Group "daemon" (gid 1) stands in for haclient; nobody (65534) is not in it.
         let daemon = try DaemonUnderTest(["--control-group", "daemon"])
         defer { daemon.remove() }

@@ -102,7 +102,7 @@ struct FenceAgentIntegrationTests {
 
     @Test func withoutTheDaemonItListensItselfAndAcceptsTheRealUpstreamSender() throws {
         let sender = try #require(Reference.sender)
-        let port = try freeUDPPort()
+        let port = try TestPorts.udp()
         let listener = try BackgroundProcess(
             Build.path("fence_kdump_watch"),
             ["-n", "localhost", "-t", "20", "-p", "\(port)", "--socket", "/nonexistent/kw.sock", "-v"])
@@ -117,7 +117,7 @@ struct FenceAgentIntegrationTests {
     }
 
     @Test func theFallbackListenerRejectsInvalidAndForeignDatagrams() throws {
-        let port = try freeUDPPort()
+        let port = try TestPorts.udp()
         let listener = try BackgroundProcess(
             Build.path("fence_kdump_watch"),
             ["-n", "127.0.0.2", "-t", "3", "-p", "\(port)", "--socket", "/nonexistent/kw.sock", "-v"])
@@ -168,27 +168,4 @@ struct FenceAgentIntegrationTests {
         #expect(result.status == 0)
         #expect(result.stdout.contains("<resource-agent name=\"fence_kdump\""))
     }
-}
-
-/// A UDP port that was free a moment ago, for tools that must bind a given port.
-///
-/// Chosen below the kernel's ephemeral range (32768 and up by default): a port the kernel hands
-/// out to some other test's unbound socket in the meantime would make the bind fail, and upstream
-/// fence_kdump answers a failed bind with a double free.
-func freeUDPPort() throws -> Int {
-    for _ in 0..<200 {
-        let candidate = Int.random(in: 20_000..<32_000)
-        let fd = socket(AF_INET6, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in6()
-        address.sin6_family = sa_family_t(AF_INET6)
-        address.sin6_port = in_port_t(UInt16(candidate).bigEndian)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) == 0
-            }
-        }
-        if bound { return candidate }
-    }
-    throw POSIXError(.EADDRINUSE)
 }

@@ -9,9 +9,9 @@ struct PacemakerInteropTests {
     static let fencer = "/usr/lib/pacemaker/pacemaker-fenced"
     static let agentLink = "/usr/sbin/fence_kdump_watch"
 
-    @Test func pacemakerFencesDumpingNodesAndNotSilentOnes() throws {
+    @Test(.enabled(if: Privileges.isRoot, "pacemaker-fenced runs as root"))
+    func pacemakerFencesDumpingNodesAndNotSilentOnes() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.fencer), "Debian's pacemaker is not installed")
-        try #require(getuid() == 0, "pacemaker-fenced runs as root")
         let daemon = try DaemonUnderTest()
         defer { daemon.remove() }
 

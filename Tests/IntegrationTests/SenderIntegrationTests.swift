@@ -10,7 +10,7 @@ struct SenderIntegrationTests {
     @Test func theRealUpstreamFenceKdumpAcceptsOurSender() throws {
         let upstreamAgent = try #require(
             Reference.agent, "upstream fence_kdump (scripts/reference-agents.sh)")
-        let port = try freeUDPPort()
+        let port = try TestPorts.udp()
         let agent = try BackgroundProcess(upstreamAgent, ["-n", "127.0.0.1", "-p", "\(port)", "-t", "15", "-v"])
         let ours = try BackgroundProcess(sender, ["-p", "\(port)", "-c", "12", "-i", "1", "127.0.0.1"])
         let result = agent.finish()
@@ -55,9 +55,8 @@ struct SenderIntegrationTests {
         #expect(try run(sender, ["-V"]).stdout.hasPrefix("kdump-watch-send "))
     }
 
-    @Test func aNameThatResolvesLaterIsPickedUpWithTheRealResolver() throws {
-        try #require(
-            getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare"), "needs root and unshare")
+    @Test(.enabled(if: Privileges.rootWith("/usr/bin/unshare"), "needs root and unshare"))
+    func aNameThatResolvesLaterIsPickedUpWithTheRealResolver() throws {
         let daemon = try DaemonUnderTest()
         defer { daemon.remove() }
         // A private /etc/hosts in a mount namespace of the sender's own: the machine's resolver

@@ -39,7 +39,7 @@ struct SystemServiceTests {
         let work = try TemporaryDirectory()
         defer { work.remove() }
         let notifications = try NotifySocket(path: work.path + "/notify")
-        let port = try freeUDPPort()
+        let port = try TestPorts.udp()
         let socket = work.path + "/control.sock"
         // Two nested systemd-socket-activate: the outer passes the datagram socket on.
         let activator = "/usr/bin/systemd-socket-activate"

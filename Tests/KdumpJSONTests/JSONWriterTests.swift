@@ -1,5 +1,6 @@
 import FoundationEssentials
 import KdumpJSON
+import KdumpTestSupport
 import Testing
 
 @Suite struct JSONWriterTests {
@@ -127,7 +128,7 @@ import Testing
     }
 
     @Test func arbitraryValuesDecodeToThemselves() throws {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededGenerator(seed: 0x6B64_756D_7002)
         func randomText() -> String {
             let scalars = (0..<Int.random(in: 0..<40, using: &generator)).compactMap { _ in
                 Unicode.Scalar(UInt32.random(in: 0..<0x1_1000, using: &generator))
@@ -136,11 +137,14 @@ import Testing
         }
         for _ in 0..<300 {
             let report = Report(
-                name: randomText(), node: Bool.random() ? nil : randomText(),
-                age: Bool.random() ? nil : Double.random(in: -1e6...1e6), count: .random(in: .min ... .max),
-                ok: .random(), colour: Bool.random() ? .red : .green, tags: [randomText(), ""],
+                name: randomText(), node: Bool.random(using: &generator) ? nil : randomText(),
+                age: Bool.random(using: &generator) ? nil : Double.random(in: -1e6...1e6, using: &generator),
+                count: .random(in: .min ... .max, using: &generator),
+                ok: .random(using: &generator), colour: Bool.random(using: &generator) ? .red : .green, tags: [randomText(), ""],
                 inners: [],
-                inner: .init(big: .random(in: 0 ... .max), small: .random(in: .min ... .max), ratio: .random(in: 0...1))
+                inner: .init(
+                    big: .random(in: 0 ... .max, using: &generator), small: .random(in: .min ... .max, using: &generator),
+                    ratio: .random(in: 0...1, using: &generator))
             )
             let decoded = try JSONDecoder().decode(Report.self, from: Data(report.jsonLine()))
             #expect(decoded == report)

@@ -3,35 +3,6 @@ import KdumpWire
 import Synchronization
 import Testing
 
-/// A hand-driven clock: both readings move together unless a test jumps the wall clock.
-final class ManualClock: Sendable {
-    private let readings = Mutex((monotonic: UInt64(1_000_000_000_000), wall: Int64(1_795_305_708_000_000_000)))
-
-    func now() -> Timestamp {
-        readings.withLock {
-            Timestamp(
-                monotonic: MonotonicInstant(nanoseconds: $0.monotonic),
-                wall: WallClockTime(nanosecondsSinceEpoch: $0.wall))
-        }
-    }
-
-    func advance(_ duration: Duration) {
-        readings.withLock {
-            $0.monotonic += UInt64(duration.nanosecondsClamped)
-            $0.wall += duration.nanosecondsClamped
-        }
-    }
-
-    /// Sets the wall clock by `delta` without moving the monotonic clock.
-    func jumpWallClock(by delta: Duration) {
-        readings.withLock { $0.wall += delta.nanosecondsClamped }
-    }
-}
-
-let nodeA = HostAddress("10.0.0.1")!
-let nodeB = HostAddress("10.0.0.2")!
-let nodeC = HostAddress("fd00::3")!
-
 @Suite struct StateTableTests {
     @Test func firstMessageStartsAnEpisode() {
         let clock = ManualClock()
@@ -145,58 +116,5 @@ let nodeC = HostAddress("fd00::3")!
         #expect(table.confirmingEntry(among: [nodeA], requestedAt: now, maxAge: .seconds(30)) == nil)
         #expect(table.entries[nodeB]!.state(at: now, finishedAfter: .seconds(30)) == .dumping)
         #expect(table.confirmingEntry(among: [nodeB], requestedAt: now, maxAge: .seconds(30))?.address == nodeB)
-    }
-}
-
-@Suite struct FenceDecisionTests {
-    let request = MonotonicInstant(nanoseconds: 100_000_000_000)
-
-    @Test func messagesWithinMaxAgeConfirm() {
-        let recent = request.advanced(by: .seconds(-30))
-        #expect(FenceDecision.confirms(lastMessage: recent, requestedAt: request, maxAge: .seconds(30)))
-        let old = request.advanced(by: .milliseconds(-30_001))
-        #expect(!FenceDecision.confirms(lastMessage: old, requestedAt: request, maxAge: .seconds(30)))
-    }
-
-    @Test func maxAgeZeroAdmitsOnlyLaterMessages() {
-        #expect(
-            !FenceDecision.confirms(
-                lastMessage: request.advanced(by: .nanoseconds(-1)), requestedAt: request, maxAge: .zero))
-        #expect(!FenceDecision.confirms(lastMessage: request, requestedAt: request, maxAge: .zero))
-        #expect(
-            FenceDecision.confirms(lastMessage: request.advanced(by: .seconds(1)), requestedAt: request, maxAge: .zero))
-    }
-
-    @Test func unknownArrivalTimesNeverConfirm() {
-        #expect(!FenceDecision.confirms(lastMessage: nil, requestedAt: request, maxAge: .seconds(604_800)))
-    }
-
-    @Test func confirmingEntryOnlyLooksAtTheRequestedAddresses() {
-        let clock = ManualClock()
-        var table = StateTable()
-        _ = table.record(from: nodeA, node: nil, at: clock.now())
-        #expect(
-            table.confirmingEntry(among: [nodeB, nodeC], requestedAt: clock.now().monotonic, maxAge: .seconds(30))
-                == nil)
-        #expect(
-            table.confirmingEntry(among: [nodeB, nodeA], requestedAt: clock.now().monotonic, maxAge: .seconds(30))?
-                .address == nodeA)
-    }
-}
-
-@Suite struct WallClockTimeTests {
-    @Test(arguments: [
-        (Int64(0), "1970-01-01T00:00:00.000Z"),
-        (Int64(1_795_305_708_761_769_041), "2026-11-22T00:01:48.761Z"),
-        (Int64(951_782_400_123_000_000), "2000-02-29T00:00:00.123Z"),
-        (Int64(-1_000_000), "1969-12-31T23:59:59.999Z"),
-        (Int64(4_107_542_399_999_000_000), "2100-02-28T23:59:59.999Z"),
-        // The ends of the range (a state file may hold any 64-bit value).
-        (Int64.max, "2262-04-11T23:47:16.854Z"),
-        (Int64.min, "1677-09-21T00:12:43.145Z"),
-        (Int64(10_000_000), "1970-01-01T00:00:00.010Z"),
-    ])
-    func formatsRFC3339(nanoseconds: Int64, expected: String) {
-        #expect(WallClockTime(nanosecondsSinceEpoch: nanoseconds).rfc3339 == expected)
     }
 }
