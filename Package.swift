@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "fence_kdump_watch", targets: ["fence_kdump_watch"]),
         .executable(name: "kdump-watch-send", targets: ["kdump-watch-send"]),
         .library(name: "KdumpWire", targets: ["KdumpWire"]),
+        .library(name: "KdumpDecision", targets: ["KdumpDecision"]),
         .library(name: "KdumpState", targets: ["KdumpState"]),
         .library(name: "KdumpControl", targets: ["KdumpControl"]),
     ],
@@ -25,12 +26,17 @@ let package = Package(
         // Datagram codec and address handling; standard library and Glibc only, because the
         // capture-kernel sender links it.
         .target(name: "KdumpWire"),
+        // The fence decision and the clocks it is measured on; standard library and Glibc only,
+        // because the fence agent's own listener decides with it too.
+        .target(name: "KdumpDecision"),
         // Streaming compact JSON encoding (control answers, the state file); standard library only.
         .target(name: "KdumpJSON"),
         .target(
             name: "KdumpState",
-            dependencies: ["KdumpWire", "KdumpJSON", .product(name: "HeapModule", package: "swift-collections")]),
-        .target(name: "KdumpControl", dependencies: ["KdumpWire", "KdumpState", "KdumpJSON"]),
+            dependencies: [
+                "KdumpWire", "KdumpDecision", "KdumpJSON", .product(name: "HeapModule", package: "swift-collections"),
+            ]),
+        .target(name: "KdumpControl", dependencies: ["KdumpWire", "KdumpDecision", "KdumpState", "KdumpJSON"]),
         // libsystemd (Debian's libsystemd-dev): sd_notify, socket activation, the journal.
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         // glibc's <malloc.h> (mallopt), which the Glibc module leaves out.
@@ -38,7 +44,7 @@ let package = Package(
         .target(
             name: "KdumpWatchDaemon",
             dependencies: [
-                "KdumpWire", "KdumpJSON", "KdumpState", "KdumpControl", "CSystemd", "CMalloc",
+                "KdumpWire", "KdumpDecision", "KdumpJSON", "KdumpState", "KdumpControl", "CSystemd", "CMalloc",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -50,7 +56,8 @@ let package = Package(
         ),
         // getopt_long-style parsing shared by the agent and the sender; standard library only.
         .target(name: "KdumpCommandLine", dependencies: ["KdumpWire"]),
-        .target(name: "KdumpFenceAgent", dependencies: ["KdumpWire", "KdumpControl", "KdumpCommandLine"]),
+        .target(
+            name: "KdumpFenceAgent", dependencies: ["KdumpWire", "KdumpDecision", "KdumpControl", "KdumpCommandLine"]),
         // The capture-kernel sender: standard library and Glibc only, no Foundation.
         .target(name: "KdumpSender", dependencies: ["KdumpWire", "KdumpCommandLine"]),
         .target(name: "CSenderStartup"),
@@ -74,9 +81,17 @@ let package = Package(
         .target(name: "KdumpTestSupport", path: "Tests/KdumpTestSupport"),
         .testTarget(name: "KdumpWireTests", dependencies: ["KdumpWire", "KdumpTestSupport"]),
         .testTarget(name: "KdumpJSONTests", dependencies: ["KdumpJSON", "KdumpTestSupport"]),
-        .testTarget(name: "KdumpStateTests", dependencies: ["KdumpState"]),
+        .testTarget(name: "KdumpDecisionTests", dependencies: ["KdumpDecision"]),
+        .testTarget(name: "KdumpStateTests", dependencies: ["KdumpState", "KdumpDecision"]),
         .testTarget(name: "KdumpControlTests", dependencies: ["KdumpControl"]),
-        .testTarget(name: "KdumpWatchDaemonTests", dependencies: ["KdumpWatchDaemon"]),
+        .testTarget(
+            name: "KdumpWatchDaemonTests",
+            dependencies: [
+                "KdumpWatchDaemon", "KdumpState", "KdumpDecision",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "KdumpFenceAgentTests", dependencies: ["KdumpFenceAgent", "KdumpWire"]),
         .testTarget(name: "KdumpSenderTests", dependencies: ["KdumpSender", "KdumpCommandLine", "KdumpWire"]),
         .testTarget(name: "KdumpCommandLineTests", dependencies: ["KdumpCommandLine"]),

@@ -24,6 +24,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "KdumpWire", package: root),
+                .product(name: "KdumpDecision", package: root),
                 .product(name: "KdumpState", package: root),
                 .product(name: "KdumpControl", package: root),
             ],

@@ -1,4 +1,5 @@
 import Glibc
+import KdumpDecision
 import KdumpWire
 
 /// Waits for a `fence_kdump` message by binding the UDP port itself, like upstream
@@ -21,7 +22,12 @@ struct FallbackListener {
         var description: String
     }
 
-    func wait(for addresses: Set<HostAddress>, until deadline: ContinuousClock.Instant) throws(Failure) -> Outcome {
+    /// Waits until a valid message from one of `addresses` confirms a request made at
+    /// `requestedAt` (``FenceDecision``), or `deadline` passes.
+    func wait(
+        for addresses: Set<HostAddress>, requestedAt: MonotonicInstant, maxAge: Duration,
+        until deadline: ContinuousClock.Instant
+    ) throws(Failure) -> Outcome {
         let descriptor = try bind()
         defer { close(descriptor) }
         log.debug("listening on UDP port \(port) for \(addresses.sorted().map(\.description).joined(separator: ", "))")
@@ -56,10 +62,16 @@ struct FallbackListener {
                         pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { HostAddress(socketAddress: $0) }
                     })
             else { continue }
+            let arrival = SystemClock.now().monotonic
             let bytes = length > buffer.count ? buffer + [0] : Array(buffer[..<length])
             switch KdumpDatagram.classify(bytes) {
             case .valid where addresses.contains(sender):
-                return .confirmed(sender)
+                // Every message read here arrived after the request; the rule decides all the same,
+                // so that this path cannot drift from the daemon's.
+                if FenceDecision.confirms(lastMessage: arrival, requestedAt: requestedAt, maxAge: maxAge) {
+                    return .confirmed(sender)
+                }
+                log.debug("discarded message from \(sender): older than the request")
             case .valid:
                 log.debug("discarded message from \(sender): not a node being fenced")
             case .invalid(let reason):

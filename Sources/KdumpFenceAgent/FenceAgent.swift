@@ -1,5 +1,6 @@
 import Glibc
 import KdumpControl
+import KdumpDecision
 import KdumpWire
 
 /// The `fence_kdump_watch` fence agent (fence_kdump_watch(8)): a drop-in for `fence_kdump` that asks
@@ -71,8 +72,9 @@ public struct FenceAgent {
             log.error("nodename is required for the \(options.action.rawValue) action")
             return 1
         }
-        let requestedAt = ContinuousClock.now
-        let deadline = requestedAt + .seconds(options.timeout)
+        // The request's time on the clock the fence decision is measured on, and its deadline.
+        let requestedAt = SystemClock.now().monotonic
+        let deadline = ContinuousClock.now + .seconds(options.timeout)
         log.info("waiting for message from '\(targetsText)'")
         var defaultMaxAge: Double?
         var attempt = 0
@@ -82,15 +84,14 @@ public struct FenceAgent {
             do {
                 client = try ControlClient(path: socketPath)
             } catch {
-                if attempt == 1 { return fallback(reason: "\(error)", deadline: deadline) }
+                if attempt == 1 { return fallback(reason: "\(error)", requestedAt: requestedAt, deadline: deadline) }
                 // The daemon went away during the wait (restart): keep asking until the deadline.
                 if ContinuousClock.now >= deadline { return timedOut() }
                 usleep(200_000)
                 continue
             }
-            // A retry must not widen the window: messages must still be younger than max_age
-            // measured from the first request.
-            let elapsed = requestedAt.duration(to: .now).secondsValue
+            // A retry must not widen the window: the oldest message it admits is the oldest the
+            // first request admitted (FenceDecision.retryMaxAge).
             var maxAge = options.maxAge
             if attempt > 1 {
                 if maxAge == nil {
@@ -98,11 +99,12 @@ public struct FenceAgent {
                         defaultMaxAge
                         ?? (try? client.call(ControlRequest(op: .health), expecting: HealthReport.self))?.maxAgeSeconds
                 }
-                maxAge = (maxAge ?? defaultMaxAge).map { $0 + elapsed }
-                if maxAge == nil {
+                if maxAge == nil && defaultMaxAge == nil {
                     log.debug("kdump-watchd did not say its max_age; waiting for new messages only")
-                    maxAge = elapsed
                 }
+                let original = Duration.milliseconds(Int64(((maxAge ?? defaultMaxAge ?? 0) * 1000).rounded()))
+                let elapsed = requestedAt.durationUntilNow
+                maxAge = FenceDecision.retryMaxAge(original: original, elapsedSinceFirstRequest: elapsed).secondsValue
             }
             let remaining = max(0, ContinuousClock.now.duration(to: deadline).secondsValue)
             let request = ControlRequest(
@@ -138,7 +140,7 @@ public struct FenceAgent {
         return 1
     }
 
-    private func fallback(reason: String, deadline: ContinuousClock.Instant) -> Int32 {
+    private func fallback(reason: String, requestedAt: MonotonicInstant, deadline: ContinuousClock.Instant) -> Int32 {
         guard options.fallback == .listen else {
             log.error("\(reason) (fallback=none)")
             return 1
@@ -158,7 +160,9 @@ public struct FenceAgent {
             }
         }
         do {
-            switch try FallbackListener(port: options.ipport, log: log).wait(for: addresses, until: deadline) {
+            let listener = FallbackListener(port: options.ipport, log: log)
+            let maxAge = Duration.milliseconds(Int64(((options.maxAge ?? 0) * 1000).rounded()))
+            switch try listener.wait(for: addresses, requestedAt: requestedAt, maxAge: maxAge, until: deadline) {
             case .confirmed(let address):
                 log.info("received valid message from '\(owners[address] ?? address.description)'")
                 return 0
@@ -252,6 +256,7 @@ public struct FenceAgent {
     }
 }
 
-extension Duration {
-    var secondsValue: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+extension MonotonicInstant {
+    /// The time from this reading to now.
+    fileprivate var durationUntilNow: Duration { SystemClock.now().monotonic.since(self) }
 }

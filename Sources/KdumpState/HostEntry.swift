@@ -1,3 +1,4 @@
+import KdumpDecision
 import KdumpWire
 
 /// Whether a sender is still sending.

@@ -1,4 +1,5 @@
 import HeapModule
+import KdumpDecision
 import KdumpWire
 import Synchronization
 

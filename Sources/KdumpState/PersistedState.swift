@@ -1,4 +1,5 @@
 import FoundationEssentials
+import KdumpDecision
 import KdumpJSON
 import KdumpWire
 

@@ -1,3 +1,4 @@
+import KdumpDecision
 import KdumpWire
 
 /// The tunables of the state table (Documentation/design.md §2).

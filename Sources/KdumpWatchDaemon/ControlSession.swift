@@ -1,5 +1,6 @@
 import Glibc
 import KdumpControl
+import KdumpDecision
 import KdumpJSON
 import KdumpState
 import KdumpWire

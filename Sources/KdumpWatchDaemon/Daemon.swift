@@ -1,5 +1,6 @@
 import Glibc
 import KdumpControl
+import KdumpDecision
 import KdumpState
 import KdumpWire
 import Logging

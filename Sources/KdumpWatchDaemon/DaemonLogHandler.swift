@@ -1,4 +1,5 @@
 import Glibc
+import KdumpDecision
 import KdumpState
 import KdumpWire
 import Logging

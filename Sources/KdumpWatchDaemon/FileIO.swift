@@ -1,4 +1,5 @@
 import Glibc
+import KdumpDecision
 import KdumpState
 
 /// The few file operations the daemon needs, on plain POSIX calls.
@@ -105,19 +106,7 @@ extension String {
     }
 }
 
-/// Reads the clocks the state table runs on.
-public enum SystemClock {
-    /// `CLOCK_BOOTTIME` and `CLOCK_REALTIME`, read together.
-    public static func now() -> Timestamp {
-        var boot = timespec()
-        var wall = timespec()
-        clock_gettime(CLOCK_BOOTTIME, &boot)
-        clock_gettime(CLOCK_REALTIME, &wall)
-        return Timestamp(
-            monotonic: MonotonicInstant(nanoseconds: UInt64(boot.tv_sec) * 1_000_000_000 + UInt64(boot.tv_nsec)),
-            wall: WallClockTime(nanosecondsSinceEpoch: Int64(wall.tv_sec) * 1_000_000_000 + Int64(wall.tv_nsec)))
-    }
-
+extension SystemClock {
     /// The kernel's identifier of this boot; monotonic readings are comparable only within it.
     public static func bootID() -> String {
         ((try? FileIO.readText("/proc/sys/kernel/random/boot_id", limit: 128)) ?? "").trimmingSpaces()

@@ -1,3 +1,4 @@
+import KdumpDecision
 import KdumpState
 import KdumpWire
 import Logging

@@ -1,3 +1,4 @@
+import KdumpDecision
 import KdumpState
 import Logging
 import NIOCore

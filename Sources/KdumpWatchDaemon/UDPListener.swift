@@ -8,7 +8,7 @@ import Prometheus
 import ServiceLifecycle
 
 /// The UDP side of the daemon: binds (or adopts) the `fence_kdump` socket and feeds every
-/// datagram, checked against §3 and the `allow` policy, to the tracker.
+/// datagram, decided by the admission gate (``DatagramAdmission``), to the tracker.
 ///
 /// Datagrams are checked on the event loop as they are read (vectored reads, 64 at a time) and
 /// handed to the tracker in one batch per read burst: one actor call per batch instead of one
@@ -81,7 +81,8 @@ struct UDPListener: Service, CustomStringConvertible {
     }
 }
 
-/// Checks datagrams on the event loop and collects them into one batch per read burst.
+/// Puts datagrams through the admission gate on the event loop and collects them into one batch
+/// per read burst.
 final class DatagramIngestHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
@@ -89,40 +90,32 @@ final class DatagramIngestHandler: ChannelInboundHandler {
     private let sink: AsyncStream<DatagramBatch>.Continuation
     private var pending = DatagramBatch()
     private var received = 0
-    /// The `allow` policy and rate limit, read once per burst rather than under a lock per datagram.
-    private var policy: AllowPolicy?
-    private var limiter: SourceRateLimiter
+    private var admission: DatagramAdmission
+    /// Whether this read burst took the settings in force yet: they are read once per burst
+    /// rather than under a lock per datagram.
+    private var burstStarted = false
     private var burstTime: UInt64 = 0
 
     init(daemon: DaemonContext, sink: AsyncStream<DatagramBatch>.Continuation) {
         self.daemon = daemon
         self.sink = sink
-        limiter = SourceRateLimiter(rate: daemon.runtime.configuration.rateLimit)
+        let runtime = daemon.runtime
+        admission = DatagramAdmission(policy: runtime.allow, rateLimit: runtime.configuration.rateLimit)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         received += 1
         guard let source = HostAddress(envelope.remoteAddress) else { return }
-        if policy == nil {
+        if !burstStarted {
             let runtime = daemon.runtime
-            policy = runtime.allow
-            if runtime.configuration.rateLimit != limiter.rate {
-                limiter = SourceRateLimiter(rate: runtime.configuration.rateLimit)
-            }
+            admission.update(policy: runtime.allow, rateLimit: runtime.configuration.rateLimit)
             burstTime = NIODeadline.now().uptimeNanoseconds
+            burstStarted = true
         }
-        if !policy!.admits(source) {
-            pending.invalid.append((.notAllowed, source))
-            return
-        }
-        if !limiter.admits(source, at: burstTime) {
-            pending.invalid.append((.rateLimited, source))
-            return
-        }
-        switch KdumpDatagram.classify(envelope.data.readableBytesView) {
-        case .valid: pending.valid.append(source)
-        case .invalid(let reason): pending.invalid.append((reason, source))
+        switch admission.admit(envelope.data.readableBytesView, from: source, at: burstTime) {
+        case .accepted: pending.valid.append(source)
+        case .rejected(let reason): pending.invalid.append((reason, source))
         }
     }
 
@@ -138,7 +131,7 @@ final class DatagramIngestHandler: ChannelInboundHandler {
     }
 
     private func flush() {
-        policy = nil
+        burstStarted = false
         guard received > 0 else { return }
         let metrics = daemon.metrics
         metrics.datagramsReceived.increment(by: Int64(received))

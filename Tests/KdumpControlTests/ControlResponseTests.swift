@@ -1,4 +1,5 @@
 import KdumpControl
+import KdumpDecision
 import KdumpState
 import KdumpWire
 import Testing

@@ -1,3 +1,4 @@
+import KdumpDecision
 import KdumpState
 import KdumpWire
 import Synchronization
@@ -116,5 +117,17 @@ import Testing
         #expect(table.confirmingEntry(among: [nodeA], requestedAt: now, maxAge: .seconds(30)) == nil)
         #expect(table.entries[nodeB]!.state(at: now, finishedAfter: .seconds(30)) == .dumping)
         #expect(table.confirmingEntry(among: [nodeB], requestedAt: now, maxAge: .seconds(30))?.address == nodeB)
+    }
+
+    @Test func confirmingEntryOnlyLooksAtTheRequestedAddresses() {
+        let clock = ManualClock()
+        var table = StateTable()
+        _ = table.record(from: nodeA, node: nil, at: clock.now())
+        #expect(
+            table.confirmingEntry(among: [nodeB, nodeC], requestedAt: clock.now().monotonic, maxAge: .seconds(30))
+                == nil)
+        #expect(
+            table.confirmingEntry(among: [nodeB, nodeA], requestedAt: clock.now().monotonic, maxAge: .seconds(30))?
+                .address == nodeA)
     }
 }

@@ -6,6 +6,7 @@
 import Benchmark
 import Glibc
 import KdumpControl
+import KdumpDecision
 import KdumpState
 import KdumpWire
 

@@ -1,4 +1,5 @@
 import FuzzSupport
+import KdumpDecision
 import KdumpState
 
 /// The state-file loader: any bytes either load or fail with one line; what loads survives a

@@ -1,6 +1,4 @@
-import KdumpState
-import KdumpWire
-import Synchronization
+import KdumpDecision
 import Testing
 
 @Suite struct WallClockTimeTests {

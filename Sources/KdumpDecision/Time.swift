@@ -47,10 +47,10 @@ public struct WallClockTime: Hashable, Comparable, Sendable {
 
     /// Length of ``rfc3339`` for every year from 1000 to 9999 (a state file's 64-bit
     /// nanoseconds span 1677 to 2262).
-    static let rfc3339Length = 24
+    public static let rfc3339Length = 24
 
     /// Writes ``rfc3339`` into `buffer` (at least ``rfc3339Length`` bytes); returns the length.
-    func formatRFC3339(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+    public func formatRFC3339(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
         let milliseconds = nanosecondsSinceEpoch.floorDivided(by: 1_000_000)
         let seconds = milliseconds.floorDivided(by: 1000)
         let millis = milliseconds - seconds * 1000

@@ -1,0 +1,26 @@
+import KdumpDecision
+import KdumpWire
+
+/// A fence request as the tracker sees it: the addresses of every target, when it was made,
+/// how old a message may be, and when it gives up.
+public struct WaitRequest: Sendable {
+    public var addresses: Set<HostAddress>
+    public var maxAge: Duration
+    public var timeout: Duration
+
+    public init(addresses: Set<HostAddress>, maxAge: Duration, timeout: Duration) {
+        self.addresses = addresses
+        self.maxAge = maxAge
+        self.timeout = timeout
+    }
+}
+
+/// How a wait ended.
+public enum WaitOutcome: Sendable, Equatable {
+    /// A valid message from `entry.address` confirmed the request.
+    case confirmed(HostEntry)
+    /// The deadline passed with no confirming message.
+    case timedOut
+    /// The waiter went away (client disconnected or the daemon is shutting down).
+    case cancelled
+}

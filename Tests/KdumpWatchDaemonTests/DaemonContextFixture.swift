@@ -1,0 +1,20 @@
+import KdumpDecision
+import KdumpState
+import Logging
+
+@testable import KdumpWatchDaemon
+
+extension DaemonContext {
+    /// A daemon's shared state for handler tests: the given configuration, no nodes, a tracker
+    /// on the real clocks, metrics of its own, and a logger that drops everything.
+    static func forTesting(_ configuration: DaemonConfiguration = DaemonConfiguration()) -> DaemonContext {
+        let directory = NodeDirectory()
+        return DaemonContext(
+            settings: RuntimeSettings(
+                configuration: configuration, directory: directory,
+                allow: AllowPolicy(rules: configuration.allow, directory: directory),
+                logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }),
+            tracker: HostTracker(settings: configuration.tableSettings, clock: SystemClock.now),
+            metrics: DaemonMetrics(), version: "test")
+    }
+}
