@@ -151,9 +151,8 @@ struct ControlSession {
     private func forget(_ request: ControlRequest) async throws -> ForgetReport {
         let targets = try await addresses(of: request.hosts ?? [], family: request.family ?? .auto)
         let removed = await context.tracker.forget(targets)
-        let now = SystemClock.now().monotonic
-        let finishedAfter = context.runtime.configuration.finishedAfter
-        for entry in removed {
+        for row in removed {
+            let entry = row.entry
             context.logger.notice(
                 "forgot \(entry.node ?? entry.address.description) at an administrator's request",
                 metadata: [
@@ -161,8 +160,7 @@ struct ControlSession {
                     "KDUMP_HOST": "\(entry.node ?? "")",
                 ])
         }
-        return ForgetReport(
-            forgotten: removed.map { HostReport(HostStatus(entry: $0, at: now, finishedAfter: finishedAfter)) })
+        return ForgetReport(forgotten: removed.map(HostReport.init))
     }
 
     /// Runs a fence wait (Documentation/design.md §3); false when the client went away during it.
@@ -195,9 +193,7 @@ struct ControlSession {
                 "timeout": "\(timeout.secondsValue)", "max_age": "\(maxAge.secondsValue)",
             ])
         metrics.waitsInFlight.increment()
-        let waitAnswer = WaitAnswer(
-            channel: channel, requestID: request.id, owners: owners, started: started,
-            finishedAfter: context.runtime.configuration.finishedAfter)
+        let waitAnswer = WaitAnswer(channel: channel, requestID: request.id, owners: owners, started: started)
         let outcome = await context.tracker.wait(
             for: waitRequest, cancellation: clientGone, onFinish: waitAnswer.write)
         metrics.waitsInFlight.decrement()
@@ -216,7 +212,8 @@ struct ControlSession {
         // Answered already (WaitAnswer); what is left is for the operator.
         metrics.waitLatency.record(started.duration(to: .now))
         switch outcome {
-        case .confirmed(let entry):
+        case .confirmed(let row):
+            let entry = row.entry
             metrics.waitsConfirmed.increment()
             let target = owners[entry.address]
             context.logger.notice(
@@ -239,7 +236,6 @@ struct ControlSession {
     private func watch(_ request: ControlRequest) async {
         let events = await context.tracker.events()
         await send(ControlResponse(op: .watch, id: request.id, payload: EmptyPayload()))
-        let finishedAfter = context.runtime.configuration.finishedAfter
         _ = await untilInputClosed {
             for await event in events {
                 guard channel.isWritable else {
@@ -247,24 +243,18 @@ struct ControlSession {
                     channel.close(promise: nil)
                     return true
                 }
-                await send(Self.watchEvent(event, finishedAfter: finishedAfter))
+                await send(Self.watchEvent(event))
             }
             return true
         }
     }
 
-    static func watchEvent(_ event: TrackerEvent, finishedAfter: Duration) -> WatchEvent {
+    static func watchEvent(_ event: TrackerEvent) -> WatchEvent {
         switch event {
-        case .table(let change):
-            let now = SystemClock.now()
-            let entry = change.entry
-            let state: HostState =
-                change.kind == .finished || change.kind == .expired
-                ? .finished : entry.state(at: now.monotonic, finishedAfter: finishedAfter)
+        case .table(let change, let row):
             return WatchEvent(
-                event: change.kind.rawValue,
-                host: HostReport(HostStatus(entry: entry, state: state, age: entry.age(at: now.monotonic))),
-                reason: nil, source: nil, time: now.wall.rfc3339)
+                event: change.kind.rawValue, host: HostReport(row), reason: nil, source: nil,
+                time: SystemClock.now().wall.rfc3339)
         case .invalid(let reason, let source, let time):
             return WatchEvent(
                 event: "invalid", host: nil, reason: reason.rawValue, source: source.description, time: time.rfc3339)
@@ -388,19 +378,18 @@ private struct WaitAnswer: Sendable {
     /// Which target each address belongs to.
     let owners: [HostAddress: String]
     let started: ContinuousClock.Instant
-    let finishedAfter: Duration
 
     func write(_ outcome: WaitOutcome) {
         let waited = started.duration(to: .now).secondsValue
         let line: [UInt8]
         switch outcome {
-        case .confirmed(let entry):
-            let row = HostStatus(entry: entry, at: SystemClock.now().monotonic, finishedAfter: finishedAfter)
+        case .confirmed(let row):
             line = ControlCoding.line(
                 ControlResponse(
                     op: .wait, id: requestID,
                     payload: WaitReport(
-                        result: .confirmed, host: HostReport(row), target: owners[entry.address], waitedSeconds: waited)
+                        result: .confirmed, host: HostReport(row), target: owners[row.entry.address],
+                        waitedSeconds: waited)
                 ))
         case .timedOut:
             line = ControlCoding.line(

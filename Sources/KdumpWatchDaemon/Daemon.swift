@@ -56,6 +56,8 @@ public struct Daemon: Sendable {
         let store = StateStore(directory: stateDirectory)
         let restored = store.load(logger: logger)
         await tracker.restore(restored)
+        let pendingWrites = PendingStateWrites()
+        await tracker.observeChanges { pendingWrites.changed(episodeBoundary: $0) }
 
         let context = DaemonContext(
             settings: RuntimeSettings(
@@ -160,7 +162,7 @@ public struct Daemon: Sendable {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let daemon = self
         var services: [any Service] = [
-            StateWriter(store: store, context: context),
+            StateWriter(store: store, context: context, pending: pendingWrites),
             EventLog(events: events, context: context),
             Maintenance(context: context),
         ]

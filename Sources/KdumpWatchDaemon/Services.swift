@@ -48,7 +48,7 @@ struct EventLog: Service, CustomStringConvertible {
             for await event in events {
                 let logger = context.logger
                 switch event {
-                case .table(let change):
+                case .table(let change, _):
                     // Build an entry only when its level is logged: under a flood of new sources
                     // thousands of these arrive, and most levels are filtered anyway.
                     let level: Logger.Level =

@@ -35,8 +35,12 @@ import Testing
         #expect(!FenceDecision.confirms(lastMessage: tooOld, requestedAt: retry, maxAge: maxAge))
         // max_age 0: the retry admits what arrived since the first request, nothing before it.
         let upstream = FenceDecision.retryMaxAge(original: .zero, elapsedSinceFirstRequest: .seconds(12))
-        #expect(FenceDecision.confirms(lastMessage: request.advanced(by: .seconds(1)), requestedAt: retry, maxAge: upstream))
-        #expect(!FenceDecision.confirms(lastMessage: request.advanced(by: .seconds(-1)), requestedAt: retry, maxAge: upstream))
+        #expect(
+            FenceDecision.confirms(lastMessage: request.advanced(by: .seconds(1)), requestedAt: retry, maxAge: upstream)
+        )
+        #expect(
+            !FenceDecision.confirms(
+                lastMessage: request.advanced(by: .seconds(-1)), requestedAt: retry, maxAge: upstream))
         #expect(FenceDecision.retryMaxAge(original: .seconds(5), elapsedSinceFirstRequest: .seconds(-3)) == .seconds(5))
     }
 }

@@ -140,10 +140,12 @@ import Testing
                 name: randomText(), node: Bool.random(using: &generator) ? nil : randomText(),
                 age: Bool.random(using: &generator) ? nil : Double.random(in: -1e6...1e6, using: &generator),
                 count: .random(in: .min ... .max, using: &generator),
-                ok: .random(using: &generator), colour: Bool.random(using: &generator) ? .red : .green, tags: [randomText(), ""],
+                ok: .random(using: &generator), colour: Bool.random(using: &generator) ? .red : .green,
+                tags: [randomText(), ""],
                 inners: [],
                 inner: .init(
-                    big: .random(in: 0 ... .max, using: &generator), small: .random(in: .min ... .max, using: &generator),
+                    big: .random(in: 0 ... .max, using: &generator),
+                    small: .random(in: .min ... .max, using: &generator),
                     ratio: .random(in: 0...1, using: &generator))
             )
             let decoded = try JSONDecoder().decode(Report.self, from: Data(report.jsonLine()))

@@ -32,3 +32,28 @@ final class ManualClock: Sendable {
 let nodeA = HostAddress("10.0.0.1")!
 let nodeB = HostAddress("10.0.0.2")!
 let nodeC = HostAddress("fd00::3")!
+
+/// The order in which waits ended.
+actor OrderRecorder {
+    private(set) var values: [Int] = []
+    func append(_ value: Int) { values.append(value) }
+}
+
+/// What the tracker told its change observer.
+final class ChangeRecorder: Sendable {
+    private let recorded = Mutex<[Bool]>([])
+    func append(_ boundary: Bool) { recorded.withLock { $0.append(boundary) } }
+    var values: [Bool] { recorded.withLock { $0 } }
+}
+
+/// Polls `condition` for up to a minute (test set-up only; the code under test never polls).
+func waitUntil(_ condition: @Sendable () async -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(60)
+    while !(await condition()) {
+        guard ContinuousClock.now < deadline else {
+            Issue.record("condition not met within 60 s")
+            return
+        }
+        try await Task.sleep(for: .milliseconds(2))
+    }
+}

@@ -1,5 +1,7 @@
+import KdumpDecision
 import KdumpState
 import KdumpWire
+import Synchronization
 import Testing
 
 @Suite struct HostTrackerTests {
@@ -10,21 +12,27 @@ import Testing
         clock.advance(.seconds(10))
         let outcome = await tracker.wait(
             for: WaitRequest(addresses: [nodeA], maxAge: .seconds(30), timeout: .seconds(5)))
-        guard case .confirmed(let entry) = outcome else {
+        guard case .confirmed(let row) = outcome else {
             Issue.record("expected confirmation, got \(outcome)")
             return
         }
-        #expect(entry.address == nodeA)
+        #expect(row.entry.address == nodeA)
+        // The row is the entry as of the request: dumping, heard from ten seconds ago.
+        #expect(row.state == .dumping)
+        #expect(row.age == .seconds(10))
     }
 
-    @Test func aStaleMessageDoesNotConfirm() async {
+    @Test func aStaleMessageDoesNotConfirm() async throws {
         let clock = ManualClock()
         let tracker = HostTracker(clock: clock.now)
         await tracker.recordValid(from: nodeA)
         clock.advance(.seconds(31))
-        let outcome = await tracker.wait(
+        async let outcome = tracker.wait(
             for: WaitRequest(addresses: [nodeA], maxAge: .seconds(30), timeout: .milliseconds(50)))
-        #expect(outcome == .timedOut)
+        try await waitUntil { await tracker.waitsInFlight == 1 }
+        clock.advance(.milliseconds(50))
+        await tracker.expireWaits()
+        #expect(await outcome == .timedOut)
     }
 
     @Test func maxAgeZeroIgnoresEarlierMessagesButTakesTheNextOne() async throws {
@@ -42,12 +50,16 @@ import Testing
     }
 
     @Test func aMessageFromAnotherHostDoesNotWakeTheWait() async throws {
-        let tracker = HostTracker(clock: ManualClock().now)
+        let clock = ManualClock()
+        let tracker = HostTracker(clock: clock.now)
         async let outcome = tracker.wait(
             for: WaitRequest(addresses: [nodeA], maxAge: .seconds(30), timeout: .milliseconds(300)))
         try await waitUntil { await tracker.waitsInFlight == 1 }
         await tracker.recordValid(from: nodeB)
         await tracker.recordInvalid(.badMagic, from: nodeA)
+        #expect(await tracker.waitsInFlight == 1)
+        clock.advance(.milliseconds(300))
+        await tracker.expireWaits()
         #expect(await outcome == .timedOut)
         #expect(await tracker.waitsInFlight == 0)
     }
@@ -73,15 +85,15 @@ import Testing
             for _ in 0..<25 {
                 let (index, outcome) = try await group.next()!
                 #expect(index % 2 == 0)
-                if case .confirmed(let entry) = outcome, entry.address == nodeA { confirmed += 1 }
+                if case .confirmed(let row) = outcome, row.entry.address == nodeA { confirmed += 1 }
             }
             #expect(confirmed == 25)
             #expect(await tracker.waitsInFlight == 25)
             await tracker.recordValid(from: nodeB)
             for try await (index, outcome) in group {
                 #expect(index % 2 == 1)
-                if case .confirmed(let entry) = outcome {
-                    #expect(entry.address == nodeB)
+                if case .confirmed(let row) = outcome {
+                    #expect(row.entry.address == nodeB)
                 } else {
                     Issue.record("\(outcome)")
                 }
@@ -136,9 +148,10 @@ import Testing
     }
 
     @Test func waitsTimeOutInDeadlineOrderWhateverTheOrderTheyStarted() async throws {
-        let tracker = HostTracker(clock: ManualClock().now)
+        let clock = ManualClock()
+        let tracker = HostTracker(clock: clock.now)
         let order = OrderRecorder()
-        await withTaskGroup(of: Void.self) { group in
+        try await withThrowingTaskGroup(of: Void.self) { group in
             // The longest first: each shorter one must move the single timer earlier.
             for milliseconds in [400, 250, 100] {
                 group.addTask {
@@ -147,13 +160,19 @@ import Testing
                     #expect(outcome == .timedOut)
                     await order.append(milliseconds)
                 }
-                try? await waitUntil {
+                try await waitUntil {
                     await tracker.waitsInFlight == [400, 250, 100].firstIndex(of: milliseconds)! + 1
                 }
             }
+            // Time passes by hand: each step ends exactly the waits whose deadline it reaches.
+            for (step, left) in [(99, 3), (1, 2), (150, 1), (149, 1), (1, 0)] {
+                clock.advance(.milliseconds(step))
+                await tracker.expireWaits()
+                #expect(await tracker.waitsInFlight == left)
+            }
+            try await group.waitForAll()
         }
         #expect(await order.values == [100, 250, 400])
-        #expect(await tracker.waitsInFlight == 0)
     }
 
     @Test func aWaitThatEndsEarlyLeavesTheOthersTimersIntact() async throws {
@@ -169,23 +188,39 @@ import Testing
             Issue.record("expected confirmation")
             return
         }
+        clock.advance(.milliseconds(298))
+        await tracker.expireWaits()
+        #expect(await tracker.waitsInFlight == 1)
+        clock.advance(.milliseconds(1))
+        await tracker.expireWaits()
         #expect(await late == .timedOut)
         #expect(await tracker.waitsInFlight == 0)
     }
 
-    @Test func theTimeoutIsATotalDeadlineThatTrafficDoesNotReset() async {
-        let tracker = HostTracker(clock: ManualClock().now)
-        let wait = Task {
-            await tracker.wait(for: WaitRequest(addresses: [nodeA], maxAge: .zero, timeout: .milliseconds(100)))
-        }
-        // Traffic from another host for twenty times the timeout: a deadline that traffic reset
-        // would still be pending when it stops.
-        for _ in 0..<100 {
+    @Test func theTimeoutIsATotalDeadlineThatTrafficDoesNotReset() async throws {
+        let clock = ManualClock()
+        let tracker = HostTracker(clock: clock.now)
+        async let outcome = tracker.wait(
+            for: WaitRequest(addresses: [nodeA], maxAge: .zero, timeout: .milliseconds(100)))
+        try await waitUntil { await tracker.waitsInFlight == 1 }
+        // Traffic from another host all along: a deadline that traffic reset would still be
+        // pending at 100 ms.
+        for _ in 0..<5 {
+            clock.advance(.milliseconds(20))
             await tracker.recordValid(from: nodeB)
-            try? await Task.sleep(for: .milliseconds(20))
+            await tracker.expireWaits()
         }
         #expect(await tracker.waitsInFlight == 0)
-        #expect(await wait.value == .timedOut)
+        #expect(await outcome == .timedOut)
+    }
+
+    @Test func theTimerEndsAWaitOnTheRealClockToo() async {
+        // The daemon's case: nobody calls expireWaits; the tracker's own timer does.
+        let tracker = HostTracker(clock: SystemClock.now)
+        let outcome = await tracker.wait(
+            for: WaitRequest(addresses: [nodeA], maxAge: .zero, timeout: .milliseconds(20)))
+        #expect(outcome == .timedOut)
+        #expect(await tracker.waitsInFlight == 0)
     }
 
     @Test func eventsReachSubscribersInOrder() async {
@@ -200,7 +235,7 @@ import Testing
         var kinds: [String] = []
         for await event in events {
             switch event {
-            case .table(let change): kinds.append(change.kind.rawValue)
+            case .table(let change, _): kinds.append(change.kind.rawValue)
             case .invalid(let reason, _, _): kinds.append(reason.rawValue)
             }
             if kinds.count == 4 { break }
@@ -211,15 +246,34 @@ import Testing
 
     @Test func changesAreReportedForPersistenceWithEpisodeBoundaries() async {
         let clock = ManualClock()
-        let tracker = HostTracker(clock: clock.now)
-        #expect(await tracker.takeChanges() == nil)
+        let tracker = HostTracker(settings: TableSettings(finishedAfter: .seconds(30)), clock: clock.now)
+        let reports = ChangeRecorder()
+        await tracker.observeChanges { reports.append($0) }
         await tracker.recordValid(from: nodeA)
-        let first = await tracker.takeChanges()
-        #expect(first?.episodeBoundary == true)
-        #expect(first?.entries.map(\.address) == [nodeA])
         await tracker.recordValid(from: nodeA)
-        #expect(await tracker.takeChanges()?.episodeBoundary == false)
-        #expect(await tracker.takeChanges() == nil)
+        await tracker.recordInvalid(.short, from: nodeB)
+        clock.advance(.seconds(31))
+        await tracker.sweep()
+        _ = await tracker.forget([nodeA])
+        // Start, message, finished, forgotten; an invalid datagram changes nothing.
+        #expect(reports.values == [true, false, true, true])
+        #expect(await tracker.allEntries.isEmpty)
+    }
+
+    @Test func watchEventsCarryTheRowAtTheirMoment() async {
+        let clock = ManualClock()
+        let tracker = HostTracker(settings: TableSettings(finishedAfter: .seconds(30)), clock: clock.now)
+        let events = await tracker.events()
+        await tracker.recordValid(from: nodeA)
+        clock.advance(.seconds(31))
+        await tracker.sweep()
+        var rows: [HostStatus] = []
+        for await case .table(_, let row) in events {
+            rows.append(row)
+            if rows.count == 2 { break }
+        }
+        #expect(rows.map(\.state) == [.dumping, .finished])
+        #expect(rows.map(\.age) == [.zero, .seconds(31)])
     }
 
     @Test func nodeNamesLabelEntries() async {
@@ -228,22 +282,5 @@ import Testing
         await tracker.update(nodeNames: [nodeA: "alpha"])
         #expect(await tracker.snapshot().first?.entry.node == "alpha")
         #expect(await tracker.nodes == ["alpha": [nodeA]])
-    }
-}
-
-/// Polls `condition` for up to a minute (test set-up only; the code under test never polls).
-actor OrderRecorder {
-    private(set) var values: [Int] = []
-    func append(_ value: Int) { values.append(value) }
-}
-
-func waitUntil(_ condition: @Sendable () async -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(60)
-    while !(await condition()) {
-        guard ContinuousClock.now < deadline else {
-            Issue.record("condition not met within 60 s")
-            return
-        }
-        try await Task.sleep(for: .milliseconds(2))
     }
 }
