@@ -36,7 +36,7 @@ let package = Package(
             dependencies: [
                 "KdumpWire", "KdumpDecision", "KdumpJSON", .product(name: "HeapModule", package: "swift-collections"),
             ]),
-        .target(name: "KdumpControl", dependencies: ["KdumpWire", "KdumpDecision", "KdumpState", "KdumpJSON"]),
+        .target(name: "KdumpControl", dependencies: ["KdumpWire", "KdumpJSON"]),
         // libsystemd (Debian's libsystemd-dev): sd_notify, socket activation, the journal.
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         // glibc's <malloc.h> (mallopt), which the Glibc module leaves out.
@@ -70,13 +70,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(
-            name: "kdump-watchctl",
+        // kdump-watchctl's commands and their output; the executable only calls it.
+        .target(
+            name: "KdumpWatchCtl",
             dependencies: [
-                "KdumpControl", "KdumpJSON", "KdumpState",
+                "KdumpControl", "KdumpJSON", "KdumpWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(name: "kdump-watchctl", dependencies: ["KdumpWatchCtl"]),
         // What several test targets share (a seeded random number generator).
         .target(name: "KdumpTestSupport", path: "Tests/KdumpTestSupport"),
         .testTarget(name: "KdumpWireTests", dependencies: ["KdumpWire", "KdumpTestSupport"]),
@@ -84,6 +86,7 @@ let package = Package(
         .testTarget(name: "KdumpDecisionTests", dependencies: ["KdumpDecision"]),
         .testTarget(name: "KdumpStateTests", dependencies: ["KdumpState", "KdumpDecision"]),
         .testTarget(name: "KdumpControlTests", dependencies: ["KdumpControl"]),
+        .testTarget(name: "KdumpWatchCtlTests", dependencies: ["KdumpWatchCtl", "KdumpControl", "KdumpWire"]),
         .testTarget(
             name: "KdumpWatchDaemonTests",
             dependencies: [

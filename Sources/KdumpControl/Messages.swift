@@ -1,7 +1,5 @@
 import FoundationEssentials
-import KdumpDecision
 import KdumpJSON
-import KdumpState
 import KdumpWire
 
 /// The control protocol's version; every request and response carries it as `"v"`.
@@ -94,7 +92,7 @@ public struct ControlRequest: JSONObjectWritable, Sendable, Equatable {
             guard version == Double(controlProtocolVersion) else {
                 throw ControlError(
                     .unsupportedVersion,
-                    "protocol version \(HumanFormat.number(version)) is not supported (this daemon speaks \(controlProtocolVersion))"
+                    "protocol version \(version.plainText) is not supported (this daemon speaks \(controlProtocolVersion))"
                 )
             }
             guard let opName = try? fields.decode(String.self, forKey: Key("op")) else {
@@ -181,25 +179,38 @@ public struct ControlRequest: JSONObjectWritable, Sendable, Equatable {
     }
 }
 
-/// A host as status, wait and watch show it; the shape `status --json` promises (Documentation/control-protocol.md).
+/// A host as status, wait and watch show it; the shape `status --json` promises
+/// (Documentation/control-protocol.md). The daemon builds it from its table's rows.
 public struct HostReport: ControlPayload, Equatable {
+    /// Whether the host is still sending.
+    public enum State: String, Codable, Sendable {
+        /// The last message is younger than `finished_after`.
+        case dumping
+        /// Messages stopped: the dump is done and the node rebooted, or the sender is gone.
+        case finished
+    }
+
     public var address: String
     public var node: String?
-    public var state: HostState
+    public var state: State
+    /// RFC 3339, UTC.
     public var firstSeen: String
     public var lastSeen: String
     public var messages: Int
     /// Seconds since the last message; nil when unknown.
     public var lastSeenAgeSeconds: Double?
 
-    public init(_ status: HostStatus) {
-        address = status.entry.address.description
-        node = status.entry.node
-        state = status.state
-        firstSeen = status.entry.firstSeen.rfc3339
-        lastSeen = status.entry.lastSeen.rfc3339
-        messages = status.entry.messages
-        lastSeenAgeSeconds = status.age.map { ($0.secondsValue * 1000).rounded() / 1000 }
+    public init(
+        address: String, node: String?, state: State, firstSeen: String, lastSeen: String, messages: Int,
+        lastSeenAgeSeconds: Double?
+    ) {
+        self.address = address
+        self.node = node
+        self.state = state
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.messages = messages
+        self.lastSeenAgeSeconds = lastSeenAgeSeconds
     }
 
     enum CodingKeys: String, CodingKey {

@@ -224,7 +224,7 @@ struct ControlSession {
         case .timedOut:
             metrics.waitsTimedOut.increment()
             context.logger.notice(
-                "timeout after \(HumanFormat.number(timeout.secondsValue)) seconds",
+                "timeout after \(timeout.secondsValue.plainText) seconds",
                 metadata: ["KDUMP_EVENT": "timeout", "KDUMP_HOST": "\(targetsText)"])
         case .cancelled:
             break  // Handled above.

@@ -1,16 +1,13 @@
 import KdumpControl
-import KdumpDecision
-import KdumpState
 import KdumpWire
 import Testing
 
 @Suite struct ControlResponseTests {
     @Test func hostReportsCarryAnExplicitNullNode() throws {
-        let entry = HostEntry(
-            address: HostAddress("::1")!, node: nil, firstSeen: WallClockTime(nanosecondsSinceEpoch: 0),
-            lastSeen: WallClockTime(nanosecondsSinceEpoch: 1_000_000_000), lastSeenMonotonic: nil, messages: 2)
-        let report = StatusReport(
-            hosts: [HostReport(HostStatus(entry: entry, state: .finished, age: nil))], invalid: [.short: 3])
+        let host = HostReport(
+            address: "::1", node: nil, state: .finished, firstSeen: "1970-01-01T00:00:00.000Z",
+            lastSeen: "1970-01-01T00:00:01.000Z", messages: 2, lastSeenAgeSeconds: nil)
+        let report = StatusReport(hosts: [host], invalid: [.short: 3])
         let text = String(decoding: ControlCoding.line(report), as: UTF8.self)
         #expect(text.contains(#""node":null"#))
         #expect(text.contains(#""address":"::1""#))

@@ -1,5 +1,4 @@
 import KdumpControl
-import KdumpState
 import KdumpWire
 import Testing
 

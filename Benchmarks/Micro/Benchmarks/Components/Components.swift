@@ -37,13 +37,18 @@ let benchmarks: @Sendable () -> Void = {
             address: HostAddress("127.3.0.1")!, node: "node1", firstSeen: now.wall, lastSeen: now.wall,
             lastSeenMonotonic: now.monotonic, messages: 1)
         for _ in benchmark.scaledIterations {
+            // The row and its protocol form, as the daemon builds them (HostReport+Status.swift).
             let row = HostStatus(entry: entry, at: now.monotonic, finishedAfter: .seconds(60))
+            let host = HostReport(
+                address: row.entry.address.description, node: row.entry.node,
+                state: row.state == .dumping ? .dumping : .finished, firstSeen: row.entry.firstSeen.rfc3339,
+                lastSeen: row.entry.lastSeen.rfc3339, messages: row.entry.messages,
+                lastSeenAgeSeconds: row.age.map { ($0.secondsValue * 1000).rounded() / 1000 })
             blackHole(
                 ControlCoding.line(
                     ControlResponse(
                         op: .wait, id: nil,
-                        payload: WaitReport(
-                            result: .confirmed, host: HostReport(row), target: "node1", waitedSeconds: 0.25))))
+                        payload: WaitReport(result: .confirmed, host: host, target: "node1", waitedSeconds: 0.25))))
         }
     }
 

@@ -1,6 +1,4 @@
-import KdumpControl
-import KdumpState
-import KdumpWire
+import KdumpWatchCtl
 import Testing
 
 @Suite struct HumanFormatTests {

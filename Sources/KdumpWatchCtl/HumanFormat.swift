@@ -1,4 +1,4 @@
-/// Text helpers for the human-readable output of the command-line tools.
+/// Text helpers for the human-readable output of `kdump-watchctl`.
 public enum HumanFormat {
     /// An age as people read it: `3s ago`, `4m12s ago`, `2h03m ago`, `3d04h ago`.
     public static func age(_ seconds: Double?) -> String {
@@ -11,11 +11,6 @@ public enum HumanFormat {
         case ..<86_400: return "\(whole / 3600)h\(two(whole / 60 % 60))m ago"
         default: return "\(whole / 86_400)d\(two(whole / 3600 % 24))h ago"
         }
-    }
-
-    /// A number as upstream fence_kdump prints seconds: `60`, not `60.0`; fractions stay.
-    public static func number(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 
     /// Rows padded into aligned columns separated by two spaces; the last column is not padded.
