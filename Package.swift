@@ -37,6 +37,11 @@ let package = Package(
                 "KdumpWire", "KdumpDecision", "KdumpJSON", .product(name: "HeapModule", package: "swift-collections"),
             ]),
         .target(name: "KdumpControl", dependencies: ["KdumpWire", "KdumpJSON"]),
+        // kdump-watchd.conf and the daemon's flags: one table of keys, the parser; no NIO, systemd
+        // or Prometheus, so that the configuration fuzzer links only this.
+        .target(
+            name: "KdumpConfiguration",
+            dependencies: ["KdumpWire", "KdumpDecision", "KdumpState", .product(name: "Logging", package: "swift-log")]),
         // libsystemd (Debian's libsystemd-dev): sd_notify, socket activation, the journal.
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         // glibc's <malloc.h> (mallopt), which the Glibc module leaves out.
@@ -44,7 +49,8 @@ let package = Package(
         .target(
             name: "KdumpWatchDaemon",
             dependencies: [
-                "KdumpWire", "KdumpDecision", "KdumpJSON", "KdumpState", "KdumpControl", "CSystemd", "CMalloc",
+                "KdumpWire", "KdumpDecision", "KdumpJSON", "KdumpState", "KdumpControl", "KdumpConfiguration",
+                "CSystemd", "CMalloc",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -66,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "kdump-watchd",
             dependencies: [
-                "KdumpWatchDaemon",
+                "KdumpWatchDaemon", "KdumpConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -86,11 +92,14 @@ let package = Package(
         .testTarget(name: "KdumpDecisionTests", dependencies: ["KdumpDecision"]),
         .testTarget(name: "KdumpStateTests", dependencies: ["KdumpState", "KdumpDecision"]),
         .testTarget(name: "KdumpControlTests", dependencies: ["KdumpControl"]),
+        .testTarget(
+            name: "KdumpConfigurationTests",
+            dependencies: ["KdumpConfiguration", "KdumpWire", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "KdumpWatchCtlTests", dependencies: ["KdumpWatchCtl", "KdumpControl", "KdumpWire"]),
         .testTarget(
             name: "KdumpWatchDaemonTests",
             dependencies: [
-                "KdumpWatchDaemon", "KdumpState", "KdumpDecision",
+                "KdumpWatchDaemon", "KdumpState", "KdumpDecision", "KdumpConfiguration",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -115,7 +124,7 @@ if Context.environment["KDUMP_WATCH_FUZZ"] != nil {
     package.targets.append(.target(name: "FuzzSupport", path: "Tests/Fuzz/Sources/FuzzSupport"))
     let fuzzTargets: [(name: String, library: Target.Dependency)] = [
         ("fuzz-datagram", "KdumpWire"), ("fuzz-control-request", "KdumpControl"),
-        ("fuzz-configuration", "KdumpWatchDaemon"), ("fuzz-agent-input", "KdumpFenceAgent"),
+        ("fuzz-configuration", "KdumpConfiguration"), ("fuzz-agent-input", "KdumpFenceAgent"),
         ("fuzz-state-file", "KdumpState"), ("fuzz-json-writer", "KdumpJSON"),
     ]
     for (name, library) in fuzzTargets {

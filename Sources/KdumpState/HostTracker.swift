@@ -48,7 +48,7 @@ public actor HostTracker {
         var onFinish: (@Sendable (WaitOutcome) -> Void)?
     }
 
-    public init(settings: TableSettings = TableSettings(), clock: @escaping Clock) {
+    public init(settings: TableSettings, clock: @escaping Clock) {
         self.table = StateTable(settings: settings)
         self.clock = clock
     }

@@ -10,10 +10,9 @@ public struct TableSettings: Sendable, Equatable {
     /// The most entries the table holds.
     public var maxHosts: Int
 
-    public init(
-        finishedAfter: Duration = .seconds(30), retain: Duration = .seconds(86_400),
-        maxHosts: Int = 4096
-    ) {
+    /// The values come from the daemon's configuration (kdump-watchd.conf(5)), where their
+    /// defaults are declared; the table has none of its own.
+    public init(finishedAfter: Duration, retain: Duration, maxHosts: Int) {
         self.finishedAfter = finishedAfter
         self.retain = retain
         self.maxHosts = max(1, maxHosts)
@@ -56,7 +55,7 @@ public struct StateTable: Sendable {
     public private(set) var settings: TableSettings
     public private(set) var entries: [HostAddress: HostEntry] = [:]
 
-    public init(settings: TableSettings = TableSettings()) {
+    public init(settings: TableSettings) {
         self.settings = settings
     }
 

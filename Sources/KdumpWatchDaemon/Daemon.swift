@@ -1,4 +1,5 @@
 import Glibc
+import KdumpConfiguration
 import KdumpControl
 import KdumpDecision
 import KdumpState

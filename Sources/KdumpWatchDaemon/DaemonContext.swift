@@ -1,3 +1,4 @@
+import KdumpConfiguration
 import KdumpControl
 import KdumpState
 import KdumpWire

@@ -1,3 +1,4 @@
+import KdumpConfiguration
 import KdumpWire
 
 /// The cluster's nodes with every address each one has: names senders in status output, and

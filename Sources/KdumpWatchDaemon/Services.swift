@@ -1,3 +1,4 @@
+import KdumpConfiguration
 import KdumpDecision
 import KdumpState
 import KdumpWire
@@ -124,14 +125,13 @@ struct Reloader: Service, CustomStringConvertible {
             var newLogger = current.logger
             newLogger.logLevel = configuration.logLevel
             for warning in warnings { newLogger.warning("\(warning)") }
-            let restartOnly = configuration.restartOnlyDifferences(from: current.configuration)
+            // Keys that only a restart applies (sockets, directories) keep their current values.
             var applied = configuration
-            // Socket and directory settings stay as they are until a restart.
-            applied.listen = current.configuration.listen
-            applied.port = current.configuration.port
-            applied.controlSocket = current.configuration.controlSocket
-            applied.controlGroup = current.configuration.controlGroup
-            applied.stateDirectory = current.configuration.stateDirectory
+            var restartOnly: [String] = []
+            for key in ConfigurationKey.restartOnly where key.differs(configuration, from: current.configuration) {
+                restartOnly.append(key.name)
+                key.copy(from: current.configuration, to: &applied)
+            }
             context.replace(
                 RuntimeSettings(
                     configuration: applied, directory: directory,

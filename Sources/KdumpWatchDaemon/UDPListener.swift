@@ -1,4 +1,5 @@
 import Glibc
+import KdumpConfiguration
 import KdumpState
 import KdumpWire
 import Logging

@@ -57,3 +57,12 @@ func waitUntil(_ condition: @Sendable () async -> Bool) async throws {
         try await Task.sleep(for: .milliseconds(2))
     }
 }
+
+extension TableSettings {
+    /// Table settings for tests: the daemon's defaults unless a test says otherwise.
+    static func testing(
+        finishedAfter: Duration = .seconds(30), retain: Duration = .seconds(86_400), maxHosts: Int = 4096
+    ) -> TableSettings {
+        TableSettings(finishedAfter: finishedAfter, retain: retain, maxHosts: maxHosts)
+    }
+}

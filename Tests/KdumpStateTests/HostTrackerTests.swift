@@ -7,7 +7,7 @@ import Testing
 @Suite struct HostTrackerTests {
     @Test func aFreshMessageConfirmsAtOnce() async {
         let clock = ManualClock()
-        let tracker = HostTracker(clock: clock.now)
+        let tracker = HostTracker(settings: .testing(), clock: clock.now)
         await tracker.recordValid(from: nodeA)
         clock.advance(.seconds(10))
         let outcome = await tracker.wait(
@@ -24,7 +24,7 @@ import Testing
 
     @Test func aStaleMessageDoesNotConfirm() async throws {
         let clock = ManualClock()
-        let tracker = HostTracker(clock: clock.now)
+        let tracker = HostTracker(settings: .testing(), clock: clock.now)
         await tracker.recordValid(from: nodeA)
         clock.advance(.seconds(31))
         async let outcome = tracker.wait(
@@ -37,7 +37,7 @@ import Testing
 
     @Test func maxAgeZeroIgnoresEarlierMessagesButTakesTheNextOne() async throws {
         let clock = ManualClock()
-        let tracker = HostTracker(clock: clock.now)
+        let tracker = HostTracker(settings: .testing(), clock: clock.now)
         await tracker.recordValid(from: nodeA)
         async let outcome = tracker.wait(for: WaitRequest(addresses: [nodeA], maxAge: .zero, timeout: .seconds(120)))
         try await waitUntil { await tracker.waitsInFlight == 1 }
@@ -51,7 +51,7 @@ import Testing
 
     @Test func aMessageFromAnotherHostDoesNotWakeTheWait() async throws {
         let clock = ManualClock()
-        let tracker = HostTracker(clock: clock.now)
+        let tracker = HostTracker(settings: .testing(), clock: clock.now)
         async let outcome = tracker.wait(
             for: WaitRequest(addresses: [nodeA], maxAge: .seconds(30), timeout: .milliseconds(300)))
         try await waitUntil { await tracker.waitsInFlight == 1 }
@@ -66,7 +66,7 @@ import Testing
 
     @Test func oneMessageWakesEveryWaitItSatisfiesAndNoOther() async throws {
         let clock = ManualClock()
-        let tracker = HostTracker(clock: clock.now)
+        let tracker = HostTracker(settings: .testing(), clock: clock.now)
         try await withThrowingTaskGroup(of: (Int, WaitOutcome).self) { group in
             for index in 0..<50 {
                 let addresses: Set<HostAddress> = index % 2 == 0 ? [nodeA, nodeC] : [nodeB]
@@ -102,7 +102,7 @@ import Testing
     }
 
     @Test func cancellingTheCallerEndsTheWait() async throws {
-        let tracker = HostTracker(clock: ManualClock().now)
+        let tracker = HostTracker(settings: .testing(), clock: ManualClock().now)
         let task = Task {
             await tracker.wait(for: WaitRequest(addresses: [nodeA], maxAge: .zero, timeout: .seconds(60)))
         }
@@ -113,7 +113,7 @@ import Testing
     }
 
     @Test func firingTheCancellationEndsTheWaitAndEveryLaterOne() async throws {
-        let tracker = HostTracker(clock: ManualClock().now)
+        let tracker = HostTracker(settings: .testing(), clock: ManualClock().now)
         let clientGone = WaitCancellation()
         async let outcome = tracker.wait(
             for: WaitRequest(addresses: [nodeA], maxAge: .zero, timeout: .seconds(60)), cancellation: clientGone)
@@ -131,7 +131,7 @@ import Testing
 
     @Test func oneCancellationServesSuccessiveWaits() async throws {
         let clock = ManualClock()
-        let tracker = HostTracker(clock: clock.now)
+        let tracker = HostTracker(settings: .testing(), clock: clock.now)
         let connection = WaitCancellation()
         for _ in 0..<3 {
             async let outcome = tracker.wait(
@@ -149,7 +149,7 @@ import Testing
 
     @Test func waitsTimeOutInDeadlineOrderWhateverTheOrderTheyStarted() async throws {
         let clock = ManualClock()
-        let tracker = HostTracker(clock: clock.now)
+        let tracker = HostTracker(settings: .testing(), clock: clock.now)
         let order = OrderRecorder()
         try await withThrowingTaskGroup(of: Void.self) { group in
             // The longest first: each shorter one must move the single timer earlier.
@@ -177,7 +177,7 @@ import Testing
 
     @Test func aWaitThatEndsEarlyLeavesTheOthersTimersIntact() async throws {
         let clock = ManualClock()
-        let tracker = HostTracker(clock: clock.now)
+        let tracker = HostTracker(settings: .testing(), clock: clock.now)
         async let early = tracker.wait(for: WaitRequest(addresses: [nodeA], maxAge: .zero, timeout: .milliseconds(100)))
         try await waitUntil { await tracker.waitsInFlight == 1 }
         async let late = tracker.wait(for: WaitRequest(addresses: [nodeB], maxAge: .zero, timeout: .milliseconds(300)))
@@ -199,7 +199,7 @@ import Testing
 
     @Test func theTimeoutIsATotalDeadlineThatTrafficDoesNotReset() async throws {
         let clock = ManualClock()
-        let tracker = HostTracker(clock: clock.now)
+        let tracker = HostTracker(settings: .testing(), clock: clock.now)
         async let outcome = tracker.wait(
             for: WaitRequest(addresses: [nodeA], maxAge: .zero, timeout: .milliseconds(100)))
         try await waitUntil { await tracker.waitsInFlight == 1 }
@@ -216,7 +216,7 @@ import Testing
 
     @Test func theTimerEndsAWaitOnTheRealClockToo() async {
         // The daemon's case: nobody calls expireWaits; the tracker's own timer does.
-        let tracker = HostTracker(clock: SystemClock.now)
+        let tracker = HostTracker(settings: .testing(), clock: SystemClock.now)
         let outcome = await tracker.wait(
             for: WaitRequest(addresses: [nodeA], maxAge: .zero, timeout: .milliseconds(20)))
         #expect(outcome == .timedOut)
@@ -225,7 +225,7 @@ import Testing
 
     @Test func eventsReachSubscribersInOrder() async {
         let clock = ManualClock()
-        let tracker = HostTracker(settings: TableSettings(finishedAfter: .seconds(30)), clock: clock.now)
+        let tracker = HostTracker(settings: TableSettings.testing(finishedAfter: .seconds(30)), clock: clock.now)
         let events = await tracker.events()
         await tracker.recordValid(from: nodeA)
         await tracker.recordValid(from: nodeA)
@@ -246,7 +246,7 @@ import Testing
 
     @Test func changesAreReportedForPersistenceWithEpisodeBoundaries() async {
         let clock = ManualClock()
-        let tracker = HostTracker(settings: TableSettings(finishedAfter: .seconds(30)), clock: clock.now)
+        let tracker = HostTracker(settings: TableSettings.testing(finishedAfter: .seconds(30)), clock: clock.now)
         let reports = ChangeRecorder()
         await tracker.observeChanges { reports.append($0) }
         await tracker.recordValid(from: nodeA)
@@ -262,7 +262,7 @@ import Testing
 
     @Test func watchEventsCarryTheRowAtTheirMoment() async {
         let clock = ManualClock()
-        let tracker = HostTracker(settings: TableSettings(finishedAfter: .seconds(30)), clock: clock.now)
+        let tracker = HostTracker(settings: TableSettings.testing(finishedAfter: .seconds(30)), clock: clock.now)
         let events = await tracker.events()
         await tracker.recordValid(from: nodeA)
         clock.advance(.seconds(31))
@@ -277,7 +277,7 @@ import Testing
     }
 
     @Test func nodeNamesLabelEntries() async {
-        let tracker = HostTracker(clock: ManualClock().now)
+        let tracker = HostTracker(settings: .testing(), clock: ManualClock().now)
         await tracker.recordValid(from: nodeA)
         await tracker.update(nodeNames: [nodeA: "alpha"])
         #expect(await tracker.snapshot().first?.entry.node == "alpha")

@@ -73,7 +73,7 @@ import Testing
 
     @Test func restoredEntriesFromAnEarlierBootNeverConfirmAFence() async throws {
         let clock = ManualClock()
-        let tracker = HostTracker(clock: clock.now)
+        let tracker = HostTracker(settings: .testing(), clock: clock.now)
         var entry = sampleEntries()[0]
         entry.lastSeenMonotonic = nil
         entry.lastSeen = clock.now().wall

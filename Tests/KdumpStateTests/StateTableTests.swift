@@ -7,7 +7,7 @@ import Testing
 @Suite struct StateTableTests {
     @Test func firstMessageStartsAnEpisode() {
         let clock = ManualClock()
-        var table = StateTable()
+        var table = StateTable(settings: .testing())
         let events = table.record(from: nodeA, node: "a", at: clock.now())
         #expect(events.map(\.kind) == [.episodeStarted])
         #expect(table.entries[nodeA]?.messages == 1)
@@ -17,7 +17,7 @@ import Testing
 
     @Test func furtherMessagesContinueTheEpisodeAndKeepFirstSeen() {
         let clock = ManualClock()
-        var table = StateTable()
+        var table = StateTable(settings: .testing())
         let start = clock.now()
         _ = table.record(from: nodeA, node: nil, at: start)
         clock.advance(.seconds(10))
@@ -30,7 +30,7 @@ import Testing
 
     @Test func silenceFinishesTheEpisodeOnceAndANewMessageStartsANewOne() {
         let clock = ManualClock()
-        var table = StateTable(settings: TableSettings(finishedAfter: .seconds(30)))
+        var table = StateTable(settings: TableSettings.testing(finishedAfter: .seconds(30)))
         _ = table.record(from: nodeA, node: nil, at: clock.now())
         clock.advance(.seconds(29))
         #expect(table.sweep(at: clock.now()).isEmpty)
@@ -47,7 +47,7 @@ import Testing
 
     @Test func entriesExpireAfterRetain() {
         let clock = ManualClock()
-        var table = StateTable(settings: TableSettings(finishedAfter: .seconds(30), retain: .seconds(3600)))
+        var table = StateTable(settings: TableSettings.testing(finishedAfter: .seconds(30), retain: .seconds(3600)))
         _ = table.record(from: nodeA, node: nil, at: clock.now())
         clock.advance(.seconds(3599))
         #expect(table.sweep(at: clock.now()).map(\.kind) == [.finished])
@@ -58,7 +58,7 @@ import Testing
 
     @Test func aFullTableEvictsTheOldestFinishedEntryFirst() {
         let clock = ManualClock()
-        var table = StateTable(settings: TableSettings(finishedAfter: .seconds(30), maxHosts: 3))
+        var table = StateTable(settings: TableSettings.testing(finishedAfter: .seconds(30), maxHosts: 3))
         _ = table.record(from: nodeA, node: nil, at: clock.now())  // oldest, will be finished
         clock.advance(.seconds(5))
         _ = table.record(from: nodeB, node: nil, at: clock.now())  // finished later
@@ -73,7 +73,7 @@ import Testing
 
     @Test func aFloodOfNewSourcesNeverGrowsTheTable() {
         let clock = ManualClock()
-        var table = StateTable(settings: TableSettings(maxHosts: 64))
+        var table = StateTable(settings: TableSettings.testing(maxHosts: 64))
         for index in 0..<2000 {
             let address = HostAddress(ipv4: 10, UInt8(index >> 8), UInt8(index & 0xFF), 1)
             _ = table.record(from: address, node: nil, at: clock.now())
@@ -87,16 +87,16 @@ import Testing
 
     @Test func loweringMaxHostsEvictsAtOnce() {
         let clock = ManualClock()
-        var table = StateTable(settings: TableSettings(maxHosts: 10))
+        var table = StateTable(settings: TableSettings.testing(maxHosts: 10))
         for address in [nodeA, nodeB, nodeC] { _ = table.record(from: address, node: nil, at: clock.now()) }
-        let events = table.update(settings: TableSettings(maxHosts: 1), at: clock.now().monotonic)
+        let events = table.update(settings: TableSettings.testing(maxHosts: 1), at: clock.now().monotonic)
         #expect(events.count == 2)
         #expect(table.count == 1)
     }
 
     @Test func forgetRemovesOnlyTheNamedAddresses() {
         let clock = ManualClock()
-        var table = StateTable()
+        var table = StateTable(settings: .testing())
         for address in [nodeA, nodeB] { _ = table.record(from: address, node: nil, at: clock.now()) }
         #expect(table.forget([nodeA, nodeC]).map(\.entry.address) == [nodeA])
         #expect(table.entries.keys.sorted() == [nodeB])
@@ -107,7 +107,7 @@ import Testing
     @Test(arguments: [-86_400 * 365, -3600, -31, 31, 3600, 86_400 * 365])
     func wallClockJumpsDoNotChangeAgesOrStates(jumpSeconds: Int) {
         let clock = ManualClock()
-        var table = StateTable(settings: TableSettings(finishedAfter: .seconds(30)))
+        var table = StateTable(settings: TableSettings.testing(finishedAfter: .seconds(30)))
         _ = table.record(from: nodeA, node: nil, at: clock.now())
         clock.advance(.seconds(40))
         _ = table.record(from: nodeB, node: nil, at: clock.now())
@@ -121,7 +121,7 @@ import Testing
 
     @Test func confirmingEntryOnlyLooksAtTheRequestedAddresses() {
         let clock = ManualClock()
-        var table = StateTable()
+        var table = StateTable(settings: .testing())
         _ = table.record(from: nodeA, node: nil, at: clock.now())
         #expect(
             table.confirmingEntry(among: [nodeB, nodeC], requestedAt: clock.now().monotonic, maxAge: .seconds(30))

@@ -1,3 +1,4 @@
+import KdumpConfiguration
 import KdumpDecision
 import KdumpState
 import Logging

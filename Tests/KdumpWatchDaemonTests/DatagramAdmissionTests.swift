@@ -1,3 +1,4 @@
+import KdumpConfiguration
 import KdumpWire
 import Testing
 

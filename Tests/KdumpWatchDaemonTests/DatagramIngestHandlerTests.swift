@@ -1,3 +1,4 @@
+import KdumpConfiguration
 import KdumpState
 import KdumpWire
 import NIOCore

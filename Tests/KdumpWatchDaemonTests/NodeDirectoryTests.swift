@@ -1,3 +1,4 @@
+import KdumpConfiguration
 import KdumpWatchDaemon
 import KdumpWire
 import Logging

@@ -53,7 +53,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("Table: message from a host already dumping") { benchmark in
-        var table = StateTable()
+        var table = StateTable(settings: .testing())
         let address = HostAddress("127.3.0.1")!
         _ = table.record(from: address, node: nil, at: Sample.now())
         let now = Sample.now()
@@ -65,12 +65,12 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("Table: first message of a new host (of 4096)") { benchmark in
         let addresses = Sample.addresses(4096)
-        var table = StateTable()
+        var table = StateTable(settings: .testing())
         let now = Sample.now()
         benchmark.startMeasurement()
         for index in benchmark.scaledIterations {
             // A fresh table every 4096 hosts, so each record adds an entry and evicts none.
-            if index % addresses.count == 0 { table = StateTable() }
+            if index % addresses.count == 0 { table = StateTable(settings: .testing()) }
             blackHole(table.record(from: addresses[index % addresses.count], node: nil, at: now))
         }
     }
@@ -96,7 +96,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("Tracker: wait ended by a datagram (actor round trips)") { benchmark in
         // One wait at a time: start it, let the tracker hold it, record the datagram that
         // confirms it, take the outcome. The tracker's share of a confirmation, tasks and all.
-        let tracker = HostTracker(clock: Sample.now)
+        let tracker = HostTracker(settings: .testing(), clock: Sample.now)
         let addresses = Sample.addresses(4096)
         for index in benchmark.scaledIterations {
             let address = addresses[index % addresses.count]
@@ -126,5 +126,12 @@ enum Sample {
     /// `count` distinct IPv4 addresses, 127.3.x.y as in Benchmarks/concurrent_waits.c.
     static func addresses(_ count: Int) -> [HostAddress] {
         (0..<count).map { HostAddress("127.3.\($0 / 250).\($0 % 250 + 1)")! }
+    }
+}
+
+extension TableSettings {
+    /// The daemon's default table settings (kdump-watchd.conf(5)).
+    static func testing() -> TableSettings {
+        TableSettings(finishedAfter: .seconds(30), retain: .seconds(86_400), maxHosts: 4096)
     }
 }

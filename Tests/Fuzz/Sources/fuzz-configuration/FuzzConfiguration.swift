@@ -1,5 +1,5 @@
 import FuzzSupport
-import KdumpWatchDaemon
+import KdumpConfiguration
 
 /// kdump-watchd.conf: any text either parses, the same way twice, or fails with one line that
 /// names the file and line.

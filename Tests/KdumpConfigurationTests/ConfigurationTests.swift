@@ -1,4 +1,4 @@
-import KdumpWatchDaemon
+import KdumpConfiguration
 import KdumpWire
 import Logging
 import Testing
@@ -133,8 +133,60 @@ import Testing
         ) { try parse("retain = 10s") }
     }
 
-    @Test func everyKeyHasAFlagName() {
-        #expect(ConfigurationParser.flag(for: "state_dir") == "--state-dir")
-        #expect(ConfigurationParser.keys.count == Set(ConfigurationParser.keys).count)
+    @Test func everyKeyHasOneNameAndOneFlag() {
+        #expect(ConfigurationKey.named("state_dir")?.flag == "--state-dir")
+        #expect(ConfigurationKey.flagged("--client-idle-timeout")?.name == "client_idle_timeout")
+        let names = ConfigurationKey.all.map(\.name)
+        #expect(names.count == Set(names).count)
+        #expect(Set(ConfigurationKey.all.map(\.flag)).count == names.count)
+    }
+
+    @Test func flagsAreReadByTheTable() throws {
+        let pairs = try ConfigurationParser.overrides(fromArguments: [
+            "--port", "0", "--state-dir=/tmp/x", "--allow", "10.0.0.0/8, nodes", "--log-level=debug",
+        ])
+        #expect(pairs.map(\.key) == ["port", "state_dir", "allow", "log_level"])
+        #expect(pairs.map(\.value) == ["0", "/tmp/x", "10.0.0.0/8, nodes", "debug"])
+        let configuration = try ConfigurationParser.parse(fileText: "port = 9", fileName: "f", overrides: pairs)
+        #expect(configuration.port == 0 && configuration.stateDirectory == "/tmp/x")
+        #expect(configuration.allow == [.range(AddressRange("10.0.0.0/8")!), .nodes])
+    }
+
+    @Test(arguments: [
+        (["--bogus", "1"], "--bogus: unknown option"), (["port", "1"], "port: unknown option"),
+        (["--port"], "--port: missing value (port)"), (["--state_dir", "/x"], "--state_dir: unknown option"),
+    ])
+    func badFlagsAreOneClearError(arguments: [String], expected: String) {
+        #expect {
+            try ConfigurationParser.overrides(fromArguments: arguments)
+        } throws: { error in
+            (error as? ConfigurationError)?.description == expected
+        }
+    }
+
+    @Test func onlySocketAndDirectoryKeysNeedARestart() {
+        #expect(
+            ConfigurationKey.restartOnly.map(\.name) == [
+                "listen", "port", "control_socket", "control_group", "state_dir",
+            ])
+        var old = DaemonConfiguration()
+        old.port = 1
+        var new = DaemonConfiguration()
+        new.port = 2
+        new.maxAge = .seconds(5)
+        let port = ConfigurationKey.named("port")!
+        #expect(port.differs(new, from: old))
+        port.copy(from: old, to: &new)
+        #expect(new.port == 1 && new.maxAge == .seconds(5))
+    }
+
+    @Test func theHelpListsEveryFlagWithItsDefault() {
+        for key in ConfigurationKey.all {
+            #expect(ConfigurationParser.flagsHelp.contains("\(key.flag) <\(key.valueName)>"))
+            #expect(ConfigurationParser.flagsHelp.contains("default \(key.defaultText)"))
+        }
+        #expect(ConfigurationKey.named("retain")?.defaultText == "24h")
+        #expect(ConfigurationKey.named("max_age")?.defaultText == "30s")
+        #expect(ConfigurationKey.named("log_level")?.defaultText == "info")
     }
 }
