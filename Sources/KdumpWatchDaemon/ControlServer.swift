@@ -27,7 +27,7 @@ struct ControlConnection: Sendable {
 
 /// Completes a promise when the peer half-closes or the channel goes inactive, so a wait can
 /// be cancelled when its client disappears.
-private final class InputClosedNotifier: ChannelInboundHandler, Sendable {
+final class InputClosedNotifier: ChannelInboundHandler, Sendable {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
     let promise: EventLoopPromise<Void>

@@ -51,16 +51,19 @@ struct ControlSession {
                     .permissionDenied, "permission denied: \(who) is neither root nor in the control group"))
             return
         }
-        guard context.admitClient() else {
+        let peer = "uid \(credentials.uid) (pid \(credentials.pid))"
+        let idle = IdleLimit(channel: channel, timeout: context.runtime.configuration.clientIdleTimeout, peer: peer)
+        guard let clientID = context.admitClient(idle) else {
+            idle.stop()
             context.logger.warning(
-                "control client refused: max_clients (\(context.runtime.configuration.maxClients)) reached")
+                "control client refused: max_clients (\(context.runtime.configuration.maxClients)) reached and every client is busy"
+            )
             await finish(with: ControlError(.tooManyClients, "too many clients (max_clients reached); try again later"))
             return
         }
-        defer { context.releaseClient() }
+        defer { context.releaseClient(clientID) }
         connection.inputClosed.whenComplete { [clientGone] _ in clientGone.cancel() }
         var framer = LineFramer(maximumLineLength: Self.maximumRequestLength)
-        let idle = IdleLimit(channel: channel, timeout: context.runtime.configuration.clientIdleTimeout)
         do {
             try await connection.channel.executeThenClose { inbound, _ in
                 reading: for try await buffer in inbound {
@@ -76,7 +79,8 @@ struct ControlSession {
                             break reading
                         }
                         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-                        idle.pause()
+                        // An evicted connection starts nothing more; its close is on its way.
+                        guard idle.pause() else { break reading }
                         let keepOpen = await handle(line)
                         guard keepOpen, channel.isActive else { break reading }
                         idle.restart()
@@ -271,7 +275,7 @@ struct ControlSession {
             hostsDumping: counts.dumping,
             hostsFinished: counts.finished,
             waitsInFlight: await context.tracker.waitsInFlight,
-            controlClients: context.clients,
+            controlClients: context.clientCount,
             stateWritable: context.isStateWritable,
             maxAgeSeconds: context.runtime.configuration.maxAge.secondsValue)
     }
@@ -314,58 +318,6 @@ struct ControlSession {
         let line = ControlCoding.line(ControlResponse<EmptyPayload>(op: nil, id: nil, error: error))
         try? await connection.channel.executeThenClose { _, outbound in
             try await outbound.write(ByteBuffer(bytes: line))
-        }
-    }
-}
-
-/// `client_idle_timeout` for one connection: the client must complete a request within the
-/// limit after connecting and after each answer; the time spent answering does not count.
-///
-/// One timer per connection that looks at the state when it fires and sets itself again,
-/// rather than a timer scheduled and cancelled around every request: the session runs off the
-/// event loop, and each of those was a hand-over to the event loop's thread.
-private final class IdleLimit: Sendable {
-    private struct State {
-        /// When the connection started waiting for a request; nil while one is being answered.
-        var waitingSince: NIODeadline?
-        var stopped = false
-    }
-
-    private let state = NIOLockedValueBox(State(waitingSince: .now()))
-    private let channel: any Channel
-    private let timeout: TimeAmount
-    private let seconds: Double
-
-    init(channel: any Channel, timeout: Duration) {
-        self.channel = channel
-        self.timeout = .nanoseconds(timeout.nanosecondsClamped)
-        self.seconds = timeout.secondsValue
-        check(at: .now() + self.timeout)
-    }
-
-    /// A request is being answered.
-    func pause() { state.withLockedValue { $0.waitingSince = nil } }
-
-    /// The answer is out: the next request is due within the limit from now.
-    func restart() { state.withLockedValue { $0.waitingSince = .now() } }
-
-    /// The connection is ending.
-    func stop() { state.withLockedValue { $0.stopped = true } }
-
-    private func check(at deadline: NIODeadline) {
-        channel.eventLoop.scheduleTask(deadline: deadline) { [self] in
-            let now = NIODeadline.now()
-            let due: NIODeadline? = state.withLockedValue { state in
-                if state.stopped { return nil }
-                return (state.waitingSince ?? now) + timeout
-            }
-            guard let due, channel.isActive else { return }
-            guard due <= now else { return check(at: due) }
-            let line = ControlCoding.line(
-                ControlResponse<EmptyPayload>(
-                    op: nil, id: nil,
-                    error: ControlError(.idleTimeout, "no complete request within \(seconds) s; closing")))
-            channel.writeAndFlush(ByteBuffer(bytes: line)).whenComplete { [channel] _ in channel.close(promise: nil) }
         }
     }
 }

@@ -26,7 +26,7 @@ final class DaemonContext: Sendable {
     private let settings: NIOLockedValueBox<RuntimeSettings>
     private let udpListeners = NIOLockedValueBox<[HealthReport.Listener]>([])
     private let stateWritable = NIOLockedValueBox(true)
-    private let clientCount = NIOLockedValueBox(0)
+    let clients = ControlClients()
 
     init(settings: RuntimeSettings, tracker: HostTracker, metrics: DaemonMetrics, version: String) {
         self.settings = NIOLockedValueBox(settings)
@@ -50,24 +50,34 @@ final class DaemonContext: Sendable {
         set { stateWritable.withLockedValue { $0 = newValue } }
     }
 
-    /// Counts a new control client; false (and not counted) when `max_clients` are connected.
-    func admitClient() -> Bool {
+    /// Admits a new control client under `max_clients`; when the daemon is full, the client
+    /// that has waited longest without sending a complete request makes room (see
+    /// ``ControlClients``). Nil when every connection is busy and the newcomer must be refused.
+    func admitClient(_ client: IdleLimit) -> ControlClients.ID? {
         let limit = runtime.configuration.maxClients
-        let admitted = clientCount.withLockedValue { count in
-            guard count < limit else { return false }
-            count += 1
-            return true
+        guard let (id, evicted) = clients.admit(client, limit: limit) else { return nil }
+        if let evicted {
+            metrics.controlClientsEvicted.increment()
+            logger.warning(
+                "control client \(evicted.client.peer) closed to make room for a new one: max_clients (\(limit)) reached, and it had sent no request for \(evicted.idleSeconds.plainText) s"
+            )
+            evicted.client.close(
+                with: ControlError(
+                    .idleTimeout,
+                    "closed to make room for another client: max_clients (\(limit)) reached and this connection had sent no request for the longest"
+                ))
+        } else {
+            metrics.controlClients.increment()
         }
-        if admitted { metrics.controlClients.increment() }
-        return admitted
+        logger.debug("control client admitted: \(client.peer) (max_clients \(limit))")
+        return id
     }
 
-    func releaseClient() {
-        clientCount.withLockedValue { $0 -= 1 }
-        metrics.controlClients.decrement()
+    func releaseClient(_ id: ControlClients.ID) {
+        if clients.release(id) { metrics.controlClients.decrement() }
     }
 
-    var clients: Int { clientCount.withLockedValue { $0 } }
+    var clientCount: Int { clients.count }
 
     /// Every address of `target`: itself if numeric, a configured node's addresses, or what
     /// the system resolver returns (on a thread of the blocking pool).

@@ -21,6 +21,7 @@ public final class DaemonMetrics: Sendable {
     let waitLatency: DurationHistogram
     let controlClients: Gauge
     let controlRequests: Counter
+    let controlClientsEvicted: Counter
     let stateWrites: Counter
     let stateWriteFailures: Counter
 
@@ -63,6 +64,10 @@ public final class DaemonMetrics: Sendable {
             descriptor: name("control_clients", "", "Connected control-socket clients"))
         controlRequests = registry.makeCounter(
             descriptor: name("control_requests", "total", "Control requests received"))
+        controlClientsEvicted = registry.makeCounter(
+            descriptor: name(
+                "control_clients_evicted", "total",
+                "Idle control clients closed to make room for a new one at max_clients"))
         stateWrites = registry.makeCounter(descriptor: name("state_writes", "total", "State file writes"))
         stateWriteFailures = registry.makeCounter(
             descriptor: name("state_write_failures", "total", "State file writes that failed"))

@@ -87,20 +87,61 @@ struct ControlSocketAbuseTests {
             result.stderr.contains("the open-file limit (1024) is below max_clients + 64 (2064)"), "\(result.stderr)")
     }
 
-    @Test func clientsBeyondMaxClientsAreRefusedAtOnceAndOthersServedLater() throws {
+    /// Opens `count` connections that each run a wait for a silent host, and returns once the
+    /// daemon has started every one of them (its log says so).
+    func busyClients(_ count: Int, on daemon: DaemonUnderTest, base: String = "127.7.0.") throws -> [RawControlClient] {
+        try (1...count).map { index in
+            let client = try RawControlClient(path: daemon.socket)
+            client.send("{\"v\":1,\"op\":\"wait\",\"targets\":[\"\(base)\(index)\"],\"timeout\":600}\n")
+            #expect(try eventually(20) { daemon.log().contains("waiting for message from '\(base)\(index)'") })
+            return client
+        }
+    }
+
+    @Test func whenEveryClientIsBusyANewOneIsRefusedAtOnceAndServedLater() throws {
         let daemon = try DaemonUnderTest(["--max-clients", "20", "--client-idle-timeout", "600"])
         defer { daemon.remove() }
-        // Only the asking kdump-watchctl itself is connected: the start-up checks are gone.
-        #expect(try eventually { try daemon.ctl(["metrics"]).stdout.contains("kdump_watch_control_clients 1.0\n") })
-        var holders = try (0..<20).map { _ in try RawControlClient(path: daemon.socket) }
+        var holders = try busyClients(20, on: daemon)
         let refused = try RawControlClient(path: daemon.socket)
         #expect(refused.readLine()?.contains("\"code\":\"too_many_clients\"") == true, "\(daemon.log())")
         #expect(refused.isClosedByPeer())
-        #expect(daemon.log().contains("control client refused: max_clients (20) reached"))
-        #expect(holders.count == 20)
+        #expect(daemon.log().contains("control client refused: max_clients (20) reached and every client is busy"))
+        // No wait was closed for it.
+        for holder in holders { #expect(holder.readLine(timeout: 0.05) == nil) }
         // The slots return when the holders go.
         holders.removeAll()
         #expect(try eventually { try daemon.ctl(["status"]).status == 0 })
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func silentClientsMakeRoomForANewOneOldestFirstAndWaitsAreNeverClosed() throws {
+        let daemon = try DaemonUnderTest(["--max-clients", "20", "--client-idle-timeout", "600"])
+        defer { daemon.remove() }
+        // Nineteen fences in progress and one connection that never sends a request: the
+        // situation of a monitoring script that leaks connections.
+        let waits = try busyClients(19, on: daemon)
+        let admitted = daemon.log().components(separatedBy: "control client admitted").count
+        let silent = try RawControlClient(path: daemon.socket)
+        #expect(
+            try eventually { daemon.log().components(separatedBy: "control client admitted").count == admitted + 1 })
+        // The newcomer is served; the silent one makes room and is told why.
+        let status = try daemon.ctl(["status"])
+        #expect(status.status == 0, "\(status) \(daemon.log())")
+        let notice = silent.readLine()
+        #expect(notice?.contains("\"code\":\"idle_timeout\"") == true, "\(notice ?? "nothing")")
+        #expect(notice?.contains("closed to make room for another client") == true)
+        #expect(silent.isClosedByPeer())
+        #expect(daemon.log().contains("closed to make room for a new one: max_clients (20) reached"))
+        for wait in waits { #expect(wait.readLine(timeout: 0.05) == nil, "a wait must never be closed for this") }
+        // Every silent client that arrives later is closed in turn, and counted.
+        let more = try (0..<5).map { _ in try RawControlClient(path: daemon.socket) }
+        #expect(try eventually(20) { try daemon.ctl(["health"]).status == 0 })
+        #expect(try daemon.ctl(["metrics"]).stdout.contains("kdump_watch_control_clients_evicted_total"))
+        let evicted = try daemon.ctl(["metrics"]).stdout.split(separator: "\n")
+            .first { $0.hasPrefix("kdump_watch_control_clients_evicted_total ") }
+        // Six arrivals for one free place: the silent one and at least four of the five later ones.
+        #expect(evicted.flatMap { Double($0.split(separator: " ")[1]) }.map { $0 >= 5 } == true, "\(evicted ?? "")")
+        #expect(more.filter { $0.isClosedByPeer() }.count >= 4)
         #expect(daemon.stop() == 0)
     }
 
