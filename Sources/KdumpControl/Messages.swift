@@ -397,13 +397,16 @@ public struct WatchEvent: ControlPayload, Equatable {
     public var source: String?
     /// When it happened, RFC 3339 UTC.
     public var time: String
+    /// For `invalid`: how many such datagrams from `source` arrived together (absent when one).
+    public var count: Int?
 
-    public init(event: String, host: HostReport?, reason: String?, source: String?, time: String) {
+    public init(event: String, host: HostReport?, reason: String?, source: String?, time: String, count: Int? = nil) {
         self.event = event
         self.host = host
         self.reason = reason
         self.source = source
         self.time = time
+        self.count = count
     }
 
     /// Fields that do not apply to the event are omitted.
@@ -413,5 +416,6 @@ public struct WatchEvent: ControlPayload, Equatable {
         if let reason { writer.member(CodingKeys.reason, reason) }
         if let source { writer.member(CodingKeys.source, source) }
         writer.member(CodingKeys.time, time)
+        if let count, count > 1 { writer.member(CodingKeys.count, count) }
     }
 }

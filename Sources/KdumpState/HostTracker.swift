@@ -5,8 +5,9 @@ import KdumpWire
 public enum TrackerEvent: Sendable, Equatable {
     /// A change to the table, with the entry's row at the moment it happened.
     case table(TableEvent, status: HostStatus)
-    /// A datagram that was not accepted; `source` is its sender.
-    case invalid(reason: InvalidDatagramReason, source: HostAddress, at: WallClockTime)
+    /// Datagrams that were not accepted: `count` of them from `source`, for `reason`, in one
+    /// read burst.
+    case invalid(reason: InvalidDatagramReason, source: HostAddress, count: Int, at: WallClockTime)
 }
 
 /// The live state of the daemon: the ``StateTable``, the invalid-datagram counters and the
@@ -79,13 +80,13 @@ public actor HostTracker {
     /// invalid ones as by ``recordInvalid(_:from:)``.
     public func record(_ batch: DatagramBatch) {
         for address in batch.valid { recordValid(from: address) }
-        for (reason, source) in batch.invalid { recordInvalid(reason, from: source) }
+        for kind in batch.invalid { recordInvalid(kind.reason, from: kind.source, count: kind.count) }
     }
 
-    /// Counts a datagram that was not accepted and tells `watch` clients about it.
-    public func recordInvalid(_ reason: InvalidDatagramReason, from source: HostAddress) {
-        invalidCounts[reason, default: 0] += 1
-        broadcast(.invalid(reason: reason, source: source, at: clock().wall))
+    /// Counts datagrams that were not accepted and tells `watch` clients about them.
+    public func recordInvalid(_ reason: InvalidDatagramReason, from source: HostAddress, count: Int = 1) {
+        invalidCounts[reason, default: 0] += count
+        broadcast(.invalid(reason: reason, source: source, count: count, at: clock().wall))
     }
 
     /// Invalid datagrams counted so far, by reason.

@@ -158,7 +158,8 @@ struct Watch: ParsableCommand {
             return
                 "\(event.time)  \(event.event)  \(name)  state=\(host.state.rawValue) messages=\(host.messages) since=\(host.firstSeen)"
         }
-        return "\(event.time)  \(event.event)  \(event.source ?? "?")  reason=\(event.reason ?? "?")"
+        let count = event.count.map { " count=\($0)" } ?? ""
+        return "\(event.time)  \(event.event)  \(event.source ?? "?")  reason=\(event.reason ?? "?")\(count)"
     }
 }
 

@@ -260,9 +260,10 @@ struct ControlSession {
             return WatchEvent(
                 event: change.kind.rawValue, host: HostReport(row), reason: nil, source: nil,
                 time: SystemClock.now().wall.rfc3339)
-        case .invalid(let reason, let source, let time):
+        case .invalid(let reason, let source, let count, let time):
             return WatchEvent(
-                event: "invalid", host: nil, reason: reason.rawValue, source: source.description, time: time.rfc3339)
+                event: "invalid", host: nil, reason: reason.rawValue, source: source.description, time: time.rfc3339,
+                count: count)
         }
     }
 

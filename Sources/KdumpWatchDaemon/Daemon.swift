@@ -77,13 +77,17 @@ public struct Daemon: Sendable {
             }
         }
         let group = MultiThreadedEventLoopGroup.singleton
+        // The UDP sockets read on a thread of their own: under a flood, the control connections'
+        // loops never wait behind datagram reads (Documentation/design.md §6).
+        let datagramGroup = UDPListener.eventLoopGroup
         var listeners: [UDPListener] = []
         if !inheritedDatagrams.isEmpty {
             // Socket activation: systemd bound the UDP port (listen and port do not apply).
             for socket in inheritedDatagrams {
                 do {
                     listeners.append(
-                        try await UDPListener.adopt(descriptor: socket.descriptor, context: context, group: group))
+                        try await UDPListener.adopt(
+                            descriptor: socket.descriptor, context: context, group: datagramGroup))
                 } catch {
                     await Self.close(listeners)
                     throw DaemonFailure("cannot use the UDP socket passed by systemd (\(socket.name)): \(error)")
@@ -97,7 +101,7 @@ public struct Daemon: Sendable {
             do {
                 listeners.append(
                     try await UDPListener.bind(
-                        address: address, port: configuration.port, context: context, group: group))
+                        address: address, port: configuration.port, context: context, group: datagramGroup))
             } catch let error as IOError where error.errnoCode == EADDRINUSE {
                 await Self.close(listeners)
                 throw DaemonFailure(

@@ -45,55 +45,67 @@ struct EventLog: Service, CustomStringConvertible {
 
     func run() async {
         await cancelWhenGracefulShutdown {
-            var lastInvalidLog: [HostAddress: ContinuousClock.Instant] = [:]
-            for await event in events {
-                let logger = context.logger
-                switch event {
-                case .table(let change, _):
-                    // Build an entry only when its level is logged: under a flood of new sources
-                    // thousands of these arrive, and most levels are filtered anyway.
-                    let level: Logger.Level =
-                        switch change.kind {
-                        case .episodeStarted, .finished: .notice
-                        case .message: .debug
-                        case .expired, .forgotten: .info
-                        case .evicted: .warning
+            // Below the control sessions: under a flood, a fence request is answered before the
+            // log catches up (invalid datagrams are logged once a minute per source anyway).
+            await withDiscardingTaskGroup { group in
+                group.addTask(priority: .low) {
+                    var lastInvalidLog: [HostAddress: ContinuousClock.Instant] = [:]
+                    for await event in events {
+                        let logger = context.logger
+                        switch event {
+                        case .table(let change, _):
+                            // Build an entry only when its level is logged: under a flood of new sources
+                            // thousands of these arrive, and most levels are filtered anyway.
+                            let level: Logger.Level =
+                                switch change.kind {
+                                case .episodeStarted, .finished: .notice
+                                case .message: .debug
+                                case .expired, .forgotten: .info
+                                case .evicted: .warning
+                                }
+                            if level < logger.logLevel { continue }
+                            let entry = change.entry
+                            let name = entry.node ?? entry.address.description
+                            let metadata: Logger.Metadata = [
+                                "KDUMP_EVENT": "\(change.kind.rawValue)", "KDUMP_HOST": "\(entry.node ?? "")",
+                                "KDUMP_ADDRESS": "\(entry.address)", "messages": "\(entry.messages)",
+                            ]
+                            switch change.kind {
+                            case .episodeStarted:
+                                logger.notice(
+                                    "\(name) is in kdump: first message from \(entry.address)", metadata: metadata)
+                            case .message:
+                                logger.debug("message from \(name) (\(entry.address))", metadata: metadata)
+                            case .finished:
+                                logger.notice(
+                                    "\(name) stopped sending: kdump episode since \(entry.firstSeen.rfc3339) finished",
+                                    metadata: metadata)
+                            case .expired:
+                                logger.info("\(name) removed from the table after retain", metadata: metadata)
+                            case .evicted:
+                                logger.warning("\(name) evicted: the table is full (max_hosts)", metadata: metadata)
+                            case .forgotten:
+                                break  // logged by the control session with who asked
+                            }
+                        case .invalid(let reason, let source, _, _):
+                            let now = ContinuousClock.now
+                            if let last = lastInvalidLog[source], last.duration(to: now) < Self.invalidLogInterval {
+                                continue
+                            }
+                            if lastInvalidLog.count > 10_000 {
+                                lastInvalidLog = lastInvalidLog.filter {
+                                    $0.value.duration(to: now) < Self.invalidLogInterval
+                                }
+                            }
+                            lastInvalidLog[source] = now
+                            logger.warning(
+                                "invalid datagram from \(source): \(reason.rawValue) (further ones from it are counted, not logged, for 60 s)",
+                                metadata: [
+                                    "KDUMP_EVENT": "invalid", "KDUMP_ADDRESS": "\(source)",
+                                    "reason": "\(reason.rawValue)",
+                                ])
                         }
-                    if level < logger.logLevel { continue }
-                    let entry = change.entry
-                    let name = entry.node ?? entry.address.description
-                    let metadata: Logger.Metadata = [
-                        "KDUMP_EVENT": "\(change.kind.rawValue)", "KDUMP_HOST": "\(entry.node ?? "")",
-                        "KDUMP_ADDRESS": "\(entry.address)", "messages": "\(entry.messages)",
-                    ]
-                    switch change.kind {
-                    case .episodeStarted:
-                        logger.notice("\(name) is in kdump: first message from \(entry.address)", metadata: metadata)
-                    case .message:
-                        logger.debug("message from \(name) (\(entry.address))", metadata: metadata)
-                    case .finished:
-                        logger.notice(
-                            "\(name) stopped sending: kdump episode since \(entry.firstSeen.rfc3339) finished",
-                            metadata: metadata)
-                    case .expired:
-                        logger.info("\(name) removed from the table after retain", metadata: metadata)
-                    case .evicted:
-                        logger.warning("\(name) evicted: the table is full (max_hosts)", metadata: metadata)
-                    case .forgotten:
-                        break  // logged by the control session with who asked
                     }
-                case .invalid(let reason, let source, _):
-                    let now = ContinuousClock.now
-                    if let last = lastInvalidLog[source], last.duration(to: now) < Self.invalidLogInterval { continue }
-                    if lastInvalidLog.count > 10_000 {
-                        lastInvalidLog = lastInvalidLog.filter { $0.value.duration(to: now) < Self.invalidLogInterval }
-                    }
-                    lastInvalidLog[source] = now
-                    logger.warning(
-                        "invalid datagram from \(source): \(reason.rawValue) (further ones from it are counted, not logged, for 60 s)",
-                        metadata: [
-                            "KDUMP_EVENT": "invalid", "KDUMP_ADDRESS": "\(source)", "reason": "\(reason.rawValue)",
-                        ])
                 }
             }
         }

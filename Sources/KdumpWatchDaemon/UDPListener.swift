@@ -21,8 +21,13 @@ struct UDPListener: Service, CustomStringConvertible {
     let context: DaemonContext
     var description: String { "UDPListener(\(channel.localAddress.map { "\($0)" } ?? "?"))" }
 
-    /// Batches waiting for the tracker; 64 datagrams each at most.
-    static let queuedBatches = 1024
+    /// Batches waiting for the tracker; 64 datagrams each at most. Few: under a flood, what
+    /// waits here is work the tracker does before it can answer a fence request, and a batch
+    /// that does not fit is dropped and counted instead.
+    static let queuedBatches = 16
+
+    /// The one event-loop thread every UDP socket reads on, apart from the control socket's.
+    static let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     /// Binds `address:port` (`::` when nil, or `0.0.0.0` where IPv6 is disabled).
     ///
@@ -72,9 +77,17 @@ struct UDPListener: Service, CustomStringConvertible {
     }
 
     func run() async {
+        let batches = self.batches
+        let tracker = context.tracker
         await withGracefulShutdownHandler {
-            for await batch in batches {
-                await context.tracker.record(batch)
+            // At a lower priority than the control sessions: the tracker and the cooperative
+            // threads serve a fence request before the next batch of a flood.
+            await withDiscardingTaskGroup { group in
+                group.addTask(priority: .low) {
+                    for await batch in batches {
+                        await tracker.record(batch)
+                    }
+                }
             }
         } onGracefulShutdown: {
             channel.close(promise: nil)
@@ -116,7 +129,7 @@ final class DatagramIngestHandler: ChannelInboundHandler {
         }
         switch admission.admit(envelope.data.readableBytesView, from: source, at: burstTime) {
         case .accepted: pending.valid.append(source)
-        case .rejected(let reason): pending.invalid.append((reason, source))
+        case .rejected(let reason): pending.appendInvalid(reason, from: source)
         }
     }
 
@@ -138,10 +151,10 @@ final class DatagramIngestHandler: ChannelInboundHandler {
         metrics.datagramsReceived.increment(by: Int64(received))
         received = 0
         if !pending.valid.isEmpty { metrics.datagramsValid.increment(by: Int64(pending.valid.count)) }
-        for (reason, _) in pending.invalid { metrics.invalid(reason).increment() }
+        for kind in pending.invalid { metrics.invalid(kind.reason).increment(by: Int64(kind.count)) }
         guard !pending.isEmpty else { return }
         if case .dropped = sink.yield(pending) {
-            metrics.datagramsDropped.increment(by: Int64(pending.valid.count + pending.invalid.count))
+            metrics.datagramsDropped.increment(by: Int64(pending.valid.count + pending.invalidCount))
         }
         pending = DatagramBatch()
     }

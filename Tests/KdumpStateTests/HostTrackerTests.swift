@@ -236,7 +236,7 @@ import Testing
         for await event in events {
             switch event {
             case .table(let change, _): kinds.append(change.kind.rawValue)
-            case .invalid(let reason, _, _): kinds.append(reason.rawValue)
+            case .invalid(let reason, _, _, _): kinds.append(reason.rawValue)
             }
             if kinds.count == 4 { break }
         }

@@ -54,5 +54,9 @@ import Testing
         #expect(
             Watch.describe(WatchEvent(event: "invalid", host: nil, reason: "short", source: "10.0.0.9", time: "T2"))
                 == "T2  invalid  10.0.0.9  reason=short")
+        #expect(
+            Watch.describe(
+                WatchEvent(event: "invalid", host: nil, reason: "long", source: "10.0.0.9", time: "T3", count: 64))
+                == "T3  invalid  10.0.0.9  reason=long count=64")
     }
 }

@@ -62,6 +62,25 @@ import Testing
         #expect(batch.invalid.map(\.reason) == [.rateLimited, .notAllowed])
     }
 
+    @Test func aFloodFromOneSourceIsOneCountedEntryPerReason() async throws {
+        let (channel, batches, context) = try channel()
+        for _ in 0..<64 { try read([1, 2, 3], from: "10.0.0.9", on: channel) }
+        try read(KdumpDatagram.littleEndianV1 + [0], from: "10.0.0.9", on: channel)
+        try read([1], from: "10.0.0.8", on: channel)
+        channel.pipeline.fireChannelReadComplete()
+        _ = try channel.finish()
+        var iterator = batches.makeAsyncIterator()
+        let batch = try #require(await iterator.next())
+        #expect(
+            batch.invalid == [
+                .init(reason: .short, source: HostAddress("10.0.0.9")!, count: 64),
+                .init(reason: .long, source: HostAddress("10.0.0.9")!, count: 1),
+                .init(reason: .short, source: HostAddress("10.0.0.8")!, count: 1),
+            ])
+        #expect(batch.invalidCount == 66)
+        #expect(context.metrics.render().contains(#"kdump_watch_datagrams_invalid_total{reason="short"} 65"#))
+    }
+
     @Test func nothingIsHandedOnForAnEmptyBurst() async throws {
         let (channel, batches, _) = try channel()
         channel.pipeline.fireChannelReadComplete()
