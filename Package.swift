@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "KdumpFenceAgentTests", dependencies: ["KdumpFenceAgent", "KdumpWire"]),
         .testTarget(name: "KdumpSenderTests", dependencies: ["KdumpSender", "KdumpCommandLine", "KdumpWire"]),
         .testTarget(name: "KdumpCommandLineTests", dependencies: ["KdumpCommandLine"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["KdumpWire", "KdumpControl"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["KdumpWire", "KdumpControl", "KdumpTestSupport"]),
     ]
 )
 

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import KdumpTestSupport
 import Testing
 
 /// `kill -9` at random moments while datagrams stream in: the state file must always load and
@@ -28,12 +29,14 @@ struct CrashRecoveryTests {
         #expect(firstSeen.count == hosts.count)
 
         var messagesSent = 0
+        // Seeded: the moments and the senders are the same in every run.
+        var generator = SeededGenerator(seed: 0x6B64_756D_7003)
         for round in 1...Self.rounds {
-            let killAt = Date().addingTimeInterval(Double.random(in: 0.02...1.5))
+            let killAt = Date().addingTimeInterval(Double.random(in: 0.02...1.5, using: &generator))
             while Date() < killAt {
-                try UDP.send(UDP.valid, from: hosts.randomElement()!, port: daemon.port)
+                try UDP.send(UDP.valid, from: hosts.randomElement(using: &generator)!, port: daemon.port)
                 messagesSent += 1
-                usleep(UInt32.random(in: 500...5000))
+                usleep(UInt32.random(in: 500...5000, using: &generator))
             }
             daemon.kill9()
             try daemon.start()
