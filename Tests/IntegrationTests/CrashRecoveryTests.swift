@@ -97,10 +97,10 @@ struct CrashRecoveryTests {
     ) throws {
         let state = work + "/state"
         let socket = work + "/control.sock"
-        let port = try TestPorts.udp()
+        // Port 0: the daemon binds a free port and health says which; no port is chosen here.
         let command =
             prefix + [
-                Build.path("kdump-watchd"), "--port", "\(port)", "--control-socket", socket, "--state-dir", state,
+                Build.path("kdump-watchd"), "--port", "0", "--control-socket", socket, "--state-dir", state,
             ]
         let daemon = try BackgroundProcess(command[0], Array(command.dropFirst()))
         defer {
@@ -111,7 +111,17 @@ struct CrashRecoveryTests {
             try run(Build.path("kdump-watchctl"), arguments + ["--socket", socket])
         }
         func stateFile() -> String { (try? String(contentsOfFile: state + "/state.json", encoding: .utf8)) ?? "" }
-        #expect(eventually(20) { (try? ctl(["health"]))?.status == 0 })
+        var port = 0
+        #expect(
+            eventually(20) {
+                guard let health = try? ctl(["health", "--json"]), health.status == 0,
+                    let json = try? JSONSerialization.jsonObject(with: Data(health.stdout.utf8)) as? [String: Any],
+                    let udp = json["udp"] as? [[String: Any]], let bound = udp.first?["port"] as? Int
+                else { return false }
+                port = bound
+                return true
+            }, "kdump-watchd did not start: \(daemon.currentError())")
+        try #require(port != 0)
         try UDP.send(UDP.valid, from: "127.6.0.1", port: port)
         #expect(eventually { stateFile().contains("\"127.6.0.1\"") })
         breakIt()

@@ -391,6 +391,9 @@ final class BackgroundProcess: @unchecked Sendable {
 
     /// What the process wrote to stdout so far.
     func currentOutput() -> String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+
+    /// What the process wrote to stderr so far.
+    func currentError() -> String { (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "" }
 }
 
 /// Calls `body` with a `sockaddr_un` for `path`.
