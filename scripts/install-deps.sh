@@ -4,7 +4,7 @@
 #   scripts/install-deps.sh test     that, plus the interoperability tests' tools
 #   scripts/install-deps.sh e2e      that, plus the virtual machines of the end-to-end test
 set -eu
-packages="pkg-config libsystemd-dev"
+packages="pkg-config libsystemd-dev nettle-dev"
 case "${1:-build}" in
     build) ;;
     test | e2e)

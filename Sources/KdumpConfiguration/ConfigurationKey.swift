@@ -126,6 +126,17 @@ public struct ConfigurationKey: Sendable {
                 help: "datagrams a second accepted from one sender (0: no limit)", reloadable: true,
                 parse: { (text) throws(Parse.ValueError) in try Parse.integer(text, in: 0...1_000_000) }),
             ConfigurationKey(
+                "auth_key", \.authKeys, valueName: "path[,path]",
+                help: "key file(s) of signed messages (two while keys rotate)", reloadable: true,
+                defaultText: "none", parse: Parse.keyFiles),
+            ConfigurationKey(
+                "auth", \.authSetting, valueName: "mode", help: "none, optional or required", reloadable: true,
+                defaultText: "required with auth_key, else none", parse: Parse.authMode),
+            ConfigurationKey(
+                "auth_window", \.authWindow, valueName: "duration",
+                help: "how far a signed message's clock may be from ours", reloadable: true, describe: seconds,
+                parse: { (text) throws(Parse.ValueError) in try Parse.duration(text, allowZero: false) }),
+            ConfigurationKey(
                 "log_level", \.logLevel, valueName: "level",
                 help: "trace, debug, info, notice, warning, error, critical", reloadable: true,
                 describe: { $0.rawValue }, parse: Parse.logLevel),

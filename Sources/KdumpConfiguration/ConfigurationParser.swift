@@ -67,6 +67,11 @@ public enum ConfigurationParser {
                     "retain (\(configuration.retain.secondsValue)s) must be at least finished_after (\(configuration.finishedAfter.secondsValue)s, \(finishedAfterOrigin))"
             )
         }
+        if configuration.auth != .none && configuration.authKeys.isEmpty {
+            throw ConfigurationError(
+                origin: origins["auth"] ?? fileName,
+                message: "auth = \(configuration.auth.rawValue) needs auth_key (kdump-watchctl keygen makes one)")
+        }
         return configuration
     }
 
@@ -130,6 +135,19 @@ public enum ConfigurationParser {
             }
             return .range(range)
         }
+    }
+
+    static func keyFiles(_ value: String) throws(ValueError) -> [String] {
+        let paths = try list(value)
+        guard (1...2).contains(paths.count) else { throw ValueError("give one key file, or two while keys rotate") }
+        return try paths.map { (path) throws(ValueError) in try absolutePath(path, limit: 4000) }
+    }
+
+    static func authMode(_ value: String) throws(ValueError) -> AuthMode? {
+        guard let mode = AuthMode(rawValue: value.lowercased()) else {
+            throw ValueError("'\(value)' is not one of none, optional, required")
+        }
+        return mode
     }
 
     static func logLevel(_ value: String) throws(ValueError) -> Logger.Level {

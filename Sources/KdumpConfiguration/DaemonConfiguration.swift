@@ -34,13 +34,32 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// How long a control client may take to send a complete request.
     public var clientIdleTimeout: Duration = .seconds(30)
     public var logLevel: Logger.Level = .info
+    /// Key files of protocol version 2: one, or two while keys rotate.
+    public var authKeys: [String] = []
+    /// As set; nil means the default, which depends on ``authKeys`` (see ``auth``).
+    public var authSetting: AuthMode?
+    /// How far a signed message's timestamp may be from the daemon's wall clock.
+    public var authWindow: Duration = .seconds(120)
 
     public init() {}
+
+    /// Which messages change the table: `required` when a key is set and `auth` is not, else `none`.
+    public var auth: AuthMode { authSetting ?? (authKeys.isEmpty ? .none : .required) }
 
     /// The table settings this configuration asks for.
     public var tableSettings: TableSettings {
         TableSettings(finishedAfter: finishedAfter, retain: retain, maxHosts: maxHosts)
     }
+}
+
+/// The `auth` setting (Documentation/design.md §7): which protocol versions change the table.
+public enum AuthMode: String, Sendable, Equatable, CaseIterable {
+    /// Version 1 as it always was; signed messages are not read (they count `long`).
+    case none
+    /// Version 1 as before, and signed messages verified; status shows which hosts signed.
+    case optional
+    /// Only verified signed messages; version 1 counts `unauthenticated` and never confirms.
+    case required
 }
 
 /// The `nodes` setting: an explicit list, or the nodelist of a corosync configuration.

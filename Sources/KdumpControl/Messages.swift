@@ -199,10 +199,16 @@ public struct HostReport: ControlPayload, Equatable {
     public var messages: Int
     /// Seconds since the last message; nil when unknown.
     public var lastSeenAgeSeconds: Double?
+    /// Whether the messages were signed and verified (protocol version 2): the row then stands
+    /// for `node`, and `address` is only where the latest message came from.
+    public var auth: Bool
+    /// The phase of the latest signed message (`started`, `dumping`, `finished`, `failed`);
+    /// nil for version 1.
+    public var phase: String?
 
     public init(
         address: String, node: String?, state: State, firstSeen: String, lastSeen: String, messages: Int,
-        lastSeenAgeSeconds: Double?
+        lastSeenAgeSeconds: Double?, auth: Bool = false, phase: String? = nil
     ) {
         self.address = address
         self.node = node
@@ -211,10 +217,27 @@ public struct HostReport: ControlPayload, Equatable {
         self.lastSeen = lastSeen
         self.messages = messages
         self.lastSeenAgeSeconds = lastSeenAgeSeconds
+        self.auth = auth
+        self.phase = phase
+    }
+
+    /// A daemon from before protocol version 2 sends neither `auth` nor `phase`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            address: try container.decode(String.self, forKey: .address),
+            node: try container.decodeIfPresent(String.self, forKey: .node),
+            state: try container.decode(State.self, forKey: .state),
+            firstSeen: try container.decode(String.self, forKey: .firstSeen),
+            lastSeen: try container.decode(String.self, forKey: .lastSeen),
+            messages: try container.decode(Int.self, forKey: .messages),
+            lastSeenAgeSeconds: try container.decodeIfPresent(Double.self, forKey: .lastSeenAgeSeconds),
+            auth: try container.decodeIfPresent(Bool.self, forKey: .auth) ?? false,
+            phase: try container.decodeIfPresent(String.self, forKey: .phase))
     }
 
     enum CodingKeys: String, CodingKey {
-        case address, node, state, messages
+        case address, node, state, messages, auth, phase
         case firstSeen = "first_seen"
         case lastSeen = "last_seen"
         case lastSeenAgeSeconds = "last_seen_age_seconds"
@@ -229,6 +252,8 @@ public struct HostReport: ControlPayload, Equatable {
         writer.member(CodingKeys.lastSeen, lastSeen)
         writer.member(CodingKeys.messages, messages)
         writer.member(CodingKeys.lastSeenAgeSeconds, lastSeenAgeSeconds)
+        writer.member(CodingKeys.auth, auth)
+        writer.member(CodingKeys.phase, phase)
     }
 }
 
@@ -343,11 +368,20 @@ public struct HealthReport: ControlPayload, Equatable {
     public var stateWritable: Bool
     /// The daemon's default `max_age` for waits, in seconds.
     public var maxAgeSeconds: Double
+    /// The `auth` mode in force: `none`, `optional` or `required` (nil from an older daemon).
+    public var auth: String?
+    /// Why the key files of `auth_key` cannot be read now, checked at each `health` request;
+    /// nil when they can (or none is set). The daemon keeps the keys it read at start or
+    /// reload, but would not start again with these files.
+    public var authKeyError: String?
 
     public init(
         version: String, pid: Int, uptimeSeconds: Double, udp: [Listener], hostsDumping: Int,
-        hostsFinished: Int, waitsInFlight: Int, controlClients: Int, stateWritable: Bool, maxAgeSeconds: Double
+        hostsFinished: Int, waitsInFlight: Int, controlClients: Int, stateWritable: Bool, maxAgeSeconds: Double,
+        auth: String? = nil, authKeyError: String? = nil
     ) {
+        self.auth = auth
+        self.authKeyError = authKeyError
         self.version = version
         self.pid = pid
         self.uptimeSeconds = uptimeSeconds
@@ -369,6 +403,8 @@ public struct HealthReport: ControlPayload, Equatable {
         case controlClients = "control_clients"
         case stateWritable = "state_writable"
         case maxAgeSeconds = "max_age_seconds"
+        case auth
+        case authKeyError = "auth_key_error"
     }
 
     public func writeMembers(to writer: inout JSONWriter) {
@@ -382,6 +418,8 @@ public struct HealthReport: ControlPayload, Equatable {
         writer.member(CodingKeys.controlClients, controlClients)
         writer.member(CodingKeys.stateWritable, stateWritable)
         writer.member(CodingKeys.maxAgeSeconds, maxAgeSeconds)
+        writer.member(CodingKeys.auth, auth)
+        writer.member(CodingKeys.authKeyError, authKeyError)
     }
 }
 

@@ -117,7 +117,8 @@ public struct FenceAgent {
                 switch report.result {
                 case .confirmed:
                     let target = report.target ?? report.host?.address ?? targetsText
-                    log.info("received valid message from '\(target)'")
+                    let signed = report.host.map { $0.auth ? " (signed by node \($0.node ?? "?"), authenticated)" : "" }
+                    log.info("received valid message from '\(target)'\(signed ?? "")")
                     if let host = report.host {
                         log.debug("\(host.address) in kdump since \(host.firstSeen), last message \(host.lastSeen)")
                     }
@@ -191,6 +192,10 @@ public struct FenceAgent {
             log.error(
                 "kdump-watchd (pid \(health.pid)) does not hold UDP port \(options.ipport) (it listens on: \(ports.isEmpty ? "nothing" : ports))"
             )
+            return 1
+        }
+        if health.auth == "required", let problem = health.authKeyError {
+            log.error("kdump-watchd requires signed messages but cannot read its key: \(problem)")
             return 1
         }
         log.debug(

@@ -2,7 +2,8 @@ import Glibc
 import KdumpWire
 
 /// The capture-kernel sender: every `interval` seconds, sends the little-endian version 1
-/// `fence_kdump` message to every address of every node (kdump-watch-send(8)).
+/// `fence_kdump` message, or with a key a signed version 2 message, to every address of every
+/// node, and with `--broadcast` to the broadcast addresses too (kdump-watch-send(8)).
 ///
 /// Unlike upstream `fence_kdump_send`, a node whose name does not resolve yet is not dropped:
 /// the capture kernel's network (and its resolver) can come up late, so the name is tried again
@@ -13,18 +14,30 @@ public struct Sender {
     public let options: SenderOptions
     private let resolve: Resolver
     private let writeLine: (String) -> Void
+    private let signer: MessageSigner?
 
     /// - Parameters:
+    ///   - signer: signs version 2 messages; nil sends version 1.
     ///   - resolve: turns a node name into addresses; the system resolver unless a test says otherwise.
     ///   - writeLine: where log lines go (stderr).
     public init(
-        options: SenderOptions,
+        options: SenderOptions, signer: MessageSigner? = nil,
         resolve: @escaping Resolver = { try AddressResolver.resolve($0, family: $1) },
         writeLine: @escaping (String) -> Void = Sender.standardError
     ) {
         self.options = options
+        self.signer = signer
         self.resolve = resolve
         self.writeLine = writeLine
+    }
+
+    /// The messages for one destination in `round`: the signed one (and version 1 beside it
+    /// with `--also-v1`), or version 1 alone.
+    private func payloads(round: Int, signer: inout MessageSigner?) -> [[UInt8]] {
+        guard signer != nil else { return [KdumpDatagram.littleEndianV1] }
+        let phase = options.phase ?? (round == 1 ? .started : .dumping)
+        let signed = signer!.next(phase: phase)
+        return options.alsoV1 ? [signed, KdumpDatagram.littleEndianV1] : [signed]
     }
 
     /// What one run did, for tests and the final verbose summary.
@@ -39,7 +52,8 @@ public struct Sender {
     @discardableResult
     public func run() -> Statistics {
         var statistics = Statistics()
-        var resolved: [String: [HostAddress]] = [:]
+        var signer = self.signer
+        var resolved: [String: [Destination]] = [:]
         var reportedUnresolved = Set<String>()
         var sockets = SocketPair()
         defer { sockets.close() }
@@ -50,7 +64,7 @@ public struct Sender {
             for node in options.nodes {
                 if resolved[node] == nil {
                     do {
-                        resolved[node] = try resolve(node, options.family)
+                        resolved[node] = try destinations(of: node)
                         if reportedUnresolved.contains(node) { debug("node '\(node)' resolves now") }
                     } catch {
                         statistics.unresolved += 1
@@ -60,14 +74,17 @@ public struct Sender {
                         continue
                     }
                 }
-                for address in resolved[node] ?? [] {
-                    if let failure = sockets.send(KdumpDatagram.littleEndianV1, to: address, port: options.port) {
-                        statistics.sendErrors += 1
-                        debug("failed to send message to node '\(node)' (\(address)): \(failure)")
-                    } else {
-                        statistics.sent += 1
-                        debug("message sent to node '\(node)' (\(address))")
-                    }
+                for destination in resolved[node] ?? [] {
+                    send(
+                        to: destination, named: "node '\(node)'", round: round, signer: &signer, sockets: &sockets,
+                        statistics: &statistics)
+                }
+            }
+            if options.broadcast {
+                for destination in Destination.broadcasts(family: options.family) {
+                    send(
+                        to: destination, named: "broadcast", round: round, signer: &signer, sockets: &sockets,
+                        statistics: &statistics)
                 }
             }
             if options.count != 0 && round >= options.count { break }
@@ -75,6 +92,34 @@ public struct Sender {
         }
         debug("\(statistics.sent) messages sent, \(statistics.sendErrors) send errors, \(statistics.rounds) rounds")
         return statistics
+    }
+
+    private func send(
+        to destination: Destination, named name: String, round: Int, signer: inout MessageSigner?,
+        sockets: inout SocketPair, statistics: inout Statistics
+    ) {
+        for payload in payloads(round: round, signer: &signer) {
+            let kind = payload.count == KdumpDatagram.length ? "message" : "signed message"
+            if let failure = sockets.send(payload, to: destination, port: options.port) {
+                statistics.sendErrors += 1
+                debug("failed to send \(kind) to \(name) (\(destination)): \(failure)")
+            } else {
+                statistics.sent += 1
+                debug("\(kind) sent to \(name) (\(destination))")
+            }
+        }
+    }
+
+    /// A NODE's destinations: a literal address, with `%interface` for a link-local or
+    /// multicast IPv6 one (`ff02::1%eth0`), or what the resolver gives the name.
+    private func destinations(of node: String) throws -> [Destination] {
+        if let percent = node.firstIndex(of: "%"), let address = HostAddress(String(node[..<percent])) {
+            let interface = String(node[node.index(after: percent)...])
+            let index = UInt32(interface) ?? if_nametoindex(interface)
+            guard index != 0 else { throw DestinationError(message: "no interface '\(interface)'") }
+            return [Destination(address: address, scopeID: index, interface: interface)]
+        }
+        return try resolve(node, options.family).map { Destination(address: $0) }
     }
 
     private func debug(_ message: String) {
@@ -93,16 +138,81 @@ public struct Sender {
     }
 }
 
-/// One unconnected UDP socket per address family, created on first use.
+struct DestinationError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// Where one datagram goes: an address, and for IPv6 link-local or multicast addresses the
+/// interface (scope id) it leaves by.
+public struct Destination: Equatable, CustomStringConvertible {
+    public var address: HostAddress
+    public var scopeID: UInt32 = 0
+    public var interface: String?
+
+    public var description: String {
+        guard let interface else { return address.description }
+        return address.description + (address.isIPv4 ? " on " : "%") + interface
+    }
+
+    /// `--broadcast`: 255.255.255.255, the broadcast address of every IPv4 interface that is up
+    /// (255.255.255.255 needs a route, which a capture kernel without a default gateway lacks;
+    /// a subnet's own broadcast address does not), and ff02::1 (all nodes) on every interface
+    /// that is up and can multicast. Loopback is left out.
+    static func broadcasts(family: AddressFamily) -> [Destination] {
+        var result: [Destination] = []
+        if family != .ipv6 { result.append(Destination(address: HostAddress(ipv4: 255, 255, 255, 255))) }
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0 else { return result }
+        defer { freeifaddrs(list) }
+        var allNodesOn = Set<String>()
+        let allNodes = HostAddress("ff02::1")!
+        var cursor = list
+        while let interface = cursor {
+            cursor = interface.pointee.ifa_next
+            let flags = Int32(bitPattern: interface.pointee.ifa_flags)
+            guard flags & Int32(IFF_UP) != 0, flags & Int32(IFF_LOOPBACK) == 0, let name = interface.pointee.ifa_name
+            else { continue }
+            let text = String(cString: name)
+            let addressFamily = interface.pointee.ifa_addr?.pointee.sa_family
+            // The subnet's broadcast address from the address and its netmask: `ifa_broadaddr` is
+            // only as good as the `brd` the interface was configured with, often none.
+            if addressFamily == sa_family_t(AF_INET), family != .ipv6, flags & Int32(IFF_BROADCAST) != 0,
+                let local = interface.pointee.ifa_addr.flatMap({ HostAddress(socketAddress: $0) }),
+                let mask = interface.pointee.ifa_netmask.flatMap({ HostAddress(socketAddress: $0) })
+            {
+                let bytes = zip(local.networkBytes, mask.networkBytes).map { $0 | ~$1 }
+                if let broadcast = HostAddress(networkBytes: bytes), broadcast != local {
+                    result.append(Destination(address: broadcast, interface: text))
+                }
+            }
+            if addressFamily == sa_family_t(AF_INET6), family != .ipv4, flags & Int32(IFF_MULTICAST) != 0,
+                allNodesOn.insert(text).inserted
+            {
+                let index = if_nametoindex(name)
+                if index != 0 { result.append(Destination(address: allNodes, scopeID: index, interface: text)) }
+            }
+        }
+        return result
+    }
+}
+
+/// One unconnected UDP socket per address family, created on first use; the IPv4 one may
+/// broadcast.
 struct SocketPair {
     private var ipv4: Int32 = -1
     private var ipv6: Int32 = -1
 
     /// Sends `bytes`; the error text on failure.
-    mutating func send(_ bytes: [UInt8], to address: HostAddress, port: Int) -> String? {
+    mutating func send(_ bytes: [UInt8], to destination: Destination, port: Int) -> String? {
+        let address = destination.address
         let network = address.networkBytes
         if address.isIPv4 {
-            if ipv4 < 0 { ipv4 = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+            if ipv4 < 0 {
+                ipv4 = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+                var on: Int32 = 1
+                if ipv4 >= 0 { setsockopt(ipv4, SOL_SOCKET, SO_BROADCAST, &on, socklen_t(MemoryLayout<Int32>.size)) }
+            }
             guard ipv4 >= 0 else { return String(cString: strerror(errno)) }
             var destination = sockaddr_in()
             destination.sin_family = sa_family_t(AF_INET)
@@ -112,9 +222,11 @@ struct SocketPair {
         }
         if ipv6 < 0 { ipv6 = socket(AF_INET6, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
         guard ipv6 >= 0 else { return String(cString: strerror(errno)) }
+        let scopeID = destination.scopeID
         var destination = sockaddr_in6()
         destination.sin6_family = sa_family_t(AF_INET6)
         destination.sin6_port = in_port_t(UInt16(port).bigEndian)
+        destination.sin6_scope_id = scopeID
         withUnsafeMutableBytes(of: &destination.sin6_addr) { $0.copyBytes(from: network) }
         return Self.send(ipv6, bytes, &destination)
     }

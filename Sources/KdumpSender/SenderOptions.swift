@@ -11,8 +11,22 @@ public struct SenderOptions: Sendable, Equatable {
     public var interval: Int = 10
     public var verbose: Int = 0
     public var nodes: [String] = []
+    /// `--key`: send protocol version 2, signed with this key file; nil sends version 1.
+    public var keyFile: String?
+    /// `--node-name`: the name signed messages carry; nil means the recorded one, else `uname -n`.
+    public var nodeName: String?
+    /// `--phase`: every message's phase; nil means `started` in the first round, `dumping` after.
+    public var phase: SignedMessage.Phase?
+    /// `--broadcast`: also send to 255.255.255.255 and to ff02::1 on every interface that is up.
+    public var broadcast = false
+    /// `--also-v1`: send version 1 beside every signed message (a cluster in migration).
+    public var alsoV1 = false
 
     public init() {}
+
+    /// Where the capture-kernel integration records the node's name when it builds the
+    /// initramfs (kdump-watch-send(8)).
+    public static let recordedNodeNamePath = "/etc/kdump-watch/node-name"
 }
 
 /// What the command line asks for.
@@ -40,6 +54,11 @@ public enum SenderCommandLine {
         GetoptOption(long: "verbose", short: "v", takesValue: false),
         GetoptOption(long: "version", short: "V", takesValue: false),
         GetoptOption(long: "help", short: "h", takesValue: false),
+        GetoptOption(long: "key", takesValue: true),
+        GetoptOption(long: "node-name", takesValue: true),
+        GetoptOption(long: "phase", takesValue: true),
+        GetoptOption(long: "broadcast", takesValue: false),
+        GetoptOption(long: "also-v1", takesValue: false),
     ]
 
     public static func parse(_ arguments: [String]) throws(SenderUsageError) -> SenderCommand {
@@ -78,11 +97,35 @@ public enum SenderCommandLine {
                     throw SenderUsageError("invalid interval '\(value ?? "")'")
                 }
                 result.interval = interval
+            case .option("key", let value, _):
+                guard let path = value, !path.isEmpty else { throw SenderUsageError("empty key file name") }
+                result.keyFile = path
+            case .option("node-name", let value, _):
+                guard let name = value, SignedMessage.isValidNodeName(name) else {
+                    throw SenderUsageError(
+                        "invalid node name '\(value ?? "")' (1 to 64 of A-Z a-z 0-9 . _ -)")
+                }
+                result.nodeName = name
+            case .option("phase", let value, _):
+                guard let phase = SignedMessage.Phase(name: value ?? "") else {
+                    throw SenderUsageError("invalid phase '\(value ?? "")' (started, dumping, finished, failed)")
+                }
+                result.phase = phase
+            case .option("broadcast", _, _): result.broadcast = true
+            case .option("also-v1", _, _): result.alsoV1 = true
             case .option(let name, _, let spelled):
                 throw SenderUsageError("unhandled option \(spelled) (\(name))")
             }
         }
-        guard !result.nodes.isEmpty else { throw SenderUsageError("no node to send to") }
+        if result.keyFile == nil {
+            for (set, option) in [
+                (result.nodeName != nil, "--node-name"), (result.phase != nil, "--phase"), (result.alsoV1, "--also-v1"),
+            ]
+            where set {
+                throw SenderUsageError("\(option) needs --key (it applies to signed messages)")
+            }
+        }
+        guard !result.nodes.isEmpty || result.broadcast else { throw SenderUsageError("no node to send to") }
         return .send(result)
     }
 
@@ -99,6 +142,11 @@ public enum SenderCommandLine {
           -v, --verbose                Print verbose output
           -V, --version                Print version
           -h, --help                   Print usage
+              --key=FILE               Send signed messages (protocol 2) with this key
+              --node-name=NAME         Name the messages carry (default: recorded, else uname -n)
+              --phase=PHASE            started, dumping, finished or failed (default: started, then dumping)
+              --broadcast              Also send to 255.255.255.255 and ff02::1 on every interface
+              --also-v1                Also send the version 1 message (clusters in migration)
 
         """
     }

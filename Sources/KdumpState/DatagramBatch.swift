@@ -1,7 +1,8 @@
 import KdumpWire
 
-/// Datagrams checked together (one read burst): the senders of valid messages in arrival
-/// order, and the invalid ones by reason and sender with how many of each.
+/// Datagrams checked together (one read burst): the senders of valid version 1 messages and
+/// the verified version 2 messages in arrival order, and the invalid ones by reason and sender
+/// with how many of each.
 ///
 /// Invalid datagrams are counted, not listed: a flood of 64 forged datagrams from one source is
 /// one entry, so that it costs the tracker, the log and `watch` clients one event, not 64.
@@ -11,11 +12,27 @@ public struct DatagramBatch: Sendable {
         public var reason: InvalidDatagramReason
         public var source: HostAddress
         public var count: Int
+        /// What the log line adds, from the latest of them (how far a sender's clock is off).
+        public var detail: String?
 
-        public init(reason: InvalidDatagramReason, source: HostAddress, count: Int) {
+        public init(reason: InvalidDatagramReason, source: HostAddress, count: Int, detail: String? = nil) {
             self.reason = reason
             self.source = source
             self.count = count
+            self.detail = detail
+        }
+    }
+
+    /// A version 2 message whose MAC, timestamp and sequence were checked.
+    public struct Signed: Sendable, Equatable {
+        public var node: String
+        public var phase: SignedMessage.Phase
+        public var source: HostAddress
+
+        public init(node: String, phase: SignedMessage.Phase, source: HostAddress) {
+            self.node = node
+            self.phase = phase
+            self.source = source
         }
     }
 
@@ -25,6 +42,7 @@ public struct DatagramBatch: Sendable {
     }
 
     public var valid: [HostAddress] = []
+    public var signed: [Signed] = []
     /// In order of each kind's first arrival.
     public private(set) var invalid: [Invalid] = []
     private var invalidIndex: [Key: Int] = [:]
@@ -33,17 +51,23 @@ public struct DatagramBatch: Sendable {
 
     public init() {}
 
-    public var isEmpty: Bool { valid.isEmpty && invalid.isEmpty }
+    public var isEmpty: Bool { valid.isEmpty && signed.isEmpty && invalid.isEmpty }
+
+    /// Valid datagrams of either version.
+    public var validCount: Int { valid.count + signed.count }
 
     /// Adds one invalid datagram.
-    public mutating func appendInvalid(_ reason: InvalidDatagramReason, from source: HostAddress) {
+    public mutating func appendInvalid(
+        _ reason: InvalidDatagramReason, from source: HostAddress, detail: String? = nil
+    ) {
         invalidCount += 1
         let key = Key(reason: reason, source: source)
         if let index = invalidIndex[key] {
             invalid[index].count += 1
+            if detail != nil { invalid[index].detail = detail }
         } else {
             invalidIndex[key] = invalid.count
-            invalid.append(Invalid(reason: reason, source: source, count: 1))
+            invalid.append(Invalid(reason: reason, source: source, count: 1, detail: detail))
         }
     }
 }

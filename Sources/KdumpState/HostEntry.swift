@@ -9,11 +9,41 @@ public enum HostState: String, Sendable, Codable {
     case finished
 }
 
-/// What the table knows about one sender address: the current kdump episode.
+/// Whom a table entry stands for (Documentation/design.md §2).
+public enum HostKey: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// A version 1 sender: its source address is all that identifies it.
+    case address(HostAddress)
+    /// A node that signed its messages (protocol version 2), from whatever address.
+    case node(String)
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        switch (lhs, rhs) {
+        case (.address(let left), .address(let right)): left < right
+        case (.node(let left), .node(let right)): left < right
+        case (.address, .node): true
+        case (.node, .address): false
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .address(let address): address.description
+        case .node(let name): name
+        }
+    }
+}
+
+/// What the table knows about one sender: the current kdump episode.
 public struct HostEntry: Hashable, Sendable {
+    /// Where the latest message came from.
     public var address: HostAddress
-    /// The cluster node the address belongs to, when configured.
+    /// The cluster node: the name a signed message gave, or the one `nodes` gives the address.
     public var node: String?
+    /// Whether the messages are signed (protocol version 2) and verified; the entry then stands
+    /// for ``node`` whatever the address.
+    public var authenticated: Bool
+    /// The phase of the latest signed message; nil for version 1.
+    public var phase: SignedMessage.Phase?
     /// When the current episode's first message arrived ("in kdump since").
     public var firstSeen: WallClockTime
     /// When the latest message arrived, on the wall clock (for display only).
@@ -29,10 +59,13 @@ public struct HostEntry: Hashable, Sendable {
 
     public init(
         address: HostAddress, node: String?, firstSeen: WallClockTime, lastSeen: WallClockTime,
-        lastSeenMonotonic: MonotonicInstant?, messages: Int, finishAnnounced: Bool = false
+        lastSeenMonotonic: MonotonicInstant?, messages: Int, finishAnnounced: Bool = false,
+        authenticated: Bool = false, phase: SignedMessage.Phase? = nil
     ) {
         self.address = address
         self.node = node
+        self.authenticated = authenticated
+        self.phase = phase
         self.firstSeen = firstSeen
         self.lastSeen = lastSeen
         self.lastSeenMonotonic = lastSeenMonotonic
@@ -40,14 +73,20 @@ public struct HostEntry: Hashable, Sendable {
         self.finishAnnounced = finishAnnounced
     }
 
+    /// The key the table holds the entry under.
+    public var key: HostKey {
+        if authenticated, let node { .node(node) } else { .address(address) }
+    }
+
     /// The age of the latest message at `now`, nil when unknown.
     public func age(at now: MonotonicInstant) -> Duration? {
         lastSeenMonotonic.map { now.since($0) }
     }
 
-    /// The entry's state at `now` given the `finished_after` setting.
+    /// The entry's state at `now` given the `finished_after` setting: a `finished` or `failed`
+    /// phase ends the episode at once.
     public func state(at now: MonotonicInstant, finishedAfter: Duration) -> HostState {
-        guard let age = age(at: now) else { return .finished }
+        guard phase?.endsEpisode != true, let age = age(at: now) else { return .finished }
         return age < finishedAfter ? .dumping : .finished
     }
 }

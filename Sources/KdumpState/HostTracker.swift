@@ -6,8 +6,8 @@ public enum TrackerEvent: Sendable, Equatable {
     /// A change to the table, with the entry's row at the moment it happened.
     case table(TableEvent, status: HostStatus)
     /// Datagrams that were not accepted: `count` of them from `source`, for `reason`, in one
-    /// read burst.
-    case invalid(reason: InvalidDatagramReason, source: HostAddress, count: Int, at: WallClockTime)
+    /// read burst; `detail` is what the log adds (how far a sender's clock is off).
+    case invalid(reason: InvalidDatagramReason, source: HostAddress, count: Int, at: WallClockTime, detail: String?)
 }
 
 /// The live state of the daemon: the ``StateTable``, the invalid-datagram counters and the
@@ -61,32 +61,50 @@ public actor HostTracker {
 
     // MARK: Datagrams
 
-    /// Records a valid message from `address` and ends the waits it confirms.
+    /// Records a valid version 1 message from `address` and ends the waits it confirms.
     @discardableResult
     public func recordValid(from address: HostAddress) -> [TableEvent] {
         let now = clock()
         let events = table.record(from: address, node: nodeNames[address], at: now)
         publish(events, at: now.monotonic)
-        let entry = table.entries[address]!
-        let confirmed = waits.removeConfirmed(byMessageFrom: address, receivedAt: now.monotonic)
-        if !confirmed.isEmpty {
-            let row = status(of: entry, at: now.monotonic)
-            for wait in confirmed { finish(wait, with: .confirmed(row)) }
-        }
+        confirmWaits(under: .address(address), at: now.monotonic)
         return events
     }
 
-    /// Records a batch of datagrams in arrival order: valid ones as by ``recordValid(from:)``,
-    /// invalid ones as by ``recordInvalid(_:from:)``.
+    /// Records a verified version 2 message (the admission gate checked its MAC, timestamp and
+    /// sequence) and ends the waits for its node.
+    @discardableResult
+    public func recordSigned(_ message: DatagramBatch.Signed) -> [TableEvent] {
+        let now = clock()
+        let events = table.recordSigned(by: message.node, phase: message.phase, from: message.source, at: now)
+        publish(events, at: now.monotonic)
+        confirmWaits(under: .node(message.node), at: now.monotonic)
+        return events
+    }
+
+    private func confirmWaits(under key: HostKey, at now: MonotonicInstant) {
+        let confirmed = waits.removeConfirmed(byMessageUnder: key, receivedAt: now)
+        guard !confirmed.isEmpty, let entry = table.entries[key] else { return }
+        let row = status(of: entry, at: now)
+        for wait in confirmed { finish(wait, with: .confirmed(row)) }
+    }
+
+    /// Records a batch of datagrams: valid ones as by ``recordValid(from:)`` and
+    /// ``recordSigned(_:)``, invalid ones as by ``recordInvalid(_:from:count:detail:)``.
     public func record(_ batch: DatagramBatch) {
         for address in batch.valid { recordValid(from: address) }
-        for kind in batch.invalid { recordInvalid(kind.reason, from: kind.source, count: kind.count) }
+        for message in batch.signed { recordSigned(message) }
+        for kind in batch.invalid {
+            recordInvalid(kind.reason, from: kind.source, count: kind.count, detail: kind.detail)
+        }
     }
 
     /// Counts datagrams that were not accepted and tells `watch` clients about them.
-    public func recordInvalid(_ reason: InvalidDatagramReason, from source: HostAddress, count: Int = 1) {
+    public func recordInvalid(
+        _ reason: InvalidDatagramReason, from source: HostAddress, count: Int = 1, detail: String? = nil
+    ) {
         invalidCounts[reason, default: 0] += count
-        broadcast(.invalid(reason: reason, source: source, count: count, at: clock().wall))
+        broadcast(.invalid(reason: reason, source: source, count: count, at: clock().wall, detail: detail))
     }
 
     /// Invalid datagrams counted so far, by reason.
@@ -94,7 +112,7 @@ public actor HostTracker {
 
     // MARK: Waits
 
-    /// Waits until a valid message from one of `request.addresses` confirms the request
+    /// Waits until a valid message under one of `request.keys` confirms the request
     /// (see ``FenceDecision``) or `request.timeout` passes on the tracker's clock, whichever is
     /// first.
     ///
@@ -111,7 +129,7 @@ public actor HostTracker {
     ) async -> WaitOutcome {
         let requestedAt = clock().monotonic
         if let entry = table.confirmingEntry(
-            among: request.addresses, requestedAt: requestedAt, maxAge: request.maxAge)
+            among: request.keys, requestedAt: requestedAt, maxAge: request.maxAge)
         {
             let outcome = WaitOutcome.confirmed(status(of: entry, at: requestedAt))
             onFinish?(outcome)
@@ -221,12 +239,13 @@ public actor HostTracker {
         Dictionary(grouping: nodeNames.keys, by: { nodeNames[$0]! }).mapValues { $0.sorted() }
     }
 
-    /// Every entry with its state, sorted by address; limited to `addresses` when given.
-    public func snapshot(of addresses: Set<HostAddress>? = nil) -> [HostStatus] {
+    /// Every entry with its state, sorted by key (addresses, then signing nodes); limited to
+    /// `keys` when given.
+    public func snapshot(of keys: Set<HostKey>? = nil) -> [HostStatus] {
         let now = clock().monotonic
         return table.entries.values
-            .filter { addresses?.contains($0.address) ?? true }
-            .sorted { $0.address < $1.address }
+            .filter { keys?.contains($0.key) ?? true }
+            .sorted { $0.key < $1.key }
             .map { status(of: $0, at: now) }
     }
 
@@ -239,10 +258,10 @@ public actor HostTracker {
         return (dumping, table.entries.count - dumping)
     }
 
-    /// Removes the entries of `addresses`; returns their last rows.
-    public func forget(_ addresses: Set<HostAddress>) -> [HostStatus] {
+    /// Removes the entries of `keys`; returns their last rows.
+    public func forget(_ keys: Set<HostKey>) -> [HostStatus] {
         let now = clock().monotonic
-        let events = table.forget(addresses)
+        let events = table.forget(keys)
         publish(events, at: now)
         return events.map { status(of: $0.entry, at: now) }
     }
@@ -303,7 +322,7 @@ public actor HostTracker {
     /// Loads entries read from the state file, before any datagram is processed.
     public func restore(_ entries: [HostEntry]) {
         for var entry in entries {
-            entry.node = nodeNames[entry.address]
+            if !entry.authenticated { entry.node = nodeNames[entry.address] }
             table.restore(entry)
         }
         _ = table.update(settings: table.settings, at: clock().monotonic)

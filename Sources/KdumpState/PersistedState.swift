@@ -3,8 +3,8 @@ import KdumpDecision
 import KdumpJSON
 import KdumpWire
 
-/// The state file's format: every entry with both of its clock readings, and the boot it was
-/// written in.
+/// The state file's format: every entry with both of its clock readings, the newest signed
+/// message of every node (``ReplayGuard``), and the boot it was written in.
 ///
 /// Monotonic readings (`CLOCK_BOOTTIME`) are only meaningful within one boot, so they are
 /// restored only when `boot_id` matches the running kernel's; otherwise the restored messages
@@ -12,16 +12,23 @@ import KdumpWire
 public struct PersistedState: Sendable, Equatable {
     /// The value of the `format` field; a file without it is not ours.
     public static let formatName = "kdump-watch-state"
-    public static let currentVersion = 1
+    /// Version 2 added signed entries and the replay records; version 1 files are still read.
+    /// An older daemon refuses a version 2 file instead of mistaking a node's entry for its
+    /// address's.
+    public static let currentVersion = 2
 
     public var bootID: String
     public var writtenAt: WallClockTime
     public var entries: [HostEntry]
+    public var replay: [String: ReplayGuard.Record]
 
-    public init(bootID: String, writtenAt: WallClockTime, entries: [HostEntry]) {
+    public init(
+        bootID: String, writtenAt: WallClockTime, entries: [HostEntry], replay: [String: ReplayGuard.Record] = [:]
+    ) {
         self.bootID = bootID
         self.writtenAt = writtenAt
         self.entries = entries
+        self.replay = replay
     }
 
     /// Why a state file could not be loaded.
@@ -68,6 +75,23 @@ public struct PersistedState: Sendable, Equatable {
             }
             writer.member(Host.messages, entry.messages)
             writer.member(Host.finishAnnounced, entry.finishAnnounced)
+            if entry.authenticated, let node = entry.node {
+                writer.member(Host.node, node)
+                writer.member(Host.auth, true)
+                if let phase = entry.phase { writer.member(Host.phase, phase.description) }
+            }
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.key(File.replay)
+        writer.beginArray()
+        for (node, record) in replay.sorted(by: { $0.key < $1.key }) {
+            typealias Replay = FileFormat.Replay.CodingKeys
+            writer.beginObject()
+            writer.member(Replay.node, node)
+            writer.member(Replay.nonce, record.nonce)
+            writer.member(Replay.sequence, Int(record.sequence))
+            writer.member(Replay.timestampNanoseconds, record.timestamp)
             writer.endObject()
         }
         writer.endArray()
@@ -94,7 +118,7 @@ public struct PersistedState: Sendable, Equatable {
         guard header.format == formatName else {
             throw .foreign("format is \(header.format.map { "'\($0)'" } ?? "missing")")
         }
-        guard header.version == currentVersion else {
+        guard let version = header.version, (1...currentVersion).contains(version) else {
             throw .foreign("unsupported version \(header.version.map(String.init) ?? "missing")")
         }
         let file: FileFormat
@@ -105,10 +129,21 @@ public struct PersistedState: Sendable, Equatable {
         }
         let sameBoot = file.bootID == currentBootID && !currentBootID.isEmpty
         var entries: [HostEntry] = []
-        var seen = Set<HostAddress>()
+        var seen = Set<HostKey>()
         for host in file.hosts {
-            guard let address = HostAddress(host.address), seen.insert(address).inserted else {
-                throw .damaged("bad or repeated address '\(host.address)'")
+            let authenticated = host.auth == true
+            guard let address = HostAddress(host.address) else { throw .damaged("bad address '\(host.address)'") }
+            if authenticated {
+                guard let node = host.node, SignedMessage.isValidNodeName(node), seen.insert(.node(node)).inserted
+                else { throw .damaged("bad or repeated node '\(host.node ?? "")'") }
+            } else {
+                guard seen.insert(.address(address)).inserted else {
+                    throw .damaged("bad or repeated address '\(host.address)'")
+                }
+            }
+            let phase = try host.phase.map { (name: String) throws(LoadError) -> SignedMessage.Phase in
+                guard let phase = SignedMessage.Phase(name: name) else { throw .damaged("bad phase '\(name)'") }
+                return phase
             }
             guard host.messages > 0, host.firstSeenNanoseconds <= host.lastSeenNanoseconds else {
                 throw .damaged("inconsistent entry for \(host.address)")
@@ -117,15 +152,24 @@ public struct PersistedState: Sendable, Equatable {
             if !sameBoot || (monotonic.map { $0 > now } ?? false) { monotonic = nil }
             entries.append(
                 HostEntry(
-                    address: address, node: nil,
+                    address: address, node: authenticated ? host.node : nil,
                     firstSeen: WallClockTime(nanosecondsSinceEpoch: host.firstSeenNanoseconds),
                     lastSeen: WallClockTime(nanosecondsSinceEpoch: host.lastSeenNanoseconds),
                     lastSeenMonotonic: monotonic, messages: host.messages,
-                    finishAnnounced: host.finishAnnounced && monotonic != nil))
+                    finishAnnounced: host.finishAnnounced && monotonic != nil,
+                    authenticated: authenticated, phase: authenticated ? phase : nil))
+        }
+        var replay: [String: ReplayGuard.Record] = [:]
+        for record in file.replay ?? [] {
+            guard SignedMessage.isValidNodeName(record.node), replay[record.node] == nil else {
+                throw .damaged("bad or repeated replay record for '\(record.node)'")
+            }
+            replay[record.node] = ReplayGuard.Record(
+                nonce: record.nonce, sequence: record.sequence, timestamp: record.timestampNanoseconds)
         }
         return PersistedState(
             bootID: file.bootID, writtenAt: WallClockTime(nanosecondsSinceEpoch: 0),
-            entries: entries)
+            entries: entries, replay: replay)
     }
 
     private struct FileFormat: Decodable {
@@ -134,11 +178,24 @@ public struct PersistedState: Sendable, Equatable {
         var bootID: String
         var writtenAt: String
         var hosts: [Host]
+        var replay: [Replay]?
 
         enum CodingKeys: String, CodingKey {
-            case format, version, hosts
+            case format, version, hosts, replay
             case bootID = "boot_id"
             case writtenAt = "written_at"
+        }
+
+        struct Replay: Decodable {
+            var node: String
+            var nonce: UInt64
+            var sequence: UInt32
+            var timestampNanoseconds: UInt64
+
+            enum CodingKeys: String, CodingKey {
+                case node, nonce, sequence
+                case timestampNanoseconds = "timestamp_ns"
+            }
         }
 
         struct Host: Decodable {
@@ -150,9 +207,12 @@ public struct PersistedState: Sendable, Equatable {
             var lastSeenBoottimeNanoseconds: UInt64?
             var messages: Int
             var finishAnnounced: Bool
+            var node: String?
+            var auth: Bool?
+            var phase: String?
 
             enum CodingKeys: String, CodingKey {
-                case address, messages
+                case address, messages, node, auth, phase
                 case firstSeen = "first_seen"
                 case lastSeen = "last_seen"
                 case firstSeenNanoseconds = "first_seen_ns"

@@ -44,16 +44,17 @@ public struct TableEvent: Sendable, Equatable {
     public var isEpisodeBoundary: Bool { kind != .message }
 }
 
-/// The per-address "in kdump since" table (Documentation/design.md §2). A value type with no clock and no I/O:
-/// every operation is told the time, which keeps it exact to test.
+/// The "in kdump since" table (Documentation/design.md §2): one entry per version 1 sender
+/// address and one per node that signs its messages (``HostKey``). A value type with no clock
+/// and no I/O: every operation is told the time, which keeps it exact to test.
 ///
-/// Memory is bounded by ``TableSettings/maxHosts``: when a new address arrives at a full
+/// Memory is bounded by ``TableSettings/maxHosts``: when a new sender arrives at a full
 /// table, the `finished` entry with the oldest last message goes first; only when every entry
 /// is `dumping` does the dumping entry heard from least recently go, so a flood of new sources
 /// can never grow the table.
 public struct StateTable: Sendable {
     public private(set) var settings: TableSettings
-    public private(set) var entries: [HostAddress: HostEntry] = [:]
+    public private(set) var entries: [HostKey: HostEntry] = [:]
 
     public init(settings: TableSettings) {
         self.settings = settings
@@ -66,17 +67,50 @@ public struct StateTable: Sendable {
         self.settings = settings
         var events: [TableEvent] = []
         while entries.count > settings.maxHosts, let victim = evictionCandidate(at: now) {
-            entries[victim.address] = nil
+            entries[victim.key] = nil
             events.append(TableEvent(kind: .evicted, entry: victim))
         }
         return events
     }
 
-    /// Records one valid message from `address` received at `now`.
+    /// Records one valid version 1 message from `address` received at `now`.
     public mutating func record(
         from address: HostAddress, node: String?, at now: Timestamp
     ) -> [TableEvent] {
-        if var entry = entries[address] {
+        record(under: .address(address), at: now) { entry in
+            entry.node = node
+        } create: {
+            HostEntry(
+                address: address, node: node, firstSeen: now.wall, lastSeen: now.wall,
+                lastSeenMonotonic: now.monotonic, messages: 1)
+        }
+    }
+
+    /// Records one verified version 2 message from `node`, received from `address` at `now`.
+    /// A `finished` or `failed` phase ends the episode at once: its `finished` event follows.
+    public mutating func recordSigned(
+        by node: String, phase: SignedMessage.Phase, from address: HostAddress, at now: Timestamp
+    ) -> [TableEvent] {
+        let key = HostKey.node(node)
+        var events = record(under: key, at: now) { entry in
+            entry.address = address
+            entry.phase = phase
+        } create: {
+            HostEntry(
+                address: address, node: node, firstSeen: now.wall, lastSeen: now.wall,
+                lastSeenMonotonic: now.monotonic, messages: 1, authenticated: true, phase: phase)
+        }
+        if phase.endsEpisode {
+            entries[key]!.finishAnnounced = true
+            events.append(TableEvent(kind: .finished, entry: entries[key]!))
+        }
+        return events
+    }
+
+    private mutating func record(
+        under key: HostKey, at now: Timestamp, update: (inout HostEntry) -> Void, create: () -> HostEntry
+    ) -> [TableEvent] {
+        if var entry = entries[key] {
             let continuing =
                 entry.state(at: now.monotonic, finishedAfter: settings.finishedAfter) == .dumping
             if continuing {
@@ -86,21 +120,19 @@ public struct StateTable: Sendable {
                 entry.messages = 1
                 entry.finishAnnounced = false
             }
-            entry.node = node
+            update(&entry)
             entry.lastSeen = now.wall
             entry.lastSeenMonotonic = now.monotonic
-            entries[address] = entry
+            entries[key] = entry
             return [TableEvent(kind: continuing ? .message : .episodeStarted, entry: entry)]
         }
         var events: [TableEvent] = []
         if entries.count >= settings.maxHosts, let victim = evictionCandidate(at: now.monotonic) {
-            entries[victim.address] = nil
+            entries[victim.key] = nil
             events.append(TableEvent(kind: .evicted, entry: victim))
         }
-        let entry = HostEntry(
-            address: address, node: node, firstSeen: now.wall, lastSeen: now.wall,
-            lastSeenMonotonic: now.monotonic, messages: 1)
-        entries[address] = entry
+        let entry = create()
+        entries[key] = entry
         events.append(TableEvent(kind: .episodeStarted, entry: entry))
         return events
     }
@@ -108,7 +140,7 @@ public struct StateTable: Sendable {
     /// Announces episodes that finished and removes entries past `retain`.
     public mutating func sweep(at now: Timestamp) -> [TableEvent] {
         var events: [TableEvent] = []
-        for (address, entry) in entries {
+        for (key, entry) in entries {
             let expired: Bool
             if let age = entry.age(at: now.monotonic) {
                 expired = age >= settings.retain
@@ -118,26 +150,26 @@ public struct StateTable: Sendable {
                 expired = wallAge >= settings.retain.nanosecondsClamped
             }
             if expired {
-                entries[address] = nil
+                entries[key] = nil
                 events.append(TableEvent(kind: .expired, entry: entry))
             } else if !entry.finishAnnounced,
                 entry.state(at: now.monotonic, finishedAfter: settings.finishedAfter) == .finished
             {
-                entries[address]!.finishAnnounced = true
-                events.append(TableEvent(kind: .finished, entry: entries[address]!))
+                entries[key]!.finishAnnounced = true
+                events.append(TableEvent(kind: .finished, entry: entries[key]!))
             }
         }
-        return events.sorted { $0.entry.address < $1.entry.address }
+        return events.sorted { $0.entry.key < $1.entry.key }
     }
 
-    /// The most recently heard entry among `addresses` whose last message confirms a request
-    /// made at `requestedAt` (see ``FenceDecision``).
+    /// The most recently heard entry among `keys` whose last message confirms a request made at
+    /// `requestedAt` (see ``FenceDecision``).
     public func confirmingEntry(
-        among addresses: Set<HostAddress>, requestedAt: MonotonicInstant, maxAge: Duration
+        among keys: Set<HostKey>, requestedAt: MonotonicInstant, maxAge: Duration
     ) -> HostEntry? {
         var best: HostEntry?
-        for address in addresses {
-            guard let entry = entries[address],
+        for key in keys {
+            guard let entry = entries[key],
                 FenceDecision.confirms(
                     lastMessage: entry.lastSeenMonotonic, requestedAt: requestedAt, maxAge: maxAge)
             else { continue }
@@ -146,21 +178,22 @@ public struct StateTable: Sendable {
         return best
     }
 
-    /// Removes the entries of `addresses`.
-    public mutating func forget(_ addresses: Set<HostAddress>) -> [TableEvent] {
-        addresses.sorted().compactMap { address in
-            entries.removeValue(forKey: address).map { TableEvent(kind: .forgotten, entry: $0) }
+    /// Removes the entries of `keys`.
+    public mutating func forget(_ keys: Set<HostKey>) -> [TableEvent] {
+        keys.sorted().compactMap { key in
+            entries.removeValue(forKey: key).map { TableEvent(kind: .forgotten, entry: $0) }
         }
     }
 
-    /// Sets the node name of every entry from `names` (after a configuration reload).
+    /// Sets the node name of every version 1 entry from `names` (after a configuration reload);
+    /// a signed entry keeps the name it signed.
     public mutating func relabel(using names: [HostAddress: String]) {
-        for address in entries.keys { entries[address]!.node = names[address] }
+        for (key, entry) in entries where !entry.authenticated { entries[key]!.node = names[entry.address] }
     }
 
     /// Puts back an entry read from the state file.
     public mutating func restore(_ entry: HostEntry) {
-        entries[entry.address] = entry
+        entries[entry.key] = entry
     }
 
     private func evictionCandidate(at now: MonotonicInstant) -> HostEntry? {

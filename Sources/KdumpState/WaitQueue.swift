@@ -6,7 +6,7 @@ import KdumpWire
 /// when it was made, its deadline, and whatever its owner needs to answer it (`Waiter`).
 ///
 /// A value type with no clock and no tasks, like ``StateTable``: every operation is told the
-/// time, which keeps timeouts exact to test. Waits are indexed by address, so that a message
+/// time, which keeps timeouts exact to test. Waits are indexed by table key, so that a message
 /// touches only its own waits (a thousand concurrent fences cost a thousand lookups, not a
 /// million comparisons), and their deadlines sit in one heap, so that the owner needs one timer
 /// for the earliest instead of one per wait.
@@ -31,7 +31,7 @@ public struct WaitQueue<Waiter> {
     }
 
     private var waits: [ID: Wait] = [:]
-    private var idsByAddress: [HostAddress: Set<ID>] = [:]
+    private var idsByKey: [HostKey: Set<ID>] = [:]
     /// Every wait's deadline, earliest first. A wait that ends early leaves its deadline behind;
     /// it is skipped when it reaches the top, and the heap is rebuilt before such leftovers pile up.
     private var deadlines = Heap<Deadline>()
@@ -55,7 +55,7 @@ public struct WaitQueue<Waiter> {
         precondition(waits[id] == nil, "wait \(id) is queued already")
         let deadline = requestedAt.advanced(by: request.timeout)
         waits[id] = Wait(id: id, request: request, requestedAt: requestedAt, deadline: deadline, waiter: waiter)
-        for address in request.addresses { idsByAddress[address, default: []].insert(id) }
+        for key in request.keys { idsByKey[key, default: []].insert(id) }
         deadlines.insert(Deadline(instant: deadline, id: id))
     }
 
@@ -63,9 +63,9 @@ public struct WaitQueue<Waiter> {
     @discardableResult
     public mutating func remove(_ id: ID) -> Wait? {
         guard let wait = waits.removeValue(forKey: id) else { return nil }
-        for address in wait.request.addresses {
-            idsByAddress[address]?.remove(id)
-            if idsByAddress[address]?.isEmpty == true { idsByAddress[address] = nil }
+        for key in wait.request.keys {
+            idsByKey[key]?.remove(id)
+            if idsByKey[key]?.isEmpty == true { idsByKey[key] = nil }
         }
         if waits.isEmpty {
             deadlines = Heap()
@@ -75,12 +75,12 @@ public struct WaitQueue<Waiter> {
         return wait
     }
 
-    /// Removes and returns, oldest first, the waits that a valid message from `address`
-    /// received at `arrival` confirms (``FenceDecision``).
-    public mutating func removeConfirmed(byMessageFrom address: HostAddress, receivedAt arrival: MonotonicInstant)
+    /// Removes and returns, oldest first, the waits that a valid message recorded under `key`
+    /// and received at `arrival` confirms (``FenceDecision``).
+    public mutating func removeConfirmed(byMessageUnder key: HostKey, receivedAt arrival: MonotonicInstant)
         -> [Wait]
     {
-        guard let interested = idsByAddress[address] else { return [] }
+        guard let interested = idsByKey[key] else { return [] }
         var confirmed: [Wait] = []
         for id in interested.sorted() {
             guard let wait = waits[id],
@@ -111,7 +111,7 @@ public struct WaitQueue<Waiter> {
     public mutating func removeAll() -> [Wait] {
         let all = waits.values.sorted { $0.id < $1.id }
         waits = [:]
-        idsByAddress = [:]
+        idsByKey = [:]
         deadlines = Heap()
         return all
     }

@@ -1,15 +1,16 @@
 import KdumpDecision
 import KdumpWire
 
-/// A fence request as the tracker sees it: the addresses of every target, when it was made,
-/// how old a message may be, and when it gives up.
+/// A fence request as the tracker sees it: the table keys that may confirm it (the targets'
+/// addresses and, with protocol version 2, their node names), how old a message may be, and
+/// when it gives up.
 public struct WaitRequest: Sendable {
-    public var addresses: Set<HostAddress>
+    public var keys: Set<HostKey>
     public var maxAge: Duration
     public var timeout: Duration
 
-    public init(addresses: Set<HostAddress>, maxAge: Duration, timeout: Duration) {
-        self.addresses = addresses
+    public init(keys: Set<HostKey>, maxAge: Duration, timeout: Duration) {
+        self.keys = keys
         self.maxAge = maxAge
         self.timeout = timeout
     }

@@ -68,7 +68,9 @@ public struct Ctl: ParsableCommand {
         abstract: "Query and control kdump-watchd.",
         discussion: "Exit status: 0 success, 1 negative answer (not in kdump, timeout), 2 usage, 3 daemon unreachable.",
         version: "0.1.0",
-        subcommands: [StatusCommand.self, Watch.self, Wait.self, Forget.self, Metrics.self, Health.self])
+        subcommands: [
+            StatusCommand.self, Watch.self, Wait.self, Forget.self, Metrics.self, Health.self, Keygen.self,
+        ])
 }
 
 struct StatusCommand: ParsableCommand {
@@ -100,11 +102,11 @@ struct StatusCommand: ParsableCommand {
                 ? "no host has sent a fence_kdump message"
                 : "none of \(hosts.joined(separator: ", ")) has sent a fence_kdump message"
         }
-        var rows = [["HOST", "ADDRESS", "STATE", "SINCE", "LAST SEEN", "MESSAGES"]]
+        var rows = [["HOST", "ADDRESS", "STATE", "PHASE", "SIGNED", "SINCE", "LAST SEEN", "MESSAGES"]]
         for host in report.hosts {
             rows.append([
-                host.node ?? "-", host.address, host.state.rawValue, host.firstSeen,
-                HumanFormat.age(host.lastSeenAgeSeconds), String(host.messages),
+                host.node ?? "-", host.address, host.state.rawValue, host.phase ?? "-", host.auth ? "yes" : "no",
+                host.firstSeen, HumanFormat.age(host.lastSeenAgeSeconds), String(host.messages),
             ])
         }
         var text = HumanFormat.table(rows)
@@ -155,8 +157,9 @@ struct Watch: ParsableCommand {
     static func describe(_ event: WatchEvent) -> String {
         if let host = event.host {
             let name = host.node.map { "\($0) (\(host.address))" } ?? host.address
+            let signed = host.auth ? " signed phase=\(host.phase ?? "?")" : ""
             return
-                "\(event.time)  \(event.event)  \(name)  state=\(host.state.rawValue) messages=\(host.messages) since=\(host.firstSeen)"
+                "\(event.time)  \(event.event)  \(name)  state=\(host.state.rawValue) messages=\(host.messages) since=\(host.firstSeen)\(signed)"
         }
         let count = event.count.map { " count=\($0)" } ?? ""
         return "\(event.time)  \(event.event)  \(event.source ?? "?")  reason=\(event.reason ?? "?")\(count)"
@@ -257,5 +260,8 @@ struct Health: ParsableCommand {
             "hosts: \(report.hostsDumping) dumping, \(report.hostsFinished) finished; waits in flight: \(report.waitsInFlight); control clients: \(report.controlClients)"
         )
         print("state file: \(report.stateWritable ? "writable" : "NOT WRITABLE (answering from memory)")")
+        if let auth = report.auth {
+            print("auth: \(auth)\(report.authKeyError.map { "; KEY FILE PROBLEM: \($0)" } ?? "")")
+        }
     }
 }

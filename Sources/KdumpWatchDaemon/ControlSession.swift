@@ -136,16 +136,16 @@ struct ControlSession {
         return true
     }
 
-    private func addresses(of hosts: [String], family: AddressFamily) async throws -> Set<HostAddress> {
-        var result = Set<HostAddress>()
-        for host in hosts { result.formUnion(try await context.resolve(host, family: family)) }
+    private func keys(of hosts: [String], family: AddressFamily) async throws -> Set<HostKey> {
+        var result = Set<HostKey>()
+        for host in hosts { result.formUnion(try await context.selectionKeys(for: host, family: family)) }
         return result
     }
 
     private func status(_ request: ControlRequest) async throws -> StatusReport {
-        let filter: Set<HostAddress>? =
+        let filter: Set<HostKey>? =
             if let hosts = request.hosts, !hosts.isEmpty {
-                try await addresses(of: hosts, family: request.family ?? .auto)
+                try await keys(of: hosts, family: request.family ?? .auto)
             } else {
                 nil
             }
@@ -154,7 +154,7 @@ struct ControlSession {
     }
 
     private func forget(_ request: ControlRequest) async throws -> ForgetReport {
-        let targets = try await addresses(of: request.hosts ?? [], family: request.family ?? .auto)
+        let targets = try await keys(of: request.hosts ?? [], family: request.family ?? .auto)
         let removed = await context.tracker.forget(targets)
         for row in removed {
             let entry = row.entry
@@ -172,12 +172,12 @@ struct ControlSession {
     private func wait(_ request: ControlRequest) async throws -> Bool {
         let started = ContinuousClock.now
         let family = request.family ?? .auto
-        var owners: [HostAddress: String] = [:]
+        var owners: [HostKey: String] = [:]
         let metrics = context.metrics
         do {
             for target in request.targets ?? [] {
-                for address in try await context.resolve(target, family: family) where owners[address] == nil {
-                    owners[address] = target
+                for key in try await context.confirmingKeys(for: target, family: family) where owners[key] == nil {
+                    owners[key] = target
                 }
             }
         } catch {
@@ -188,13 +188,13 @@ struct ControlSession {
             request.maxAge.map { Duration.milliseconds(Int64(($0 * 1000).rounded())) }
             ?? context.runtime.configuration.maxAge
         let timeout = Duration.milliseconds(Int64(((request.timeout ?? Self.defaultWaitTimeout) * 1000).rounded()))
-        let waitRequest = WaitRequest(addresses: Set(owners.keys), maxAge: maxAge, timeout: timeout)
+        let waitRequest = WaitRequest(keys: Set(owners.keys), maxAge: maxAge, timeout: timeout)
         let targetsText = (request.targets ?? []).joined(separator: ",")
         context.logger.info(
             "waiting for message from '\(targetsText)'",
             metadata: [
                 "KDUMP_EVENT": "wait", "KDUMP_HOST": "\(targetsText)",
-                "addresses": "\(owners.keys.sorted().map(\.description).joined(separator: ","))",
+                "keys": "\(owners.keys.sorted().map(\.description).joined(separator: ","))",
                 "timeout": "\(timeout.secondsValue)", "max_age": "\(maxAge.secondsValue)",
             ])
         metrics.waitsInFlight.increment()
@@ -220,11 +220,15 @@ struct ControlSession {
         case .confirmed(let row):
             let entry = row.entry
             metrics.waitsConfirmed.increment()
-            let target = owners[entry.address]
+            let target = owners[entry.key]
+            let how =
+                entry.authenticated
+                ? "signed message (node \(entry.node ?? ""), from \(entry.address))" : "valid message"
             context.logger.notice(
-                "received valid message from '\(target ?? entry.address.description)'",
+                "received \(how) from '\(target ?? entry.address.description)'",
                 metadata: [
                     "KDUMP_EVENT": "confirmed", "KDUMP_HOST": "\(target ?? "")", "KDUMP_ADDRESS": "\(entry.address)",
+                    "KDUMP_AUTH": "\(entry.authenticated)",
                 ])
         case .timedOut:
             metrics.waitsTimedOut.increment()
@@ -260,7 +264,7 @@ struct ControlSession {
             return WatchEvent(
                 event: change.kind.rawValue, host: HostReport(row), reason: nil, source: nil,
                 time: SystemClock.now().wall.rfc3339)
-        case .invalid(let reason, let source, let count, let time):
+        case .invalid(let reason, let source, let count, let time, _):
             return WatchEvent(
                 event: "invalid", host: nil, reason: reason.rawValue, source: source.description, time: time.rfc3339,
                 count: count)
@@ -268,6 +272,7 @@ struct ControlSession {
     }
 
     private func health() async -> HealthReport {
+        let runtime = context.runtime
         let counts = await context.tracker.stateCounts()
         return HealthReport(
             version: context.version, pid: Int(getpid()),
@@ -278,7 +283,20 @@ struct ControlSession {
             waitsInFlight: await context.tracker.waitsInFlight,
             controlClients: context.clientCount,
             stateWritable: context.isStateWritable,
-            maxAgeSeconds: context.runtime.configuration.maxAge.secondsValue)
+            maxAgeSeconds: runtime.configuration.maxAge.secondsValue,
+            auth: runtime.configuration.auth.rawValue, authKeyError: authKeyError(runtime.configuration.authKeys))
+    }
+
+    /// Why the key files cannot be read now (a restart would fail on them); nil when they can.
+    private func authKeyError(_ paths: [String]) -> String? {
+        do {
+            _ = try RuntimeSettings.loadKeys(paths)
+            return nil
+        } catch let error as ConfigurationError {
+            return error.message
+        } catch {
+            return "\(error)"
+        }
     }
 
     // MARK: Plumbing
@@ -329,8 +347,8 @@ struct ControlSession {
 private struct WaitAnswer: Sendable {
     let channel: any Channel
     let requestID: String?
-    /// Which target each address belongs to.
-    let owners: [HostAddress: String]
+    /// Which target each table key belongs to.
+    let owners: [HostKey: String]
     let started: ContinuousClock.Instant
 
     func write(_ outcome: WaitOutcome) {
@@ -342,7 +360,7 @@ private struct WaitAnswer: Sendable {
                 ControlResponse(
                     op: .wait, id: requestID,
                     payload: WaitReport(
-                        result: .confirmed, host: HostReport(row), target: owners[row.entry.address],
+                        result: .confirmed, host: HostReport(row), target: owners[row.entry.key],
                         waitedSeconds: waited)
                 ))
         case .timedOut:

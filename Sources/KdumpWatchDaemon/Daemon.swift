@@ -46,8 +46,8 @@ public struct Daemon: Sendable {
         var logger = Logger(label: "kdump-watchd") { _ in DaemonLogHandler(level: configuration.logLevel) }
         logger.logLevel = configuration.logLevel
 
-        let (directory, warnings) = try NodeDirectory.load(configuration.nodes)
-        for warning in warnings { logger.warning("\(warning)") }
+        let runtime = try RuntimeSettings.load(configuration, logger: logger)
+        let directory = runtime.directory
         let controlPath = try controlSocketPath(configuration)
         let stateDirectory = try stateDirectoryPath(configuration)
         var controlGroup = try controlGroupID(configuration, logger: logger)
@@ -56,15 +56,13 @@ public struct Daemon: Sendable {
         await tracker.update(nodeNames: directory.nameByAddress)
         let store = StateStore(directory: stateDirectory)
         let restored = store.load(logger: logger)
-        await tracker.restore(restored)
+        await tracker.restore(restored.entries)
         let pendingWrites = PendingStateWrites()
         await tracker.observeChanges { pendingWrites.changed(episodeBoundary: $0) }
 
         let context = DaemonContext(
-            settings: RuntimeSettings(
-                configuration: configuration, directory: directory,
-                allow: AllowPolicy(rules: configuration.allow, directory: directory), logger: logger),
-            tracker: tracker, metrics: DaemonMetrics(), version: Self.version)
+            settings: runtime, tracker: tracker, metrics: DaemonMetrics(), version: Self.version,
+            replay: ReplayRecords(capacity: configuration.maxHosts, restoring: restored.replay))
 
         let inherited = Systemd.inheritedSockets()
         let inheritedDatagrams = inherited.filter { $0.kind == .datagram }
@@ -185,7 +183,7 @@ public struct Daemon: Sendable {
                 logger: logger))
         let udpText = context.listeners.map(\.description)
         logger.notice(
-            "kdump-watchd \(Self.version) ready: udp \(udpText.joined(separator: " ")), control \(shownControlPath)\(inheritedControl == nil ? "" : " (from systemd)"), state \(store.path), \(restored.count) hosts restored, \(directory.addressesByName.count) nodes"
+            "kdump-watchd \(Self.version) ready: udp \(udpText.joined(separator: " ")), control \(shownControlPath)\(inheritedControl == nil ? "" : " (from systemd)"), state \(store.path), \(restored.entries.count) hosts restored, auth \(configuration.auth.rawValue), \(directory.addressesByName.count) nodes"
         )
         try await serviceGroup.run()
         logger.notice("kdump-watchd stopped")

@@ -1,3 +1,4 @@
+import KdumpAuth
 import KdumpConfiguration
 import KdumpControl
 import KdumpState
@@ -13,7 +14,36 @@ struct RuntimeSettings: Sendable {
     var configuration: DaemonConfiguration
     var directory: NodeDirectory
     var allow: AllowPolicy
+    var authentication: Authentication
     var logger: Logger
+
+    /// Derives everything from `configuration`: the node directory (its warnings go to
+    /// `logger`) and the keys, read and checked now. Throws when a key file is refused, so that
+    /// the daemon does not start, or a reload keeps the configuration in force.
+    static func load(_ configuration: DaemonConfiguration, logger: Logger) throws -> RuntimeSettings {
+        let (directory, warnings) = try NodeDirectory.load(configuration.nodes)
+        for warning in warnings { logger.warning("\(warning)") }
+        return RuntimeSettings(
+            configuration: configuration, directory: directory,
+            allow: AllowPolicy(rules: configuration.allow, directory: directory),
+            authentication: Authentication(
+                mode: configuration.auth, keys: try loadKeys(configuration.authKeys),
+                window: configuration.authWindow),
+            logger: logger)
+    }
+
+    /// The keys of `auth_key`, each file checked (Documentation/protocol.md §6).
+    static func loadKeys(_ paths: [String]) throws -> MessageKeys {
+        var keys: [AuthKey] = []
+        for path in paths {
+            do {
+                keys.append(try AuthKey.load(path: path))
+            } catch {
+                throw ConfigurationError(origin: "auth_key", message: error.description)
+            }
+        }
+        return MessageKeys(keys)
+    }
 }
 
 /// What every part of the running daemon shares: the tracker, the metrics, the settings in
@@ -27,8 +57,14 @@ final class DaemonContext: Sendable {
     private let udpListeners = NIOLockedValueBox<[HealthReport.Listener]>([])
     private let stateWritable = NIOLockedValueBox(true)
     let clients = ControlClients()
+    /// The newest signed message of every node, shared by the UDP sockets (the replay rule).
+    let replay: ReplayRecords
 
-    init(settings: RuntimeSettings, tracker: HostTracker, metrics: DaemonMetrics, version: String) {
+    init(
+        settings: RuntimeSettings, tracker: HostTracker, metrics: DaemonMetrics, version: String,
+        replay: ReplayRecords? = nil
+    ) {
+        self.replay = replay ?? ReplayRecords(capacity: settings.configuration.maxHosts)
         self.settings = NIOLockedValueBox(settings)
         self.tracker = tracker
         self.metrics = metrics
@@ -100,5 +136,60 @@ final class DaemonContext: Sendable {
         } catch let failure as AddressResolver.Failure {
             throw ControlError(.unresolvable, failure.description)
         }
+    }
+
+    /// The table keys whose messages confirm a wait for `target` (Documentation/design.md §7).
+    ///
+    /// Under `auth = none` they are the target's addresses. Under `optional`, also the signed
+    /// entries of the nodes those addresses belong to, and of `target` itself when it is a node
+    /// name (matched without resolving it: a capture kernel may have any address). Under
+    /// `required` only signed entries: a node name stands for itself, and an address only
+    /// through the node that `nodes` gives it, never through the source of a message.
+    func confirmingKeys(for target: String, family: AddressFamily) async throws -> Set<HostKey> {
+        let runtime = self.runtime
+        let names = runtime.directory.nameByAddress
+        let literal = HostAddress(target)
+        switch runtime.authentication.mode {
+        case .none:
+            return Set(try await resolve(target, family: family).map(HostKey.address))
+        case .optional:
+            return try await selectionKeys(for: target, family: family)
+        case .required:
+            if let literal {
+                guard let node = names[literal] else {
+                    throw ControlError(
+                        .unresolvable,
+                        "'\(target)' is the address of no node in 'nodes'; with auth = required only a node's signed messages confirm, so name the node or list its address in 'nodes'"
+                    )
+                }
+                return [.node(node)]
+            }
+            guard SignedMessage.isValidNodeName(target) else {
+                throw ControlError(
+                    .unresolvable, "'\(target)' is not a node name (letters, digits, '.', '_', '-'; 64 at most)")
+            }
+            return [.node(target)]
+        }
+    }
+
+    /// Every table key that `host` names (status and forget; waits under `optional`): its
+    /// addresses, the nodes those addresses belong to, and the node of that name. With `auth`
+    /// other than `none`, a node name that does not resolve still names its signed entry.
+    func selectionKeys(for host: String, family: AddressFamily) async throws -> Set<HostKey> {
+        let runtime = self.runtime
+        let names = runtime.directory.nameByAddress
+        let nodeName =
+            runtime.authentication.mode != .none && HostAddress(host) == nil && SignedMessage.isValidNodeName(host)
+            ? host : nil
+        let addresses: [HostAddress]
+        do {
+            addresses = try await resolve(host, family: family)
+        } catch let error as ControlError where error.code == .unresolvable && nodeName != nil {
+            addresses = []
+        }
+        var keys = Set(addresses.map(HostKey.address))
+        for address in addresses { if let node = names[address] { keys.insert(.node(node)) } }
+        if let nodeName { keys.insert(.node(nodeName)) }
+        return keys
     }
 }

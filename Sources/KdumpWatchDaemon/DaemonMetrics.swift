@@ -10,6 +10,7 @@ public final class DaemonMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     let datagramsReceived: Counter
     let datagramsValid: Counter
+    let datagramsSigned: Counter
     let datagramsDropped: Counter
     private let datagramsInvalid: [InvalidDatagramReason: Counter]
     let hostsDumping: Gauge
@@ -35,6 +36,9 @@ public final class DaemonMetrics: Sendable {
             descriptor: name("datagrams_received", "total", "UDP datagrams received"))
         datagramsValid = registry.makeCounter(
             descriptor: name("datagrams_valid", "total", "Valid fence_kdump messages recorded"))
+        datagramsSigned = registry.makeCounter(
+            descriptor: name(
+                "datagrams_authenticated", "total", "Valid messages that were signed and verified (protocol 2)"))
         datagramsDropped = registry.makeCounter(
             descriptor: name("datagrams_dropped", "total", "Datagrams dropped because the daemon was overloaded"))
         var invalid: [InvalidDatagramReason: Counter] = [:]

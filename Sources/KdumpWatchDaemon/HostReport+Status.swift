@@ -16,6 +16,7 @@ extension HostReport {
             address: status.entry.address.description, node: status.entry.node, state: state,
             firstSeen: status.entry.firstSeen.rfc3339, lastSeen: status.entry.lastSeen.rfc3339,
             messages: status.entry.messages,
-            lastSeenAgeSeconds: status.age.map { ($0.secondsValue * 1000).rounded() / 1000 })
+            lastSeenAgeSeconds: status.age.map { ($0.secondsValue * 1000).rounded() / 1000 },
+            auth: status.entry.authenticated, phase: status.entry.phase?.description)
     }
 }

@@ -66,19 +66,31 @@ struct EventLog: Service, CustomStringConvertible {
                             if level < logger.logLevel { continue }
                             let entry = change.entry
                             let name = entry.node ?? entry.address.description
-                            let metadata: Logger.Metadata = [
+                            var metadata: Logger.Metadata = [
                                 "KDUMP_EVENT": "\(change.kind.rawValue)", "KDUMP_HOST": "\(entry.node ?? "")",
                                 "KDUMP_ADDRESS": "\(entry.address)", "messages": "\(entry.messages)",
+                                "KDUMP_AUTH": "\(entry.authenticated)",
                             ]
+                            if let phase = entry.phase { metadata["KDUMP_PHASE"] = "\(phase)" }
+                            let signed = entry.authenticated ? "signed " : ""
                             switch change.kind {
                             case .episodeStarted:
                                 logger.notice(
-                                    "\(name) is in kdump: first message from \(entry.address)", metadata: metadata)
+                                    "\(name) is in kdump: first \(signed)message from \(entry.address)\(entry.phase.map { ", phase \($0)" } ?? "")",
+                                    metadata: metadata)
                             case .message:
-                                logger.debug("message from \(name) (\(entry.address))", metadata: metadata)
+                                logger.debug(
+                                    "\(signed)message from \(name) (\(entry.address))\(entry.phase.map { ", phase \($0)" } ?? "")",
+                                    metadata: metadata)
                             case .finished:
+                                let ending =
+                                    switch entry.phase {
+                                    case .finished?: "'s capture kernel says the dump finished"
+                                    case .failed?: "'s capture kernel says the dump FAILED"
+                                    default: " stopped sending"
+                                    }
                                 logger.notice(
-                                    "\(name) stopped sending: kdump episode since \(entry.firstSeen.rfc3339) finished",
+                                    "\(name)\(ending): kdump episode since \(entry.firstSeen.rfc3339) finished",
                                     metadata: metadata)
                             case .expired:
                                 logger.info("\(name) removed from the table after retain", metadata: metadata)
@@ -87,7 +99,7 @@ struct EventLog: Service, CustomStringConvertible {
                             case .forgotten:
                                 break  // logged by the control session with who asked
                             }
-                        case .invalid(let reason, let source, _, _):
+                        case .invalid(let reason, let source, _, _, let detail):
                             let now = ContinuousClock.now
                             if let last = lastInvalidLog[source], last.duration(to: now) < Self.invalidLogInterval {
                                 continue
@@ -99,7 +111,7 @@ struct EventLog: Service, CustomStringConvertible {
                             }
                             lastInvalidLog[source] = now
                             logger.warning(
-                                "invalid datagram from \(source): \(reason.rawValue) (further ones from it are counted, not logged, for 60 s)",
+                                "invalid datagram from \(source): \(reason.rawValue)\(detail.map { " (\($0))" } ?? "") (further ones from it are counted, not logged, for 60 s)",
                                 metadata: [
                                     "KDUMP_EVENT": "invalid", "KDUMP_ADDRESS": "\(source)",
                                     "reason": "\(reason.rawValue)",
@@ -133,10 +145,8 @@ struct Reloader: Service, CustomStringConvertible {
         let current = context.runtime
         do {
             let configuration = try load()
-            let (directory, warnings) = try NodeDirectory.load(configuration.nodes)
             var newLogger = current.logger
             newLogger.logLevel = configuration.logLevel
-            for warning in warnings { newLogger.warning("\(warning)") }
             // Keys that only a restart applies (sockets, directories) keep their current values.
             var applied = configuration
             var restartOnly: [String] = []
@@ -144,10 +154,10 @@ struct Reloader: Service, CustomStringConvertible {
                 restartOnly.append(key.name)
                 key.copy(from: current.configuration, to: &applied)
             }
-            context.replace(
-                RuntimeSettings(
-                    configuration: applied, directory: directory,
-                    allow: AllowPolicy(rules: applied.allow, directory: directory), logger: newLogger))
+            let runtime = try RuntimeSettings.load(applied, logger: newLogger)
+            let directory = runtime.directory
+            context.replace(runtime)
+            context.replay.setCapacity(applied.maxHosts)
             await context.tracker.update(settings: applied.tableSettings)
             await context.tracker.update(nodeNames: directory.nameByAddress)
             if !restartOnly.isEmpty {
@@ -156,7 +166,7 @@ struct Reloader: Service, CustomStringConvertible {
                 )
             }
             newLogger.notice(
-                "configuration reloaded: \(directory.addressesByName.count) nodes, allow \(applied.allow.isEmpty ? "any" : applied.allow.map(\.description).joined(separator: ","))"
+                "configuration reloaded: \(directory.addressesByName.count) nodes, auth \(applied.auth.rawValue), allow \(applied.allow.isEmpty ? "any" : applied.allow.map(\.description).joined(separator: ","))"
             )
         } catch {
             logger.error("configuration reload failed, keeping the current configuration: \(error)")

@@ -14,27 +14,29 @@ struct StateStore: Sendable {
     let bootID = SystemClock.bootID()
     var path: String { directory + "/state.json" }
 
-    /// The persisted entries; a damaged or foreign file is moved aside (never a crash loop)
-    /// and the daemon starts empty.
-    func load(logger: Logger) -> [HostEntry] {
-        guard FileIO.exists(path) else { return [] }
+    /// The persisted entries and replay records; a damaged or foreign file is moved aside
+    /// (never a crash loop) and the daemon starts empty.
+    func load(logger: Logger) -> (entries: [HostEntry], replay: [String: ReplayGuard.Record]) {
+        guard FileIO.exists(path) else { return ([], [:]) }
         do {
             let bytes = try FileIO.readBytes(path, limit: 64 << 20)
             let now = SystemClock.now()
-            return try PersistedState.decode(bytes, currentBootID: bootID, now: now.monotonic).entries
+            let state = try PersistedState.decode(bytes, currentBootID: bootID, now: now.monotonic)
+            return (state.entries, state.replay)
         } catch {
             let aside = path + ".bad-" + SystemClock.now().wall.rfc3339.filter { $0 != ":" }
             let moved = FileIO.rename(path, to: aside)
             logger.error(
                 "cannot load state file \(path): \(error); \(moved ? "moved it to \(aside)" : "could not move it aside") and starting with an empty table"
             )
-            return []
+            return ([], [:])
         }
     }
 
-    func save(_ entries: [HostEntry]) throws {
+    func save(_ entries: [HostEntry], replay: [String: ReplayGuard.Record]) throws {
         let state = PersistedState(
-            bootID: bootID, writtenAt: SystemClock.now().wall, entries: entries.sorted { $0.address < $1.address })
+            bootID: bootID, writtenAt: SystemClock.now().wall, entries: entries.sorted { $0.key < $1.key },
+            replay: replay)
         try FileIO.replaceAtomically(path, with: state.encoded(), mode: 0o640)
     }
 }
@@ -163,11 +165,12 @@ struct StateWriter: Service, CustomStringConvertible {
     /// write are taken by the next one.
     private func write(_ entries: [HostEntry]) async {
         let store = self.store
+        let replay = context.replay.snapshot
         do {
             // The future-based call: a write that started must finish even when a shutdown
             // cancels the loop around it (the async variant would give up with CancellationError).
             try await NIOThreadPool.singleton.runIfActive(eventLoop: MultiThreadedEventLoopGroup.singleton.any()) {
-                try store.save(entries)
+                try store.save(entries, replay: replay)
             }.get()
             context.metrics.stateWrites.increment()
             if !context.isStateWritable {

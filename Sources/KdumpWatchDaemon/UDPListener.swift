@@ -1,5 +1,6 @@
 import Glibc
 import KdumpConfiguration
+import KdumpDecision
 import KdumpState
 import KdumpWire
 import Logging
@@ -13,18 +14,14 @@ import ServiceLifecycle
 ///
 /// Datagrams are checked on the event loop as they are read (vectored reads, 64 at a time) and
 /// handed to the tracker in one batch per read burst: one actor call per batch instead of one
-/// per datagram keeps ingest close to the machine's limit. Batches queue in a bounded stream;
-/// under overload the newest batches are dropped and counted, never buffered without bound.
+/// per datagram keeps ingest close to the machine's limit. Batches queue in a ``BatchQueue``:
+/// under a flood of invalid datagrams the newest of them are dropped and counted, never
+/// buffered without bound, while batches with valid messages always reach the table.
 struct UDPListener: Service, CustomStringConvertible {
     let channel: any Channel
-    let batches: AsyncStream<DatagramBatch>
+    let queue: BatchQueue
     let context: DaemonContext
     var description: String { "UDPListener(\(channel.localAddress.map { "\($0)" } ?? "?"))" }
-
-    /// Batches waiting for the tracker; 64 datagrams each at most. Few: under a flood, what
-    /// waits here is work the tracker does before it can answer a fence request, and a batch
-    /// that does not fit is dropped and counted instead.
-    static let queuedBatches = 16
 
     /// The one event-loop thread every UDP socket reads on, apart from the control socket's.
     static let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -36,14 +33,18 @@ struct UDPListener: Service, CustomStringConvertible {
     static func bind(address: HostAddress?, port: Int, context: DaemonContext, group: any EventLoopGroup) async throws
         -> UDPListener
     {
-        let (batches, sink) = makeQueue()
-        let bootstrap = configured(DatagramBootstrap(group: group), context: context, sink: sink)
+        let queue = BatchQueue()
+        let bootstrap = configured(DatagramBootstrap(group: group), context: context, queue: queue)
+        // A numeric address, not a host name: `bind(host:)` asks getaddrinfo with AI_ADDRCONFIG,
+        // which refuses "::" on a host with no IPv6 address but loopback's (an IPv4-only
+        // network, or interfaces that are not up yet), though the socket itself would work.
         do {
-            let channel = try await bootstrap.bind(host: address?.description ?? "::", port: port).get()
-            return UDPListener(channel: channel, batches: batches, context: context)
+            let local = try SocketAddress(ipAddress: address?.description ?? "::", port: port)
+            let channel = try await bootstrap.bind(to: local).get()
+            return UDPListener(channel: channel, queue: queue, context: context)
         } catch let error as IOError where address == nil && error.errnoCode == EAFNOSUPPORT {
-            let channel = try await bootstrap.bind(host: "0.0.0.0", port: port).get()
-            return UDPListener(channel: channel, batches: batches, context: context)
+            let channel = try await bootstrap.bind(to: try SocketAddress(ipAddress: "0.0.0.0", port: port)).get()
+            return UDPListener(channel: channel, queue: queue, context: context)
         }
     }
 
@@ -52,41 +53,35 @@ struct UDPListener: Service, CustomStringConvertible {
     /// "operation unsupported".
     static func adopt(descriptor: Int32, context: DaemonContext, group: any EventLoopGroup) async throws -> UDPListener
     {
-        let (batches, sink) = makeQueue()
-        let channel = try await configured(DatagramBootstrap(group: group), context: context, sink: sink)
+        let queue = BatchQueue()
+        let channel = try await configured(DatagramBootstrap(group: group), context: context, queue: queue)
             .withBoundSocket(descriptor).get()
-        return UDPListener(channel: channel, batches: batches, context: context)
+        return UDPListener(channel: channel, queue: queue, context: context)
     }
 
-    private static func makeQueue() -> (AsyncStream<DatagramBatch>, AsyncStream<DatagramBatch>.Continuation) {
-        AsyncStream.makeStream(of: DatagramBatch.self, bufferingPolicy: .bufferingOldest(queuedBatches))
-    }
-
-    private static func configured(
-        _ bootstrap: DatagramBootstrap, context: DaemonContext, sink: AsyncStream<DatagramBatch>.Continuation
-    ) -> DatagramBootstrap {
+    private static func configured(_ bootstrap: DatagramBootstrap, context: DaemonContext, queue: BatchQueue)
+        -> DatagramBootstrap
+    {
         bootstrap
             .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
             .channelOption(.datagramVectorReadMessageCount, value: 64)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 64 * 256))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(DatagramIngestHandler(daemon: context, sink: sink))
+                    try channel.pipeline.syncOperations.addHandler(DatagramIngestHandler(daemon: context, queue: queue))
                 }
             }
     }
 
     func run() async {
-        let batches = self.batches
+        let queue = self.queue
         let tracker = context.tracker
         await withGracefulShutdownHandler {
             // At a lower priority than the control sessions: the tracker and the cooperative
             // threads serve a fence request before the next batch of a flood.
             await withDiscardingTaskGroup { group in
                 group.addTask(priority: .low) {
-                    for await batch in batches {
-                        await tracker.record(batch)
-                    }
+                    await queue.consume { await tracker.record($0) }
                 }
             }
         } onGracefulShutdown: {
@@ -101,7 +96,7 @@ final class DatagramIngestHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
     private let daemon: DaemonContext
-    private let sink: AsyncStream<DatagramBatch>.Continuation
+    private let queue: BatchQueue
     private var pending = DatagramBatch()
     private var received = 0
     private var admission: DatagramAdmission
@@ -109,12 +104,15 @@ final class DatagramIngestHandler: ChannelInboundHandler {
     /// rather than under a lock per datagram.
     private var burstStarted = false
     private var burstTime: UInt64 = 0
+    private var burstWallClock = WallClockTime(nanosecondsSinceEpoch: 0)
 
-    init(daemon: DaemonContext, sink: AsyncStream<DatagramBatch>.Continuation) {
+    init(daemon: DaemonContext, queue: BatchQueue) {
         self.daemon = daemon
-        self.sink = sink
+        self.queue = queue
         let runtime = daemon.runtime
-        admission = DatagramAdmission(policy: runtime.allow, rateLimit: runtime.configuration.rateLimit)
+        admission = DatagramAdmission(
+            policy: runtime.allow, rateLimit: runtime.configuration.rateLimit,
+            authentication: runtime.authentication, replay: daemon.replay)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -123,13 +121,19 @@ final class DatagramIngestHandler: ChannelInboundHandler {
         guard let source = HostAddress(envelope.remoteAddress) else { return }
         if !burstStarted {
             let runtime = daemon.runtime
-            admission.update(policy: runtime.allow, rateLimit: runtime.configuration.rateLimit)
+            admission.update(
+                policy: runtime.allow, rateLimit: runtime.configuration.rateLimit,
+                authentication: runtime.authentication)
             burstTime = NIODeadline.now().uptimeNanoseconds
+            burstWallClock = SystemClock.now().wall
             burstStarted = true
         }
-        switch admission.admit(envelope.data.readableBytesView, from: source, at: burstTime) {
+        switch admission.admit(
+            envelope.data.readableBytesView, from: source, at: burstTime, wallClock: burstWallClock)
+        {
         case .accepted: pending.valid.append(source)
-        case .rejected(let reason): pending.appendInvalid(reason, from: source)
+        case .signed(let message): pending.signed.append(message)
+        case .rejected(let reason, let detail): pending.appendInvalid(reason, from: source, detail: detail)
         }
     }
 
@@ -140,7 +144,7 @@ final class DatagramIngestHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         flush()
-        sink.finish()
+        queue.finish()
         context.fireChannelInactive()
     }
 
@@ -150,11 +154,12 @@ final class DatagramIngestHandler: ChannelInboundHandler {
         let metrics = daemon.metrics
         metrics.datagramsReceived.increment(by: Int64(received))
         received = 0
-        if !pending.valid.isEmpty { metrics.datagramsValid.increment(by: Int64(pending.valid.count)) }
+        if pending.validCount > 0 { metrics.datagramsValid.increment(by: Int64(pending.validCount)) }
+        if !pending.signed.isEmpty { metrics.datagramsSigned.increment(by: Int64(pending.signed.count)) }
         for kind in pending.invalid { metrics.invalid(kind.reason).increment(by: Int64(kind.count)) }
         guard !pending.isEmpty else { return }
-        if case .dropped = sink.yield(pending) {
-            metrics.datagramsDropped.increment(by: Int64(pending.valid.count + pending.invalidCount))
+        if !queue.push(pending) {
+            metrics.datagramsDropped.increment(by: Int64(pending.validCount + pending.invalidCount))
         }
         pending = DatagramBatch()
     }

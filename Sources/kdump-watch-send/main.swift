@@ -2,6 +2,7 @@
 import CSenderStartup
 import Glibc
 import KdumpSender
+import KdumpWire
 
 // Killing the sender is how a capture kernel stops it; a broken network is not a reason to die.
 signal(SIGPIPE, SIG_IGN)
@@ -20,7 +21,17 @@ do {
     case .version:
         print("\(name) 0.1.0")
     case .send(let options):
-        Sender(options: options).run()
+        var signer: MessageSigner?
+        if let keyFile = options.keyFile {
+            do {
+                signer = MessageSigner(
+                    key: try AuthKey.load(path: keyFile), nodeName: try SenderIdentity.nodeName(options))
+            } catch {
+                Sender.standardError("[error]: \(error)")
+                exit(1)
+            }
+        }
+        Sender(options: options, signer: signer).run()
     }
     exit(0)
 } catch {

@@ -6,6 +6,8 @@
 #   fuzz-agent-input      the fence agent's stdin and command line (KdumpFenceAgent)
 #   fuzz-state-file       the state file (KdumpState)
 #   fuzz-json-writer      text written as JSON reads back unchanged (KdumpJSON)
+#   fuzz-signed-message   protocol version 2 datagrams (KdumpWire)
+#   fuzz-key-file         the key files of auth_key and --key (KdumpWire)
 # Each target checks invariants, not only "no crash" (see Tests/Fuzz/Sources). Usage:
 #   Tests/Fuzz/run.sh [SECONDS-PER-TARGET] [TARGET...]
 # Seeds are in Tests/Fuzz/Corpus/NAME; what the fuzzer learns goes to .build-fuzz/corpus/NAME,
@@ -15,7 +17,7 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-300}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(datagram control-request configuration agent-input state-file json-writer)
+[ ${#targets[@]} -gt 0 ] || targets=(datagram control-request configuration agent-input state-file json-writer signed-message key-file)
 scratch=.build-fuzz
 build() {
     # `--sanitize fuzzer` makes SwiftPM link libFuzzer's main; the sanitizers themselves are given

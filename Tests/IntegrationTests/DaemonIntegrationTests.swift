@@ -31,7 +31,10 @@ struct DaemonIntegrationTests {
         }
         let invalid = try #require(json["invalid"] as? [String: Int])
         #expect(
-            invalid == ["short": 1, "long": 1, "bad_version": 1, "bad_magic": 1, "not_allowed": 0, "rate_limited": 0])
+            invalid == [
+                "short": 1, "long": 1, "bad_version": 1, "bad_magic": 1, "not_allowed": 0, "rate_limited": 0,
+                "malformed": 0, "unknown_key": 0, "bad_mac": 0, "clock_skew": 0, "replayed": 0, "unauthenticated": 0,
+            ])
 
         let table = try daemon.ctl(["status"])
         #expect(table.status == 0)

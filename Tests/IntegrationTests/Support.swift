@@ -251,8 +251,10 @@ final class RawControlClient {
     }
 }
 
-/// Polls `condition` for up to `seconds` (test set-up only).
-func eventually(_ seconds: Double = 5, _ condition: () throws -> Bool) rethrows -> Bool {
+/// Polls `condition` for up to `seconds`. A deadline for an event, never a timed assertion: a
+/// condition that holds returns at once, so the default is generous enough that a loaded machine
+/// (2 cores compiling beside the tests) cannot fail a test by being slow; 5 s once did.
+func eventually(_ seconds: Double = 60, _ condition: () throws -> Bool) rethrows -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if try condition() { return true }

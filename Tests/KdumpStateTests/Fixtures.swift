@@ -66,3 +66,10 @@ extension TableSettings {
         TableSettings(finishedAfter: finishedAfter, retain: retain, maxHosts: maxHosts)
     }
 }
+
+extension WaitRequest {
+    /// A version 1 request: the table keys of `addresses`.
+    init(addresses: Set<HostAddress>, maxAge: Duration, timeout: Duration) {
+        self.init(keys: Set(addresses.map(HostKey.address)), maxAge: maxAge, timeout: timeout)
+    }
+}

@@ -236,7 +236,7 @@ import Testing
         for await event in events {
             switch event {
             case .table(let change, _): kinds.append(change.kind.rawValue)
-            case .invalid(let reason, _, _, _): kinds.append(reason.rawValue)
+            case .invalid(let reason, _, _, _, _): kinds.append(reason.rawValue)
             }
             if kinds.count == 4 { break }
         }
@@ -254,7 +254,7 @@ import Testing
         await tracker.recordInvalid(.short, from: nodeB)
         clock.advance(.seconds(31))
         await tracker.sweep()
-        _ = await tracker.forget([nodeA])
+        _ = await tracker.forget([.address(nodeA)])
         // Start, message, finished, forgotten; an invalid datagram changes nothing.
         #expect(reports.values == [true, false, true, true])
         #expect(await tracker.allEntries.isEmpty)

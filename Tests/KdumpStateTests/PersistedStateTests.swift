@@ -59,7 +59,7 @@ import Testing
 
     @Test(arguments: [
         "", "not json", "[]", "{\"format\":\"something-else\",\"version\":1}", "{\"version\":1}",
-        "{\"format\":\"kdump-watch-state\",\"version\":2,\"hosts\":[]}",
+        "{\"format\":\"kdump-watch-state\",\"version\":3,\"hosts\":[]}",
         "{\"format\":\"kdump-watch-state\",\"version\":1}",
         "{\"format\":\"kdump-watch-state\",\"version\":1,\"boot_id\":\"x\",\"written_at\":\"\",\"hosts\":[{\"address\":\"nope\",\"first_seen\":\"\",\"last_seen\":\"\",\"first_seen_ns\":1,\"last_seen_ns\":2,\"messages\":1,\"finish_announced\":false}]}",
         "{\"format\":\"kdump-watch-state\",\"version\":1,\"boot_id\":\"x\",\"written_at\":\"\",\"hosts\":[{\"address\":\"10.0.0.1\",\"first_seen\":\"\",\"last_seen\":\"\",\"first_seen_ns\":5,\"last_seen_ns\":2,\"messages\":1,\"finish_announced\":false}]}",

@@ -10,9 +10,9 @@ import Testing
         var table = StateTable(settings: .testing())
         let events = table.record(from: nodeA, node: "a", at: clock.now())
         #expect(events.map(\.kind) == [.episodeStarted])
-        #expect(table.entries[nodeA]?.messages == 1)
-        #expect(table.entries[nodeA]?.node == "a")
-        #expect(table.entries[nodeA]?.firstSeen == clock.now().wall)
+        #expect(table.entries[.address(nodeA)]?.messages == 1)
+        #expect(table.entries[.address(nodeA)]?.node == "a")
+        #expect(table.entries[.address(nodeA)]?.firstSeen == clock.now().wall)
     }
 
     @Test func furtherMessagesContinueTheEpisodeAndKeepFirstSeen() {
@@ -23,9 +23,9 @@ import Testing
         clock.advance(.seconds(10))
         let events = table.record(from: nodeA, node: nil, at: clock.now())
         #expect(events.map(\.kind) == [.message])
-        #expect(table.entries[nodeA]?.messages == 2)
-        #expect(table.entries[nodeA]?.firstSeen == start.wall)
-        #expect(table.entries[nodeA]?.lastSeen == clock.now().wall)
+        #expect(table.entries[.address(nodeA)]?.messages == 2)
+        #expect(table.entries[.address(nodeA)]?.firstSeen == start.wall)
+        #expect(table.entries[.address(nodeA)]?.lastSeen == clock.now().wall)
     }
 
     @Test func silenceFinishesTheEpisodeOnceAndANewMessageStartsANewOne() {
@@ -34,15 +34,16 @@ import Testing
         _ = table.record(from: nodeA, node: nil, at: clock.now())
         clock.advance(.seconds(29))
         #expect(table.sweep(at: clock.now()).isEmpty)
-        #expect(table.entries[nodeA]!.state(at: clock.now().monotonic, finishedAfter: .seconds(30)) == .dumping)
+        #expect(
+            table.entries[.address(nodeA)]!.state(at: clock.now().monotonic, finishedAfter: .seconds(30)) == .dumping)
         clock.advance(.seconds(1))
         #expect(table.sweep(at: clock.now()).map(\.kind) == [.finished])
         #expect(table.sweep(at: clock.now()).isEmpty, "finished is announced once")
         clock.advance(.seconds(5))
         let restart = clock.now()
         #expect(table.record(from: nodeA, node: nil, at: restart).map(\.kind) == [.episodeStarted])
-        #expect(table.entries[nodeA]?.firstSeen == restart.wall)
-        #expect(table.entries[nodeA]?.messages == 1)
+        #expect(table.entries[.address(nodeA)]?.firstSeen == restart.wall)
+        #expect(table.entries[.address(nodeA)]?.messages == 1)
     }
 
     @Test func entriesExpireAfterRetain() {
@@ -81,8 +82,8 @@ import Testing
         }
         #expect(table.count == 64)
         // Every entry is dumping, so the least recently heard went first: the newest remain.
-        #expect(table.entries[HostAddress(ipv4: 10, 7, 0xCF, 1)] != nil)
-        #expect(table.entries[HostAddress(ipv4: 10, 0, 0, 1)] == nil)
+        #expect(table.entries[.address(HostAddress(ipv4: 10, 7, 0xCF, 1))] != nil)
+        #expect(table.entries[.address(HostAddress(ipv4: 10, 0, 0, 1))] == nil)
     }
 
     @Test func loweringMaxHostsEvictsAtOnce() {
@@ -98,8 +99,8 @@ import Testing
         let clock = ManualClock()
         var table = StateTable(settings: .testing())
         for address in [nodeA, nodeB] { _ = table.record(from: address, node: nil, at: clock.now()) }
-        #expect(table.forget([nodeA, nodeC]).map(\.entry.address) == [nodeA])
-        #expect(table.entries.keys.sorted() == [nodeB])
+        #expect(table.forget([.address(nodeA), .address(nodeC)]).map(\.entry.address) == [nodeA])
+        #expect(table.entries.keys.sorted() == [.address(nodeB)])
     }
 
     /// The wall clock jumped back or forward (NTP step, a bad RTC): a stale message stays stale
@@ -113,10 +114,11 @@ import Testing
         _ = table.record(from: nodeB, node: nil, at: clock.now())
         clock.jumpWallClock(by: .seconds(jumpSeconds))
         let now = clock.now().monotonic
-        #expect(table.entries[nodeA]!.state(at: now, finishedAfter: .seconds(30)) == .finished)
-        #expect(table.confirmingEntry(among: [nodeA], requestedAt: now, maxAge: .seconds(30)) == nil)
-        #expect(table.entries[nodeB]!.state(at: now, finishedAfter: .seconds(30)) == .dumping)
-        #expect(table.confirmingEntry(among: [nodeB], requestedAt: now, maxAge: .seconds(30))?.address == nodeB)
+        #expect(table.entries[.address(nodeA)]!.state(at: now, finishedAfter: .seconds(30)) == .finished)
+        #expect(table.confirmingEntry(among: [.address(nodeA)], requestedAt: now, maxAge: .seconds(30)) == nil)
+        #expect(table.entries[.address(nodeB)]!.state(at: now, finishedAfter: .seconds(30)) == .dumping)
+        #expect(
+            table.confirmingEntry(among: [.address(nodeB)], requestedAt: now, maxAge: .seconds(30))?.address == nodeB)
     }
 
     @Test func confirmingEntryOnlyLooksAtTheRequestedAddresses() {
@@ -124,10 +126,12 @@ import Testing
         var table = StateTable(settings: .testing())
         _ = table.record(from: nodeA, node: nil, at: clock.now())
         #expect(
-            table.confirmingEntry(among: [nodeB, nodeC], requestedAt: clock.now().monotonic, maxAge: .seconds(30))
+            table.confirmingEntry(
+                among: [.address(nodeB), .address(nodeC)], requestedAt: clock.now().monotonic, maxAge: .seconds(30))
                 == nil)
         #expect(
-            table.confirmingEntry(among: [nodeB, nodeA], requestedAt: clock.now().monotonic, maxAge: .seconds(30))?
+            table.confirmingEntry(
+                among: [.address(nodeB), .address(nodeA)], requestedAt: clock.now().monotonic, maxAge: .seconds(30))?
                 .address == nodeA)
     }
 }

@@ -20,13 +20,17 @@ import Testing
         queue.add(request([nodeA, nodeB]), id: ab, requestedAt: start, waiter: "ab")
         let b = queue.makeID()
         queue.add(request([nodeB]), id: b, requestedAt: start, waiter: "b")
-        let confirmed = queue.removeConfirmed(byMessageFrom: nodeA, receivedAt: start.advanced(by: .seconds(1)))
+        let confirmed = queue.removeConfirmed(
+            byMessageUnder: .address(nodeA), receivedAt: start.advanced(by: .seconds(1)))
         #expect(confirmed.map(\.waiter) == ["a", "ab"])
         #expect(queue.count == 1)
-        #expect(queue.removeConfirmed(byMessageFrom: nodeA, receivedAt: start.advanced(by: .seconds(2))).isEmpty)
-        #expect(queue.removeConfirmed(byMessageFrom: nodeC, receivedAt: start.advanced(by: .seconds(2))).isEmpty)
         #expect(
-            queue.removeConfirmed(byMessageFrom: nodeB, receivedAt: start.advanced(by: .seconds(2))).map(\.id) == [b])
+            queue.removeConfirmed(byMessageUnder: .address(nodeA), receivedAt: start.advanced(by: .seconds(2))).isEmpty)
+        #expect(
+            queue.removeConfirmed(byMessageUnder: .address(nodeC), receivedAt: start.advanced(by: .seconds(2))).isEmpty)
+        #expect(
+            queue.removeConfirmed(byMessageUnder: .address(nodeB), receivedAt: start.advanced(by: .seconds(2))).map(
+                \.id) == [b])
         #expect(queue.isEmpty)
     }
 
@@ -34,8 +38,10 @@ import Testing
         var queue = WaitQueue<Int>()
         // Upstream semantics (max_age 0): only a message after the request confirms.
         queue.add(request([nodeA], maxAge: .zero), id: queue.makeID(), requestedAt: start, waiter: 0)
-        #expect(queue.removeConfirmed(byMessageFrom: nodeA, receivedAt: start).isEmpty)
-        #expect(queue.removeConfirmed(byMessageFrom: nodeA, receivedAt: start.advanced(by: .nanoseconds(1))).count == 1)
+        #expect(queue.removeConfirmed(byMessageUnder: .address(nodeA), receivedAt: start).isEmpty)
+        #expect(
+            queue.removeConfirmed(byMessageUnder: .address(nodeA), receivedAt: start.advanced(by: .nanoseconds(1)))
+                .count == 1)
     }
 
     @Test func deadlinesExpireInOrderAndExactlyOnTime() {

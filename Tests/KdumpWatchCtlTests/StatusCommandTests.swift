@@ -5,10 +5,13 @@ import Testing
 @testable import KdumpWatchCtl
 
 @Suite struct StatusCommandTests {
-    func host(_ address: String, node: String?, state: HostReport.State, age: Double?) -> HostReport {
+    func host(
+        _ address: String, node: String?, state: HostReport.State, age: Double?, phase: String? = nil
+    ) -> HostReport {
         HostReport(
             address: address, node: node, state: state, firstSeen: "2026-12-02T09:00:00.000Z",
-            lastSeen: "2026-12-02T09:05:00.000Z", messages: 61, lastSeenAgeSeconds: age)
+            lastSeen: "2026-12-02T09:05:00.000Z", messages: 61, lastSeenAgeSeconds: age, auth: phase != nil,
+            phase: phase)
     }
 
     @Test func theTableIsAlignedAndNamesInvalidDatagramsThatHappened() {
@@ -16,13 +19,15 @@ import Testing
             hosts: [
                 host("10.0.0.1", node: "alpha", state: .dumping, age: 3.2),
                 host("fd00::22", node: nil, state: .finished, age: 4000),
-            ], invalid: [.short: 2, .notAllowed: 1])
+                host("10.9.0.7", node: "gamma", state: .finished, age: 1, phase: "failed"),
+            ], invalid: [.short: 2, .notAllowed: 1, .badMAC: 5])
         #expect(
             StatusCommand.text(for: report, asked: []) == """
-                HOST   ADDRESS   STATE     SINCE                     LAST SEEN  MESSAGES
-                alpha  10.0.0.1  dumping   2026-12-02T09:00:00.000Z  3s ago     61
-                -      fd00::22  finished  2026-12-02T09:00:00.000Z  1h06m ago  61
-                invalid datagrams: not_allowed 1, short 2
+                HOST   ADDRESS   STATE     PHASE   SIGNED  SINCE                     LAST SEEN  MESSAGES
+                alpha  10.0.0.1  dumping   -       no      2026-12-02T09:00:00.000Z  3s ago     61
+                -      fd00::22  finished  -       no      2026-12-02T09:00:00.000Z  1h06m ago  61
+                gamma  10.9.0.7  finished  failed  yes     2026-12-02T09:00:00.000Z  1s ago     61
+                invalid datagrams: bad_mac 5, not_allowed 1, short 2
                 """)
     }
 

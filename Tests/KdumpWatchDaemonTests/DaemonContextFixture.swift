@@ -13,7 +13,7 @@ extension DaemonContext {
         return DaemonContext(
             settings: RuntimeSettings(
                 configuration: configuration, directory: directory,
-                allow: AllowPolicy(rules: configuration.allow, directory: directory),
+                allow: AllowPolicy(rules: configuration.allow, directory: directory), authentication: .none,
                 logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }),
             tracker: HostTracker(settings: configuration.tableSettings, clock: SystemClock.now),
             metrics: DaemonMetrics(), version: "test")

@@ -50,11 +50,13 @@ import Testing
         _ = admission.admit(valid, from: member, at: 0)
         let closed = AllowPolicy(
             rules: [.range(AddressRange("192.0.2.0/24")!)], directory: NodeDirectory())
-        admission.update(policy: closed, rateLimit: 1)
+        admission.update(policy: closed, rateLimit: 1, authentication: .none)
         #expect(admission.admit(valid, from: member, at: 0) == .rejected(.notAllowed))
-        admission.update(policy: AllowPolicy(rules: [], directory: NodeDirectory()), rateLimit: 1)
+        admission.update(
+            policy: AllowPolicy(rules: [], directory: NodeDirectory()), rateLimit: 1, authentication: .none)
         #expect(admission.admit(valid, from: member, at: 0) == .rejected(.rateLimited))
-        admission.update(policy: AllowPolicy(rules: [], directory: NodeDirectory()), rateLimit: 5)
+        admission.update(
+            policy: AllowPolicy(rules: [], directory: NodeDirectory()), rateLimit: 5, authentication: .none)
         #expect(admission.admit(valid, from: member, at: 0) == .accepted)
     }
 }

@@ -22,10 +22,10 @@ import Testing
         EmbeddedChannel, AsyncStream<DatagramBatch>, DaemonContext
     ) {
         let context = DaemonContext.forTesting(configuration)
-        let (batches, sink) = AsyncStream.makeStream(of: DatagramBatch.self)
+        let queue = BatchQueue()
         let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(DatagramIngestHandler(daemon: context, sink: sink))
-        return (channel, batches, context)
+        try channel.pipeline.syncOperations.addHandler(DatagramIngestHandler(daemon: context, queue: queue))
+        return (channel, queue.batches, context)
     }
 
     @Test func oneReadBurstIsOneBatchInArrivalOrderWithMappedAddressesNormalised() async throws {

@@ -54,7 +54,8 @@ import Testing
     @Test func reasonsHaveTheirMetricNames() {
         #expect(
             InvalidDatagramReason.allCases.map(\.rawValue) == [
-                "short", "long", "bad_magic", "bad_version", "not_allowed", "rate_limited",
+                "short", "long", "bad_magic", "bad_version", "not_allowed", "rate_limited", "malformed",
+                "unknown_key", "bad_mac", "clock_skew", "replayed", "unauthenticated",
             ])
     }
 }

@@ -1,0 +1,87 @@
+import Glibc
+
+/// A cluster's message key: the 32 bytes that sign version 2 messages (Documentation/protocol.md
+/// §6), as read from a key file of 64 hexadecimal digits.
+///
+/// Here, and not beside the cryptography, because both the daemon (swift-crypto) and the
+/// capture-kernel sender (Nettle) read the same file and must refuse the same files.
+public struct AuthKey: Sendable, Equatable {
+    /// The length of a key.
+    public static let length = 32
+
+    /// The key's bytes.
+    public let bytes: [UInt8]
+
+    /// A key of exactly 32 bytes.
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == Self.length else { return nil }
+        self.bytes = bytes
+    }
+
+    /// The key as a key file holds it: 64 lowercase hexadecimal digits.
+    public var hexText: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for byte in bytes { text += [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]] }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Why a key file was refused; each reads as one line naming the file.
+    public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
+        public var path: String
+        public var problem: String
+        public var description: String { "key file \(path): \(problem)" }
+    }
+
+    /// Reads a key file's contents: 64 hexadecimal digits (either case) and an optional newline,
+    /// nothing else.
+    public static func parse(_ contents: some Collection<UInt8>, path: String) throws(FileError) -> AuthKey {
+        var digits = Array(contents)
+        if digits.last == UInt8(ascii: "\n") { digits.removeLast() }
+        guard digits.count == 2 * length else {
+            throw FileError(path: path, problem: "must hold 64 hexadecimal digits and nothing else")
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(length)
+        for pair in stride(from: 0, to: digits.count, by: 2) {
+            guard let high = hexValue(digits[pair]), let low = hexValue(digits[pair + 1]) else {
+                throw FileError(path: path, problem: "must hold 64 hexadecimal digits and nothing else")
+            }
+            bytes.append(high << 4 | low)
+        }
+        return AuthKey(bytes: bytes)!
+    }
+
+    /// Reads and checks the key file at `path`. A file that users other than its owner and
+    /// group may read or write is refused, as ssh refuses a private key others can read: the key
+    /// is what stands between a forged datagram and a fenced node.
+    public static func load(path: String) throws(FileError) -> AuthKey {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
+        guard descriptor >= 0 else { throw FileError(path: path, problem: String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            throw FileError(path: path, problem: String(cString: strerror(errno)))
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw FileError(path: path, problem: "not a regular file") }
+        guard info.st_mode & (S_IROTH | S_IWOTH) == 0 else {
+            throw FileError(
+                path: path,
+                problem: "others may read or write it (mode \(String(info.st_mode & 0o777, radix: 8))); "
+                    + "chmod 600 it")
+        }
+        var buffer = [UInt8](repeating: 0, count: 2 * length + 2)
+        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        guard count >= 0 else { throw FileError(path: path, problem: String(cString: strerror(errno))) }
+        return try parse(buffer[..<count], path: path)
+    }
+
+    private static func hexValue(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
