@@ -100,7 +100,7 @@ let benchmarks: @Sendable () -> Void = {
         let addresses = Sample.addresses(4096)
         for index in benchmark.scaledIterations {
             let address = addresses[index % addresses.count]
-            let request = WaitRequest(addresses: [address], maxAge: .zero, timeout: .seconds(60))
+            let request = WaitRequest(keys: [.address(address)], maxAge: .zero, timeout: .seconds(60))
             async let outcome = tracker.wait(for: request)
             while await tracker.waitsInFlight == 0 { await Task.yield() }
             await tracker.recordValid(from: address)
