@@ -116,7 +116,14 @@ public final class ControlClient {
     public func call<Payload: ControlPayload>(
         _ request: ControlRequest, expecting: Payload.Type, timeout: Duration? = .seconds(30)
     ) throws(ControlClientError) -> Payload {
-        try send(request)
+        do {
+            try send(request)
+        } catch {
+            // A daemon that refuses a client (permission, max_clients) answers and closes at
+            // once; the request may then meet a closed socket. Its answer says why: read it.
+            guard let answer = try? readLine(timeout: .seconds(1)) else { throw error }
+            return try Self.decodeResponse(answer, as: Payload.self)
+        }
         guard let line = try readLine(timeout: timeout) else {
             throw .protocolFailure(
                 timeout == nil ? "connection closed before an answer" : "no answer (connection closed or timed out)")
