@@ -94,7 +94,7 @@ let package = Package(
         // What several test targets share (a seeded random number generator).
         .target(name: "KdumpTestSupport", path: "Tests/KdumpTestSupport"),
         .testTarget(name: "KdumpWireTests", dependencies: ["KdumpWire", "KdumpTestSupport"]),
-        .testTarget(name: "KdumpAuthTests", dependencies: ["KdumpAuth", "KdumpWire"]),
+        .testTarget(name: "KdumpAuthTests", dependencies: ["KdumpAuth", "KdumpWire", "KdumpTestSupport"]),
         .testTarget(name: "KdumpJSONTests", dependencies: ["KdumpJSON", "KdumpTestSupport"]),
         .testTarget(name: "KdumpDecisionTests", dependencies: ["KdumpDecision"]),
         .testTarget(name: "KdumpStateTests", dependencies: ["KdumpState", "KdumpDecision"]),

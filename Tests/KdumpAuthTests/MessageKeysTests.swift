@@ -1,4 +1,5 @@
 import KdumpAuth
+import KdumpTestSupport
 import KdumpWire
 import Testing
 
@@ -7,20 +8,7 @@ import Testing
 @Suite struct MessageKeysTests {
     static let key = AuthKey(bytes: Array(0..<32))!
     static let otherKey = AuthKey(bytes: [UInt8](repeating: 0x11, count: 32))!
-    static let exampleHex =
-        "1b302a40000000020263000001020304050607080000000718ed6e065d028000066e6f64652d61"
-        + "b8d748c3a99ac8a4c41545e10c9964d0357d1d46bf059f6394ddc5fb2a418c81"
-
-    static var example: [UInt8] {
-        var result: [UInt8] = []
-        var index = exampleHex.startIndex
-        while index < exampleHex.endIndex {
-            let next = exampleHex.index(index, offsetBy: 2)
-            result.append(UInt8(exampleHex[index..<next], radix: 16)!)
-            index = next
-        }
-        return result
-    }
+    static var example: [UInt8] { ProtocolExample.datagram }
 
     func verify(_ bytes: [UInt8], with keys: [AuthKey]) -> Result<MessageKeys.Verified, InvalidDatagramReason> {
         bytes.withUnsafeBytes { MessageKeys(keys).verify($0) }

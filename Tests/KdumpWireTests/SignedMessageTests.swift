@@ -1,3 +1,4 @@
+import KdumpTestSupport
 import KdumpWire
 import Testing
 
@@ -7,22 +8,7 @@ import Testing
     static let example = SignedMessage(
         phase: .dumping, keyID: 0x63, nonce: 0x0102_0304_0506_0708, sequence: 7,
         timestamp: 1_796_212_800_000_000_000, nodeName: "node-a")
-    static let exampleHex =
-        "1b302a40000000020263000001020304050607080000000718ed6e065d028000066e6f64652d61"
-        + "b8d748c3a99ac8a4c41545e10c9964d0357d1d46bf059f6394ddc5fb2a418c81"
-
-    static func bytes(_ hex: String) -> [UInt8] {
-        var result: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            result.append(UInt8(hex[index..<next], radix: 16)!)
-            index = next
-        }
-        return result
-    }
-
-    static var exampleDatagram: [UInt8] { bytes(exampleHex) }
+    static var exampleDatagram: [UInt8] { ProtocolExample.datagram }
 
     func parse(_ bytes: [UInt8]) -> Result<SignedMessage.Header, InvalidDatagramReason> {
         bytes.withUnsafeBytes { SignedMessage.Header.parse($0) }
