@@ -19,12 +19,6 @@ public struct MessageKeys: Sendable {
         entries = keys.map { Entry(id: Self.keyID(of: $0), key: SymmetricKey(data: $0.bytes)) }
     }
 
-    /// Whether there is no key at all.
-    public var isEmpty: Bool { entries.isEmpty }
-
-    /// The key ids in use, for status output and logs.
-    public var keyIDs: [UInt8] { entries.map(\.id) }
-
     /// The key id of `key`: the first byte of its SHA-256.
     public static func keyID(of key: AuthKey) -> UInt8 {
         SHA256.hash(data: key.bytes).withUnsafeBytes { $0[0] }

@@ -42,16 +42,19 @@ public struct ReplayGuard: Sendable, Equatable {
             let newer =
                 message.nonce == last.nonce ? message.sequence > last.sequence : message.timestamp > last.timestamp
             guard newer else { return false }
-        } else if records.count >= capacity, let oldest = records.min(by: { $0.value.timestamp < $1.value.timestamp }) {
-            records[oldest.key] = nil
+        } else if records.count >= capacity, let oldest = oldestNode {
+            records[oldest] = nil
         }
         records[node] = message
         return true
     }
 
     private mutating func trim() {
-        while records.count > capacity, let oldest = records.min(by: { $0.value.timestamp < $1.value.timestamp }) {
-            records[oldest.key] = nil
-        }
+        while records.count > capacity, let oldest = oldestNode { records[oldest] = nil }
+    }
+
+    /// The node whose last accepted message is the oldest: the one forgotten to make room.
+    private var oldestNode: String? {
+        records.min(by: { $0.value.timestamp < $1.value.timestamp })?.key
     }
 }

@@ -41,8 +41,6 @@ public struct SignedMessage: Sendable, Equatable {
     public static let macLength = 32
     /// The longest node name a message carries.
     public static let maxNameLength = 64
-    /// The shortest and longest version 2 datagram.
-    public static let lengthRange = (headerLength + 1 + macLength)...(headerLength + maxNameLength + macLength)
 
     public var phase: Phase
     /// The first byte of SHA-256 of the key that signs the message.
