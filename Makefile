@@ -8,6 +8,8 @@ DATADIR ?= $(PREFIX)/share
 MANDIR ?= $(DATADIR)/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 DRACUTDIR ?= $(PREFIX)/lib/dracut/modules.d
+# systemd runs what is in its own shutdown directory only, wherever PREFIX points.
+SHUTDOWNDIR ?= $(shell pkg-config --variable=systemdshutdowndir systemd 2>/dev/null || echo /lib/systemd/system-shutdown)
 SYSCONFDIR ?= /etc
 DESTDIR ?=
 # What install-files copies: the release build, linked statically against the Swift runtime, so
@@ -26,7 +28,7 @@ help:
 	@echo "make build    debug build of every executable"
 	@echo "make lint     swift format lint"
 	@echo "make format   swift format in place"
-	@echo "make install  release build, then install (PREFIX, DESTDIR, SBINDIR, LIBEXECDIR, UNITDIR, MANDIR, SYSCONFDIR)"
+	@echo "make install  release build, then install (PREFIX, DESTDIR, SBINDIR, LIBEXECDIR, UNITDIR, SHUTDOWNDIR, MANDIR, SYSCONFDIR)"
 	@echo "make uninstall"
 	@echo "make bench    benchmarks against upstream fence-agents and the machine's limit (a few minutes)"
 	@echo "make bench-micro  micro-benchmarks of the codec, the table, the answers and the tracker (about 2 minutes)"
@@ -84,7 +86,8 @@ install: release install-files
 install-files:
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 	  $(DESTDIR)$(SYSCONFDIR)/kdump-watch $(DESTDIR)$(DATADIR)/kdump-watch $(DESTDIR)$(DRACUTDIR)/99kdump-watch \
-	  $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/hooks $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/scripts/init-premount
+	  $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/hooks $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/scripts/init-premount \
+	  $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/conf.d $(DESTDIR)$(LIBEXECDIR)/kdump-watch $(DESTDIR)$(SHUTDOWNDIR)
 	install -m 0755 $(BUILD)/kdump-watchd $(BUILD)/kdump-watchctl $(BUILD)/fence_kdump_watch $(DESTDIR)$(SBINDIR)/
 	install -m 0755 $(SENDER) $(DESTDIR)$(SBINDIR)/kdump-watch-send
 	for unit in kdump-watchd.service kdump-watchd.socket; do \
@@ -95,10 +98,17 @@ install-files:
 	  else install -m 0644 etc/$$file $(DESTDIR)$(SYSCONFDIR)/kdump-watch/$$file; fi; done
 	install -m 0644 Documentation/man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 Documentation/man/*.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 0644 etc/kdump-watch-nodes.sh $(DESTDIR)$(DATADIR)/kdump-watch/
+	install -m 0644 etc/kdump-watch-nodes.sh etc/kdump-watch-capture.sh $(DESTDIR)$(DATADIR)/kdump-watch/
 	install -m 0755 etc/dracut/99kdump-watch/module-setup.sh etc/dracut/99kdump-watch/kdump-watch-send.sh \
-	  $(DESTDIR)$(DRACUTDIR)/99kdump-watch/
-	install -m 0644 etc/kdump-watch-nodes.sh $(DESTDIR)$(DRACUTDIR)/99kdump-watch/
+	  etc/dracut/99kdump-watch/kdump-watch-post.sh $(DESTDIR)$(DRACUTDIR)/99kdump-watch/
+	install -m 0644 etc/kdump-watch-nodes.sh etc/kdump-watch-capture.sh $(DESTDIR)$(DRACUTDIR)/99kdump-watch/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/conf.d/kdump-watch ] || \
+	  install -m 0644 etc/initramfs-tools/conf.d/kdump-watch $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/conf.d/kdump-watch
+	sed 's|/usr/sbin/kdump-watch-send|$(SBINDIR)/kdump-watch-send|; s|/usr/share/kdump-watch|$(DATADIR)/kdump-watch|' \
+	  etc/kdump-tools/kdump-watch-report > $(DESTDIR)$(LIBEXECDIR)/kdump-watch/kdump-watch-report
+	sed 's|/usr/libexec/kdump-watch|$(LIBEXECDIR)/kdump-watch|' \
+	  etc/kdump-tools/kdump-watch.shutdown > $(DESTDIR)$(SHUTDOWNDIR)/kdump-watch.shutdown
+	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/kdump-watch/kdump-watch-report $(DESTDIR)$(SHUTDOWNDIR)/kdump-watch.shutdown
 	sed 's|/usr/sbin/kdump-watch-send|$(SBINDIR)/kdump-watch-send|; s|/usr/share/kdump-watch|$(DATADIR)/kdump-watch|' \
 	  etc/initramfs-tools/hooks/kdump-watch > $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/hooks/kdump-watch
 	chmod 0755 $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/hooks/kdump-watch
@@ -115,7 +125,8 @@ uninstall:
 	  $(DESTDIR)$(MANDIR)/man8/kdump-watch-send.8 $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/hooks/kdump-watch \
 	  $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/scripts/init-premount/kdump-watch \
 	  $(DESTDIR)$(SYSCONFDIR)/kdump-watch/kdump-watchd.conf.dist $(DESTDIR)$(SYSCONFDIR)/kdump-watch/kdump-watch-send.conf.dist
-	rm -rf $(DESTDIR)$(DATADIR)/kdump-watch $(DESTDIR)$(DRACUTDIR)/99kdump-watch
+	rm -f $(DESTDIR)$(SHUTDOWNDIR)/kdump-watch.shutdown
+	rm -rf $(DESTDIR)$(DATADIR)/kdump-watch $(DESTDIR)$(DRACUTDIR)/99kdump-watch $(DESTDIR)$(LIBEXECDIR)/kdump-watch
 
 bench:
 	Benchmarks/run.sh

@@ -1,19 +1,33 @@
 # shellcheck shell=sh
-# Shared by the dracut module and the initramfs-tools hook of KdumpWatch: which nodes the
-# capture kernel's kdump-watch-send should send to, and with which arguments.
+# Shared by the dracut module and the initramfs-tools hook of KdumpWatch, when the capture
+# initramfs is built: which nodes the capture kernel's kdump-watch-send sends to, with which
+# options, and — when this node has a cluster key — the key and the node name that sign its
+# messages (protocol 2). Documentation/operators-guide.md, "Capture kernel", says how to set it.
 #
 # Sources, first match wins:
 #   1. kdump.conf (kdump-utils): fence_kdump_nodes and fence_kdump_args
-#   2. /etc/kdump-watch/kdump-watch-send.conf: NODES="..." and ARGS="..."
+#   2. /etc/kdump-watch/kdump-watch-send.conf: NODES, ARGS, KEY, NODE_NAME, BROADCAST
 # The local node (its host names and addresses) is always removed: a node never waits for itself.
 
 KDUMP_CONF=${KDUMP_CONF:-/etc/kdump.conf}
 KDUMP_WATCH_SEND_CONF=${KDUMP_WATCH_SEND_CONF:-/etc/kdump-watch/kdump-watch-send.conf}
+KDUMP_WATCH_DEFAULT_KEY=${KDUMP_WATCH_DEFAULT_KEY:-/etc/kdump-watch/authkey}
+KDUMP_WATCH_NODE_NAME_FILE=${KDUMP_WATCH_NODE_NAME_FILE:-/etc/kdump-watch/node-name}
+# Where the key and the node name go inside the image (kdump-watch-send(8) reads the latter).
+KDUMP_WATCH_IMAGE_KEY=/etc/kdump-watch/authkey
+KDUMP_WATCH_IMAGE_NODE_NAME=/etc/kdump-watch/node-name
 
 # kdump_watch_conf_value KEY: the value of KEY in kdump.conf (rest of the line, comments dropped).
 kdump_watch_conf_value() {
     [ -r "$KDUMP_CONF" ] || return 0
     sed -n "s/#.*//; s/[[:space:]]*$//; s/^[[:space:]]*$1[[:space:]]\{1,\}//p" "$KDUMP_CONF" | tail -n 1
+}
+
+# kdump_watch_send_conf_value NAME: the value of NAME in kdump-watch-send.conf (a shell file).
+kdump_watch_send_conf_value() {
+    [ -r "$KDUMP_WATCH_SEND_CONF" ] || return 0
+    # shellcheck source=kdump-watch-send.conf
+    (. "$KDUMP_WATCH_SEND_CONF" && eval "printf '%s' \"\${$1:-}\"")
 }
 
 # kdump_watch_local_names: every name and address of this machine, one per line.
@@ -35,10 +49,7 @@ kdump_watch_local_names() {
 # kdump_watch_nodes: the nodes to send to, space separated, without the local node.
 kdump_watch_nodes() {
     nodes=$(kdump_watch_conf_value fence_kdump_nodes)
-    if [ -z "$nodes" ] && [ -r "$KDUMP_WATCH_SEND_CONF" ]; then
-        # shellcheck source=kdump-watch-send.conf
-        nodes=$(. "$KDUMP_WATCH_SEND_CONF" && printf '%s' "${NODES:-}")
-    fi
+    [ -n "$nodes" ] || nodes=$(kdump_watch_send_conf_value NODES)
     locals=$(kdump_watch_local_names | sort -u)
     result=""
     for node in $nodes; do
@@ -53,18 +64,97 @@ kdump_watch_nodes() {
 # kdump_watch_args: the sender's options (default "-i 1": announce every second).
 kdump_watch_args() {
     args=$(kdump_watch_conf_value fence_kdump_args)
-    if [ -z "$args" ] && [ -r "$KDUMP_WATCH_SEND_CONF" ]; then
-        # shellcheck source=kdump-watch-send.conf
-        args=$(. "$KDUMP_WATCH_SEND_CONF" && printf '%s' "${ARGS:-}")
-    fi
+    [ -n "$args" ] || args=$(kdump_watch_send_conf_value ARGS)
     printf '%s' "${args:--i 1}"
 }
 
-# kdump_watch_write_config FILE: the configuration the capture kernel reads.
-kdump_watch_write_config() {
+# kdump_watch_key: the key file that signs the capture kernel's messages; nothing (protocol 1)
+# when KEY is "none", or when KEY is unset and the default key file does not exist.
+kdump_watch_key() {
+    key=$(kdump_watch_send_conf_value KEY)
+    case "$key" in
+        none) return 0 ;;
+        "") [ -e "$KDUMP_WATCH_DEFAULT_KEY" ] || return 0; key=$KDUMP_WATCH_DEFAULT_KEY ;;
+    esac
+    printf '%s' "$key"
+}
+
+# kdump_watch_check_key FILE: what kdump-watch-send would refuse in the capture kernel is
+# refused now, when someone is there to read the error.
+kdump_watch_check_key() {
+    if [ ! -r "$1" ]; then
+        echo "kdump-watch: cannot read the key file $1" >&2
+        return 1
+    fi
+    mode=$(stat -L -c %a "$1")
+    case "$mode" in
+        # Others' digit with read (4) or write (2): what the sender and the daemon refuse.
+        *[2-7]) echo "kdump-watch: $1 is readable or writable by others (mode $mode); chmod 600 it" >&2; return 1 ;;
+    esac
+    digits=$(cat "$1")
+    if [ "$(wc -c < "$1")" -gt 65 ] || ! printf '%s\n' "$digits" | grep -qxE '[0-9A-Fa-f]{64}'; then
+        echo "kdump-watch: $1 is not a key file (64 hexadecimal digits; kdump-watchctl keygen writes one)" >&2
+        return 1
+    fi
+}
+
+# kdump_watch_node_name: the node's name in the cluster, which signed messages carry: NODE_NAME,
+# else the recorded one, else what Pacemaker calls this node, else `uname -n`.
+kdump_watch_node_name() {
+    name=$(kdump_watch_send_conf_value NODE_NAME)
+    [ -n "$name" ] || name=$(head -n 1 "$KDUMP_WATCH_NODE_NAME_FILE" 2>/dev/null)
+    if [ -z "$name" ] && command -v crm_node >/dev/null 2>&1 && command -v timeout >/dev/null 2>&1; then
+        name=$(timeout 10 crm_node -n 2>/dev/null)
+    fi
+    [ -n "$name" ] || name=$(uname -n)
+    if ! printf '%s\n' "$name" | grep -qxE '[A-Za-z0-9._-]{1,64}'; then
+        echo "kdump-watch: invalid node name '$name' (1 to 64 of A-Z a-z 0-9 . _ -); set NODE_NAME in $KDUMP_WATCH_SEND_CONF" >&2
+        return 1
+    fi
+    printf '%s' "$name"
+}
+
+# kdump_watch_broadcast: "yes" (the default) or "no": whether signed messages also go to every
+# broadcast address, so that the capture kernel needs no peer list.
+kdump_watch_broadcast() {
+    value=$(kdump_watch_send_conf_value BROADCAST)
+    case "${value:-yes}" in
+        yes | no) printf '%s' "${value:-yes}" ;;
+        *) echo "kdump-watch: BROADCAST must be yes or no, not '$value' ($KDUMP_WATCH_SEND_CONF)" >&2; return 1 ;;
+    esac
+}
+
+# kdump_watch_prepare ROOT CONFIG: check this node's settings and write what the capture
+# kernel needs under the image's root directory ROOT: the configuration file CONFIG (a path
+# inside the image) and, with a key, the key (mode 0600) and the node name. Fails, saying why,
+# on a key or name that would not work; returns 2 when there is nothing to send to.
+kdump_watch_prepare() {
+    nodes=$(kdump_watch_nodes)
+    args=$(kdump_watch_args)
+    key=$(kdump_watch_key)
+    image_key="" name="" broadcast=no
+    if [ -n "$key" ]; then
+        kdump_watch_check_key "$key" || return 1
+        name=$(kdump_watch_node_name) || return 1
+        broadcast=$(kdump_watch_broadcast) || return 1
+        image_key=$KDUMP_WATCH_IMAGE_KEY
+    fi
+    if [ -z "$nodes" ] && [ "$broadcast" = no ]; then
+        return 2
+    fi
+    mkdir -p "$1$(dirname "$2")"
+    if [ -n "$key" ]; then
+        mkdir -p "$1$(dirname "$KDUMP_WATCH_IMAGE_KEY")"
+        (umask 077 && cp "$key" "$1$KDUMP_WATCH_IMAGE_KEY") || return 1
+        chmod 0600 "$1$KDUMP_WATCH_IMAGE_KEY"
+        printf '%s\n' "$name" > "$1$KDUMP_WATCH_IMAGE_NODE_NAME"
+    fi
     {
         echo "# written by KdumpWatch when the capture initramfs was built"
-        echo "KDUMP_WATCH_NODES=\"$(kdump_watch_nodes)\""
-        echo "KDUMP_WATCH_ARGS=\"$(kdump_watch_args)\""
-    } > "$1"
+        echo "KDUMP_WATCH_NODES=\"$nodes\""
+        echo "KDUMP_WATCH_ARGS=\"$args\""
+        echo "KDUMP_WATCH_KEY=\"$image_key\""
+        echo "KDUMP_WATCH_NODE_NAME=\"$name\""
+        echo "KDUMP_WATCH_BROADCAST=\"$broadcast\""
+    } > "$1$2"
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import KdumpWire
 import Testing
 
 /// The capture-kernel integration in `etc/`: checked by shellcheck (with the repository's other
@@ -8,9 +9,10 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct CaptureKernelTests {
     static let scripts = [
-        "etc/kdump-watch-nodes.sh", "etc/dracut/99kdump-watch/module-setup.sh",
-        "etc/dracut/99kdump-watch/kdump-watch-send.sh", "etc/initramfs-tools/hooks/kdump-watch",
-        "etc/initramfs-tools/scripts/init-premount/kdump-watch", "Tests/EndToEnd/run.sh",
+        "etc/kdump-watch-nodes.sh", "etc/kdump-watch-capture.sh", "etc/dracut/99kdump-watch/module-setup.sh",
+        "etc/dracut/99kdump-watch/kdump-watch-send.sh", "etc/dracut/99kdump-watch/kdump-watch-post.sh",
+        "etc/initramfs-tools/hooks/kdump-watch", "etc/initramfs-tools/scripts/init-premount/kdump-watch",
+        "etc/kdump-tools/kdump-watch-report", "etc/kdump-tools/kdump-watch.shutdown", "Tests/EndToEnd/run.sh",
         "Tests/EndToEnd/guest-init.sh", "scripts/install-deps.sh", "scripts/sanitize.sh", "Tests/Fuzz/run.sh",
         "Benchmarks/run.sh", ".ci/run",
     ].map { Build.repository + "/" + $0 }
@@ -73,78 +75,332 @@ struct CaptureKernelTests {
         #expect(try eventually { try daemon.host("127.0.0.1") != nil })
     }
 
-    @Test func dracutPutsTheSenderAndItsNodesIntoTheCaptureInitramfs() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/dracut"), "Debian's dracut-core")
-        let sender = try Self.staticSender.get()
-        let work = try TemporaryDirectory()
-        defer { work.remove() }
-        // dracut reads its modules from $dracutbasedir: a copy of the system's plus ours.
+    /// Runs the real dracut as kdump-utils' mkdumprd does (`IN_KDUMP=1`) on a copy of the
+    /// system's modules plus ours, with `kdumpConf` as kdump.conf; returns dracut's result.
+    static func dracut(
+        in work: TemporaryDirectory, kdumpConf: String, environment extra: [String: String] = [:], image: String
+    ) throws -> ProcessResult {
         let base = work.path + "/dracut"
-        #expect(try run("/bin/cp", ["-a", "/usr/lib/dracut", base]).status == 0)
-        #expect(
-            try run("/bin/cp", ["-rL", Build.repository + "/etc/dracut/99kdump-watch", base + "/modules.d/"]).status
-                == 0)
-        let local = try run("/bin/hostname", []).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        try
-            "path /var/crash\nfence_kdump_args -p 7411 -i 2 # every two seconds\nfence_kdump_nodes node1 \(local) 192.0.2.9\n"
-            .write(toFile: work.path + "/kdump.conf", atomically: true, encoding: .utf8)
-        let image = work.path + "/initrd.img"
+        if !FileManager.default.fileExists(atPath: base) {
+            #expect(try run("/bin/cp", ["-a", "/usr/lib/dracut", base]).status == 0)
+            #expect(
+                try run("/bin/cp", ["-rL", Build.repository + "/etc/dracut/99kdump-watch", base + "/modules.d/"])
+                    .status == 0)
+        }
+        try kdumpConf.write(toFile: work.path + "/kdump.conf", atomically: true, encoding: .utf8)
         var environment = ProcessInfo.processInfo.environment
         environment["dracutbasedir"] = base
         environment["KDUMP_CONF"] = work.path + "/kdump.conf"
-        environment["KDUMP_WATCH_SEND"] = sender
-        environment["IN_KDUMP"] = "1"  // as kdump-utils' mkdumprd runs dracut
-        let dracut = try run(
+        environment["KDUMP_WATCH_SEND"] = try staticSender.get()
+        environment["KDUMP_WATCH_SEND_CONF"] = "/nonexistent/kdump-watch-send.conf"
+        environment["KDUMP_WATCH_DEFAULT_KEY"] = "/nonexistent/authkey"
+        environment["IN_KDUMP"] = "1"
+        environment.merge(extra) { $1 }
+        return try run(
             "/usr/bin/dracut",
             [
                 "--no-kernel", "--no-hostonly", "--no-hostonly-cmdline", "-m", "base kdump-watch", "--tmpdir",
                 work.path, "-f", image,
             ],
             timeout: 300, environment: environment)
+    }
+
+    @Test func dracutPutsTheSenderAndItsNodesIntoTheCaptureInitramfs() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/dracut"), "Debian's dracut-core")
+        let work = try TemporaryDirectory()
+        defer { work.remove() }
+        let local = try run("/bin/hostname", []).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let image = work.path + "/initrd.img"
+        let dracut = try Self.dracut(
+            in: work,
+            kdumpConf:
+                "path /var/crash\nfence_kdump_args -p 7411 -i 2 # every two seconds\nfence_kdump_nodes node1 \(local) 192.0.2.9\n",
+            image: image)
         #expect(dracut.status == 0, "\(dracut.stderr)")
         let listing = try run("/usr/bin/lsinitrd", [image]).stdout
         #expect(listing.contains("usr/sbin/kdump-watch-send"))
         #expect(listing.contains("pre-pivot/50-kdump-watch-send.sh"))
+        #expect(listing.contains("etc/kdump/post.d/kdump-watch"))
+        #expect(listing.contains("usr/share/kdump-watch/kdump-watch-capture.sh"))
+        #expect(!listing.contains("etc/kdump-watch/authkey"), "no key on this node, none in the image")
         let config = try run("/usr/bin/lsinitrd", ["-f", "etc/kdump-watch-send.conf", image]).stdout
         #expect(config.contains("KDUMP_WATCH_NODES=\"node1 192.0.2.9\""), "the local node is left out: \(config)")
         #expect(config.contains("KDUMP_WATCH_ARGS=\"-p 7411 -i 2\""))
+        #expect(config.contains("KDUMP_WATCH_KEY=\"\""), "protocol 1 without a key: \(config)")
+    }
+
+    /// With a cluster key, the image holds it (mode 0600, in an image only root can read) and
+    /// the node name, and needs no node list: the sender broadcasts.
+    @Test func dracutPutsTheKeyAndTheNodeNameIntoTheCaptureInitramfs() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/dracut"), "Debian's dracut-core")
+        let work = try TemporaryDirectory()
+        defer { work.remove() }
+        let key = try TestCluster.writeKey(in: work.path)
+        try "KEY=\(key)\nNODE_NAME=node-b\n".write(
+            toFile: work.path + "/send.conf", atomically: true, encoding: .utf8)
+        let image = work.path + "/initrd.img"
+        let settings = ["KDUMP_WATCH_SEND_CONF": work.path + "/send.conf"]
+        let dracut = try Self.dracut(in: work, kdumpConf: "path /var/crash\n", environment: settings, image: image)
+        #expect(dracut.status == 0, "\(dracut.stderr)")
+        var info = stat()
+        #expect(stat(image, &info) == 0 && info.st_mode & 0o077 == 0, "the image is root's only")
+        let listing = try run("/usr/bin/lsinitrd", [image]).stdout.split(separator: "\n")
+        let keyLine = listing.first { $0.hasSuffix(" etc/kdump-watch/authkey") }
+        #expect(keyLine?.hasPrefix("-rw------- ") == true, "\(listing)")
+        let imageKey = try run("/usr/bin/lsinitrd", ["-f", "etc/kdump-watch/authkey", image]).stdout
+        #expect(imageKey == TestCluster.key.hexText + "\n")
+        let name = try run("/usr/bin/lsinitrd", ["-f", "etc/kdump-watch/node-name", image]).stdout
+        #expect(name == "node-b\n")
+        let config = try run("/usr/bin/lsinitrd", ["-f", "etc/kdump-watch-send.conf", image]).stdout
+        #expect(config.contains("KDUMP_WATCH_NODES=\"\""), "\(config)")
+        #expect(config.contains("KDUMP_WATCH_KEY=\"/etc/kdump-watch/authkey\""))
+        #expect(config.contains("KDUMP_WATCH_NODE_NAME=\"node-b\""))
+        #expect(config.contains("KDUMP_WATCH_BROADCAST=\"yes\""))
+
+        // A key others can read would be refused by the sender at the crash: dracut stops now.
+        chmod(key, 0o644)
+        let refusedImage = work.path + "/refused.img"
+        let refused = try Self.dracut(
+            in: work, kdumpConf: "path /var/crash\n", environment: settings, image: refusedImage)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("is readable or writable by others (mode 644); chmod 600 it"), "\(refused)")
+        #expect(!FileManager.default.fileExists(atPath: refusedImage))
+    }
+
+    /// Runs the initramfs-tools hook as kdump-tools' mkinitramfs does (its CONFDIR), under
+    /// `umask`, with `sendConf` as kdump-watch-send.conf, into `destination`.
+    static func initramfsToolsHook(
+        in work: TemporaryDirectory, sendConf: String, destination: String, umask: String = "077",
+        confdir: String = "/var/lib/kdump/initramfs-tools"
+    ) throws -> ProcessResult {
+        try sendConf.write(toFile: work.path + "/send.conf", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
+        var environment = ProcessInfo.processInfo.environment
+        environment["DESTDIR"] = destination
+        environment["CONFDIR"] = confdir
+        environment["verbose"] = "n"
+        environment["KDUMP_CONF"] = "/nonexistent/kdump.conf"
+        environment["KDUMP_WATCH_LIBDIR"] = Build.repository + "/etc"
+        environment["KDUMP_WATCH_SEND"] = try staticSender.get()
+        environment["KDUMP_WATCH_SEND_CONF"] = work.path + "/send.conf"
+        environment["KDUMP_WATCH_DEFAULT_KEY"] = "/nonexistent/authkey"
+        return try run(
+            "/bin/sh",
+            [
+                "-c", "umask $0 && exec /bin/sh \"$1\"", umask,
+                Build.repository + "/etc/initramfs-tools/hooks/kdump-watch",
+            ],
+            environment: environment)
     }
 
     @Test func theInitramfsToolsHookBuildsItsTree() throws {
         try #require(
             FileManager.default.fileExists(atPath: "/usr/share/initramfs-tools/hook-functions"), "initramfs-tools-core")
-        let sender = try Self.staticSender.get()
         let work = try TemporaryDirectory()
         defer { work.remove() }
         let local = try run("/bin/hostname", []).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        try "NODES=\"node1 \(local) node3\"\nARGS=\"-i 2\"\n".write(
-            toFile: work.path + "/send.conf", atomically: true, encoding: .utf8)
         let destination = work.path + "/initramfs"
-        try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
-        var environment = ProcessInfo.processInfo.environment
-        environment["DESTDIR"] = destination
-        environment["verbose"] = "n"
-        environment["KDUMP_CONF"] = "/nonexistent/kdump.conf"
-        environment["KDUMP_WATCH_LIBDIR"] = Build.repository + "/etc"
-        environment["KDUMP_WATCH_SEND"] = sender
-        environment["KDUMP_WATCH_SEND_CONF"] = work.path + "/send.conf"
-        let hook = try run(
-            "/bin/sh", [Build.repository + "/etc/initramfs-tools/hooks/kdump-watch"], environment: environment)
+        let hook = try Self.initramfsToolsHook(
+            in: work, sendConf: "NODES=\"node1 \(local) node3\"\nARGS=\"-i 2\"\n", destination: destination)
         #expect(hook.status == 0, "\(hook)")
         let copied = [destination + "/sbin/kdump-watch-send", destination + "/usr/sbin/kdump-watch-send"]
         #expect(copied.contains { FileManager.default.isExecutableFile(atPath: $0) })
+        #expect(FileManager.default.fileExists(atPath: destination + "/usr/share/kdump-watch/kdump-watch-capture.sh"))
         let config = try String(contentsOfFile: destination + "/conf/kdump-watch-send.conf", encoding: .utf8)
         #expect(config.contains("KDUMP_WATCH_NODES=\"node1 node3\""))
         #expect(config.contains("KDUMP_WATCH_ARGS=\"-i 2\""))
+        #expect(config.contains("KDUMP_WATCH_KEY=\"\""))
 
         // Without nodes the hook adds nothing and says why.
-        try "".write(toFile: work.path + "/send.conf", atomically: true, encoding: .utf8)
         let empty = work.path + "/empty"
-        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
-        environment["DESTDIR"] = empty
-        let skipped = try run(
-            "/bin/sh", [Build.repository + "/etc/initramfs-tools/hooks/kdump-watch"], environment: environment)
-        #expect(skipped.status == 0 && skipped.stderr.contains("no nodes configured"))
+        let skipped = try Self.initramfsToolsHook(in: work, sendConf: "", destination: empty)
+        #expect(skipped.status == 0 && skipped.stderr.contains("no nodes configured"), "\(skipped)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: empty).isEmpty)
+    }
+
+    /// The key goes into kdump-tools' capture initrd only, mode 0600, and only when
+    /// mkinitramfs writes the image for root's eyes alone (conf.d/kdump-watch: UMASK=0077).
+    @Test func theInitramfsToolsHookPutsTheKeyOnlyIntoTheCaptureInitrd() throws {
+        try #require(
+            FileManager.default.fileExists(atPath: "/usr/share/initramfs-tools/hook-functions"), "initramfs-tools-core")
+        let work = try TemporaryDirectory()
+        defer { work.remove() }
+        let key = try TestCluster.writeKey(in: work.path)
+        let settings = "KEY=\(key)\nNODE_NAME=node-b\nBROADCAST=no\nNODES=192.0.2.7\n"
+        let destination = work.path + "/initramfs"
+        let hook = try Self.initramfsToolsHook(in: work, sendConf: settings, destination: destination)
+        #expect(hook.status == 0, "\(hook)")
+        var info = stat()
+        #expect(stat(destination + "/etc/kdump-watch/authkey", &info) == 0 && info.st_mode & 0o777 == 0o600)
+        #expect(
+            try String(contentsOfFile: destination + "/etc/kdump-watch/authkey", encoding: .utf8)
+                == TestCluster.key.hexText + "\n")
+        #expect(
+            try String(contentsOfFile: destination + "/etc/kdump-watch/node-name", encoding: .utf8) == "node-b\n")
+        let config = try String(contentsOfFile: destination + "/conf/kdump-watch-send.conf", encoding: .utf8)
+        #expect(config.contains("KDUMP_WATCH_KEY=\"/etc/kdump-watch/authkey\""), "\(config)")
+        #expect(config.contains("KDUMP_WATCH_NODE_NAME=\"node-b\""))
+        #expect(config.contains("KDUMP_WATCH_BROADCAST=\"no\""))
+
+        // An initrd that others could read would give the key away: the build stops.
+        let readable = work.path + "/readable"
+        let refused = try Self.initramfsToolsHook(in: work, sendConf: settings, destination: readable, umask: "022")
+        #expect(refused.status == 1 && refused.stderr.contains("UMASK=0077"), "\(refused)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: readable).isEmpty)
+
+        // The node's own initrds (update-initramfs: CONFDIR /etc/initramfs-tools) get nothing.
+        let ordinary = work.path + "/ordinary"
+        let skipped = try Self.initramfsToolsHook(
+            in: work, sendConf: settings, destination: ordinary, umask: "022", confdir: "/etc/initramfs-tools")
+        #expect(skipped.status == 0, "\(skipped)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: ordinary).isEmpty)
+    }
+
+    /// A capture kernel's scripts for one node, run for real outside a capture kernel: the
+    /// build-time library writes the image's settings into `root`, and the runtime library
+    /// starts the sender from them as init-premount/kdump-watch and the dracut hook do.
+    struct CaptureScripts {
+        let root: String
+        let runDirectory: String
+        let environment: [String: String]
+        let announcer: pid_t
+
+        init(node: String, port: Int, key: String, in work: TemporaryDirectory) throws {
+            root = work.path + "/\(node)-image"
+            runDirectory = work.path + "/\(node)-run"
+            let library = Build.repository + "/etc"
+            try "KEY=\(key)\nNODE_NAME=\(node)\nNODES=127.0.0.1\nARGS=\"-p \(port) -i 1\"\nBROADCAST=no\n".write(
+                toFile: work.path + "/\(node).conf", atomically: true, encoding: .utf8)
+            var environment = ProcessInfo.processInfo.environment
+            environment["KDUMP_CONF"] = "/nonexistent/kdump.conf"
+            environment["KDUMP_WATCH_SEND_CONF"] = work.path + "/\(node).conf"
+            environment["KDUMP_WATCH_DEFAULT_KEY"] = "/nonexistent/authkey"
+            environment["KDUMP_WATCH_LOCAL_NAMES"] = "none.invalid"
+            environment["KDUMP_WATCH_RUN"] = runDirectory
+            environment["KDUMP_WATCH_LIBDIR"] = library
+            environment["KDUMP_WATCH_LIBEXECDIR"] = library + "/kdump-tools"
+            environment["KDUMP_WATCH_SEND"] = try staticSender.get()
+            environment["KDUMP_TOOLS_DEFAULTS"] = work.path + "/kdump-tools"
+            self.environment = environment
+            let prepared = try run(
+                "/bin/sh",
+                [
+                    "-c", ". \"$0/kdump-watch-nodes.sh\" && kdump_watch_prepare \"$1\" /conf/kdump-watch-send.conf",
+                    library, root,
+                ],
+                environment: environment)
+            guard prepared.status == 0 else { throw DaemonError(message: "prepare failed: \(prepared)") }
+            // The image's key path, seen from outside the image.
+            let started = try run(
+                "/bin/sh",
+                [
+                    "-c",
+                    """
+                    . "$1/conf/kdump-watch-send.conf" && KDUMP_WATCH_KEY=$1$KDUMP_WATCH_KEY && \\
+                    . "$0/kdump-watch-capture.sh" && kdump_watch_has_targets && \\
+                    kdump_watch_announce "$KDUMP_WATCH_SEND" && kdump_watch_keep
+                    """,
+                    library, root,
+                ], environment: environment)
+            guard started.status == 0,
+                let pid = pid_t(
+                    try String(contentsOfFile: runDirectory + "/sender.pid", encoding: .utf8)
+                        .trimmingCharacters(in: .whitespacesAndNewlines))
+            else { throw DaemonError(message: "announce failed: \(started)") }
+            announcer = pid
+        }
+
+        /// Whether the announcing sender still runs (a zombie nobody reaped has stopped).
+        var announcerRuns: Bool {
+            guard let stat = try? String(contentsOfFile: "/proc/\(announcer)/stat", encoding: .utf8) else {
+                return false
+            }
+            return !(stat.split(separator: ")").last?.trimmingCharacters(in: .whitespaces).hasPrefix("Z") ?? true)
+        }
+
+        var outcome: String? { try? String(contentsOfFile: runDirectory + "/outcome", encoding: .utf8) }
+
+        func stopAnnouncer() { if announcerRuns { kill(announcer, SIGKILL) } }
+    }
+
+    static func signedHost(_ node: String, _ daemon: DaemonUnderTest) throws -> [String: Any]? {
+        try daemon.hosts().first { $0["node"] as? String == node && $0["auth"] as? Bool == true }
+    }
+
+    static func setModificationTime(_ path: String, secondsAgo: Int) {
+        let then = timespec(tv_sec: time(nil) - secondsAgo, tv_nsec: 0)
+        var times = [then, then]
+        #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
+    }
+
+    /// Debian's kdump-tools: the capture kernel announces signed, and after kdump-config has
+    /// saved the dump the system-shutdown hook reports `finished`; before a complete dump of
+    /// this boot exists, it reports nothing.
+    @Test func aSavedDumpIsReportedFinishedBeforeTheReboot() throws {
+        let work = try TemporaryDirectory()
+        defer { work.remove() }
+        let key = try TestCluster.writeKey(in: work.path)
+        let daemon = try DaemonUnderTest(["--auth-key", key])
+        defer { daemon.remove() }
+        let capture = try CaptureScripts(node: "node-c", port: daemon.port, key: key, in: work)
+        defer { capture.stopAnnouncer() }
+        #expect(try eventually { try Self.signedHost("node-c", daemon)?["state"] as? String == "dumping" })
+        var info = stat()
+        #expect(stat(capture.runDirectory + "/authkey", &info) == 0 && info.st_mode & 0o777 == 0o600)
+
+        let crash = work.path + "/crash"
+        try "KDUMP_COREDIR=\(crash)\n".write(toFile: work.path + "/kdump-tools", atomically: true, encoding: .utf8)
+        let hook = Build.repository + "/etc/kdump-tools/kdump-watch.shutdown"
+        Self.setModificationTime(capture.runDirectory + "/sender.pid", secondsAgo: 10)
+        // A dump still being written, and a complete one from an earlier crash: no report.
+        for (directory, file, age) in [
+            ("202612030610", "dump-incomplete", 0), ("202611010101", "dump.202611010101", 100),
+        ] {
+            try FileManager.default.createDirectory(atPath: crash + "/" + directory, withIntermediateDirectories: true)
+            try "core".write(toFile: crash + "/\(directory)/\(file)", atomically: false, encoding: .utf8)
+            Self.setModificationTime(crash + "/\(directory)/\(file)", secondsAgo: age)
+        }
+        let early = try run("/bin/sh", [hook], environment: capture.environment)
+        #expect(early.status == 0 && capture.outcome == nil, "\(early)")
+        #expect(capture.announcerRuns)
+
+        try FileManager.default.moveItem(
+            atPath: crash + "/202612030610/dump-incomplete", toPath: crash + "/202612030610/dump.202612030610")
+        let saved = try run("/bin/sh", [hook], environment: capture.environment)
+        #expect(saved.status == 0 && saved.stderr.contains("kdump-watch: dump finished, reported"), "\(saved)")
+        #expect(capture.outcome == "finished\n")
+        #expect(!capture.announcerRuns, "the announcer stops before the last word")
+        #expect(try eventually { try Self.signedHost("node-c", daemon)?["phase"] as? String == "finished" })
+        #expect(try Self.signedHost("node-c", daemon)?["state"] as? String == "finished")
+
+        // Reported once: a second run (a failure hook after all) sends nothing more.
+        let again = try run("/bin/sh", [hook], environment: capture.environment)
+        #expect(again.status == 0 && again.stderr.isEmpty, "\(again)")
+    }
+
+    /// Debian's kdump-tools on failure: KDUMP_FAIL_CMD runs kdump-watch-report, which reports
+    /// `failed` and then runs the command it was given (the reboot).
+    @Test func aFailedDumpIsReportedThroughKdumpFailCmd() throws {
+        let work = try TemporaryDirectory()
+        defer { work.remove() }
+        let key = try TestCluster.writeKey(in: work.path)
+        let daemon = try DaemonUnderTest(["--auth-key", key])
+        defer { daemon.remove() }
+        let capture = try CaptureScripts(node: "node-d", port: daemon.port, key: key, in: work)
+        defer { capture.stopAnnouncer() }
+        #expect(try eventually { try Self.signedHost("node-d", daemon) != nil })
+        let report = Build.repository + "/etc/kdump-tools/kdump-watch-report"
+        let marker = work.path + "/rebooted"
+        let failed = try run(
+            "/bin/sh", [report, "failed", "/bin/sh", "-c", "echo \"$0\" > \"$1\"", "reboot -f", marker],
+            environment: capture.environment)
+        #expect(failed.status == 0 && failed.stderr.contains("dump failed, reported"), "\(failed)")
+        #expect(try String(contentsOfFile: marker, encoding: .utf8) == "reboot -f\n", "the command runs after")
+        #expect(capture.outcome == "failed\n")
+        #expect(try eventually { try Self.signedHost("node-d", daemon)?["phase"] as? String == "failed" })
+        #expect(try Self.signedHost("node-d", daemon)?["state"] as? String == "finished")
+
+        let usage = try run("/bin/sh", [report, "done"], environment: capture.environment)
+        #expect(usage.status == 2 && usage.stderr.hasPrefix("usage: kdump-watch-report finished|failed"))
     }
 }

@@ -117,7 +117,7 @@ struct SystemServiceTests {
         defer { destination.remove() }
         let common = [
             "-C", Build.repository, "-s", "DESTDIR=\(destination.path)", "PREFIX=/usr", "BUILD=\(Build.directory)",
-            "SENDER=\(Build.path("kdump-watch-send"))",
+            "SENDER=\(Build.path("kdump-watch-send"))", "SHUTDOWNDIR=/usr/lib/systemd/system-shutdown",
         ]
         #expect(try run("/usr/bin/make", ["install-files"] + common).status == 0)
         for path in [
@@ -127,10 +127,20 @@ struct SystemServiceTests {
             "/usr/share/man/man8/kdump-watchd.8", "/usr/share/man/man5/kdump-watchd.conf.5",
             "/usr/share/man/man8/fence_kdump_watch.8", "/usr/share/man/man8/kdump-watchctl.8",
             "/usr/share/man/man8/kdump-watch-send.8", "/etc/kdump-watch/kdump-watchd.conf",
-            "/usr/lib/dracut/modules.d/99kdump-watch/module-setup.sh", "/etc/initramfs-tools/hooks/kdump-watch",
+            "/usr/lib/dracut/modules.d/99kdump-watch/module-setup.sh",
+            "/usr/lib/dracut/modules.d/99kdump-watch/kdump-watch-post.sh",
+            "/usr/lib/dracut/modules.d/99kdump-watch/kdump-watch-capture.sh", "/etc/initramfs-tools/hooks/kdump-watch",
+            "/etc/initramfs-tools/scripts/init-premount/kdump-watch", "/etc/initramfs-tools/conf.d/kdump-watch",
+            "/usr/share/kdump-watch/kdump-watch-capture.sh", "/usr/libexec/kdump-watch/kdump-watch-report",
+            "/usr/lib/systemd/system-shutdown/kdump-watch.shutdown",
         ] {
             #expect(FileManager.default.fileExists(atPath: destination.path + path), "\(path) missing")
         }
+        let report = try run(destination.path + "/usr/libexec/kdump-watch/kdump-watch-report", [])
+        #expect(report.status == 2 && report.stderr.hasPrefix("usage: kdump-watch-report"), "\(report)")
+        let shutdownHook = try String(
+            contentsOfFile: destination.path + "/usr/lib/systemd/system-shutdown/kdump-watch.shutdown", encoding: .utf8)
+        #expect(shutdownHook.contains("/usr/libexec/kdump-watch}/kdump-watch-report"))
         let config = destination.path + "/etc/kdump-watch/kdump-watchd.conf"
         try "max_age = 10s\n".write(toFile: config, atomically: true, encoding: .utf8)
         #expect(try run("/usr/bin/make", ["install-files"] + common).status == 0)
@@ -139,7 +149,12 @@ struct SystemServiceTests {
         )
         #expect(FileManager.default.fileExists(atPath: config + ".dist"))
         #expect(try run("/usr/bin/make", ["uninstall"] + common).status == 0)
-        #expect(!FileManager.default.fileExists(atPath: destination.path + "/usr/sbin/kdump-watchd"))
+        for path in [
+            "/usr/sbin/kdump-watchd", "/usr/libexec/kdump-watch/kdump-watch-report",
+            "/usr/lib/systemd/system-shutdown/kdump-watch.shutdown", "/usr/share/kdump-watch",
+        ] {
+            #expect(!FileManager.default.fileExists(atPath: destination.path + path), "\(path) left behind")
+        }
         #expect(FileManager.default.fileExists(atPath: config), "uninstall keeps the configuration")
     }
 }

@@ -1,9 +1,13 @@
 #!/bin/sh
-# Capture kernel (dracut pre-pivot): tell the cluster this node is dumping, in the background,
-# until the dump is done and the machine reboots.
-[ -r /etc/kdump-watch-send.conf ] || exit 0
-. /etc/kdump-watch-send.conf
-[ -n "$KDUMP_WATCH_NODES" ] || exit 0
-# shellcheck disable=SC2086 # word splitting of the arguments and the node list is intended
-/usr/sbin/kdump-watch-send $KDUMP_WATCH_ARGS $KDUMP_WATCH_NODES </dev/null >/dev/null 2>&1 &
-echo "kdump-watch: announcing kdump to $KDUMP_WATCH_NODES" >&2
+# Capture kernel (dracut pre-pivot hook, sourced by dracut's shell: no exit here): tell the
+# cluster this node is dumping, in the background, until the post-dump hook stops it.
+if [ -r /etc/kdump-watch-send.conf ]; then
+    # shellcheck source=/dev/null # written into the image by module-setup.sh
+    . /etc/kdump-watch-send.conf
+    # shellcheck source=kdump-watch-capture.sh
+    . /usr/share/kdump-watch/kdump-watch-capture.sh
+    if kdump_watch_has_targets; then
+        kdump_watch_announce /usr/sbin/kdump-watch-send
+        echo "kdump-watch: announcing kdump to ${KDUMP_WATCH_NODES:-every broadcast address}" >&2
+    fi
+fi

@@ -1,0 +1,1 @@
+../../kdump-watch-capture.sh
