@@ -5,9 +5,11 @@
 #    `kexec -p`, says "ready", then obeys one command from the serial console:
 #    "panic" crashes the kernel (sysrq c), "hang" spins forever with no kdump;
 #  - the kdump capture kernel (/proc/vmcore exists): brings up the network, starts
-#    kdump-watch-send in the background every second, saves the dump with makedumpfile,
-#    then powers off, as a kdump capture environment does.
-# Settings come from the kernel command line: kw_port, kw_family (4 or 6).
+#    kdump-watch-send in the background every second, signed with the image's cluster key
+#    (through KdumpWatch's capture-kernel library, as its dracut and initramfs-tools scripts
+#    do), saves the dump with makedumpfile, reports finished or failed, then powers off, as a
+#    kdump capture environment does.
+# Settings come from the kernel command line: kw_port, kw_family (4 or 6), kw_node.
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin
 mount -t proc proc /proc
@@ -17,11 +19,13 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null
 say() { echo "kw-e2e: [$(cut -d " " -f 1 /proc/uptime)] $*"; }
 port=7410
 family=4
+node=kwvm
 read -r cmdline </proc/cmdline
 for argument in $cmdline; do
     case "$argument" in
         kw_port=*) port=${argument#kw_port=} ;;
         kw_family=*) family=${argument#kw_family=} ;;
+        kw_node=*) node=${argument#kw_node=} ;;
     esac
 done
 
@@ -44,16 +48,25 @@ fi
 if [ -e /proc/vmcore ]; then
     # stat, not wc: reading /proc/vmcore through would take longer than saving the dump.
     say "capture kernel up, /proc/vmcore is $(stat -c %s /proc/vmcore) bytes"
-    /sbin/kdump-watch-send -v -i 1 -p "$port" "$target" </dev/null &
-    say "kdump-watch-send started for $target port $port"
+    # What the dracut module and the initramfs-tools hook write into an image.
+    KDUMP_WATCH_NODES=$target
+    KDUMP_WATCH_ARGS="-i 1 -p $port"
+    KDUMP_WATCH_KEY=/etc/kdump-watch/authkey
+    KDUMP_WATCH_NODE_NAME=$node
+    KDUMP_WATCH_BROADCAST=no
+    # shellcheck source=../../etc/kdump-watch-capture.sh
+    . /usr/share/kdump-watch/kdump-watch-capture.sh
+    kdump_watch_announce /sbin/kdump-watch-send
+    say "kdump-watch-send started for $target port $port, signed as $node"
     if makedumpfile -F -d 31 -l /proc/vmcore >/tmp/vmcore.flat 2>/tmp/makedumpfile.log; then
         say "dump saved: $(wc -c </tmp/vmcore.flat) bytes"
+        outcome=finished
     else
         say "makedumpfile failed: $(tail -n 1 /tmp/makedumpfile.log)"
+        outcome=failed
     fi
-    # A real capture environment reboots once the dump is saved; give the sender a few
-    # more rounds first so the host sees the episode last a while.
-    sleep 3
+    kdump_watch_report /sbin/kdump-watch-send "$outcome"
+    say "reported $outcome"
     say "powering off"
     poweroff -f
 fi

@@ -4,7 +4,9 @@
 # pacemaker-fenced driving fence_kdump_watch through stonith_admin, as a cluster does.
 #
 #   kwvm1  boots, loads a capture kernel (kexec -p), panics on command; its capture kernel
-#          announces the dump to the host over IPv4, saves it (makedumpfile), powers off.
+#          announces the dump to the host over IPv4 with signed messages (protocol 2, the
+#          cluster key and node name in its initramfs), saves it (makedumpfile), sends the
+#          phase `finished`, powers off.
 #   kwvm2  boots the same way, then hangs in a busy loop: no panic, no kdump, no message.
 #
 # QEMU's user networking (slirp) is used, so no root network setup is needed: a guest reaches
@@ -15,9 +17,13 @@
 # splits pcmk_host_map entries at ':' (it turns "kwvm2:::1" into "1"), so an IPv6 node is mapped
 # to its own name and the daemon's `nodes` resolves it.
 #
+# The daemon runs with `auth = required`: only a verified signed message confirms. The capture
+# kernel starts and stops the sender with the shipped runtime library (etc/kdump-watch-capture.sh).
+#
 # Asserted: a fence request for kwvm1 before its panic times out; after the panic the fence is
 # confirmed, and not before the daemon saw the capture kernel's first message; status shows the
-# episode as dumping, then finished once the VM is off; kwvm2 is never confirmed. Every phase's
+# episode as dumping and authenticated, then finished by the phase `finished`; kwvm2 is never
+# confirmed. Every phase's
 # time is printed. Needs root (pacemaker-fenced), qemu-system-x86, linux-image-cloud-amd64,
 # kexec-tools, makedumpfile, busybox-static, pacemaker (scripts/install-deps.sh e2e).
 set -euo pipefail
@@ -92,17 +98,21 @@ capture_tree() { # destination-tree
     done
     echo "$guest_modules" >"$1/modules/order"
     copy_program "$SENDER" "$1" /sbin/kdump-watch-send
+    install -D -m 0644 "$root/etc/kdump-watch-capture.sh" "$1/usr/share/kdump-watch/kdump-watch-capture.sh"
+    install -D -m 0600 "$CACHE/authkey" "$1/etc/kdump-watch/authkey"
     copy_program "$(command -v makedumpfile)" "$1" /bin/makedumpfile
 }
 pack() { (cd "$1" && find . | cpio -o -H newc --quiet) | gzip -1 >"$2"; }
 
+# The cluster key, made once per cache: it is inside the cached image.
+mkdir -p "$CACHE"
+[ -s "$CACHE/authkey" ] || "$BUILD/kdump-watchctl" keygen --output "$CACHE/authkey" >/dev/null
 key=$(cat "$here/guest-init.sh" "$here/run.sh" "$SENDER" "$KERNEL" "$(command -v busybox)" "$(command -v kexec)" \
-    "$(command -v makedumpfile)" | sha256sum | cut -c 1-16)
+    "$(command -v makedumpfile)" "$root/etc/kdump-watch-capture.sh" "$CACHE/authkey" | sha256sum | cut -c 1-16)
 image=$CACHE/initramfs-$key.cpio.gz
 if [ -s "$image" ]; then
     phase "initramfs: cached $image"
 else
-    mkdir -p "$CACHE"
     rm -rf "$work/capture" "$work/node"
     capture_tree "$work/capture"
     capture_tree "$work/node"
@@ -126,6 +136,8 @@ state_dir = $work/state
 nodes = kwvm1=127.0.0.1 kwvm2=::1
 allow = nodes
 finished_after = 5s
+auth_key = $CACHE/authkey
+auth = required
 EOF
 "$BUILD/kdump-watchd" --config "$work/kdump-watchd.conf" >"$work/daemon.log" 2>&1 &
 pids+=($!)
@@ -159,7 +171,7 @@ start_vm() { # name family
     mkfifo "$work/$1.serial.in" "$work/$1.serial.out"
     qemu-system-x86_64 -nodefaults -display none -no-user-config -accel tcg -m 768 -smp 1 -no-reboot \
         -kernel "$KERNEL" -initrd "$image" \
-        -append "console=ttyS0 crashkernel=256M panic=1 kw_port=$port kw_family=$2" \
+        -append "console=ttyS0 crashkernel=256M panic=1 kw_port=$port kw_family=$2 kw_node=$1" \
         -netdev user,id=net0 -device virtio-net-pci,netdev=net0,romfile= \
         -serial "pipe:$work/$1.serial" >"$work/$1.qemu.log" 2>&1 &
     pids+=($!)
@@ -176,11 +188,11 @@ await_console() { # name text seconds
     done
 }
 command_vm() { echo "$2" >"$work/$1.serial.in"; }
-host_field() { # address field: a field of the host's entry in `status --json`, or "absent"
+host_field() { # node field: a field of the node's entry in `status --json`, or "absent"
     ctl status --json | python3 -c '
 import json, sys
 for host in json.load(sys.stdin)["hosts"]:
-    if host["address"] == sys.argv[1]:
+    if host.get("node") == sys.argv[1]:
         print(host[sys.argv[2]]); break
 else:
     print("absent")' "$1" "$2"
@@ -214,7 +226,7 @@ phase "fence kwvm1 before the panic: not confirmed (stonith_admin exit $status a
 read -r status seconds <"$work/early-kwvm2"
 [ "$status" != 0 ] || fail "the hung kwvm2 was confirmed fenced"
 phase "fence kwvm2 (hung, no kdump): not confirmed (stonith_admin exit $status after $seconds s)"
-[ "$(host_field 127.0.0.1 state)" = absent ] || fail "the daemon has an entry for kwvm1 before its panic"
+[ "$(host_field kwvm1 state)" = absent ] || fail "the daemon has an entry for kwvm1 before its panic"
 
 # The panic; the cluster asks for the fence at once and keeps asking until it is confirmed.
 panic_at=$(date +%s.%N)
@@ -230,9 +242,10 @@ confirmed_at=$(date +%s.%N)
 [ "$fence_result" = 0 ] || fail "kwvm1 was never confirmed after its panic"
 phase "fence kwvm1 after the panic: confirmed (stonith_admin exit 0, attempt $attempt)"
 grep -q "capture kernel up" "$work/kwvm1.console" || fail "kwvm1: confirmed, but no capture kernel ran"
-first_seen=$(host_field 127.0.0.1 first_seen)
-state=$(host_field 127.0.0.1 state)
+first_seen=$(host_field kwvm1 first_seen)
+state=$(host_field kwvm1 state)
 [ "$state" = dumping ] || fail "kwvm1: state is $state, not dumping, while its capture kernel runs"
+[ "$(host_field kwvm1 auth)" = True ] || fail "kwvm1: its entry is not authenticated under auth = required"
 order=$(python3 - "$panic_at" "$first_seen" "$confirmed_at" <<'EOF'
 import datetime, sys
 panic, confirmed = float(sys.argv[1]), float(sys.argv[3])
@@ -241,19 +254,19 @@ print(f"first message {first - panic:.1f} s after the panic, fence confirmed {co
 sys.exit(0 if panic <= first <= confirmed else 1)
 EOF
 ) || fail "the fence was confirmed before the capture kernel's first message ($order)"
-phase "status: 127.0.0.1 (kwvm1) dumping since $first_seen: $order"
+phase "status: kwvm1 (signed, from $(host_field kwvm1 address), phase $(host_field kwvm1 phase)) dumping since $first_seen: $order"
 
 # The capture kernel saves the dump and powers off; the episode becomes finished.
 await_console kwvm1 "powering off" 300
 phase "kwvm1: $(grep -o 'dump saved: .*\|makedumpfile failed: .*' "$work/kwvm1.console" | head -n 1)"
 wait "${qemu_pid[kwvm1]}" || true
 phase "kwvm1: powered off (QEMU exited)"
-for _ in $(seq 150); do [ "$(host_field 127.0.0.1 state)" = finished ] && break; sleep 0.2; done
-[ "$(host_field 127.0.0.1 state)" = finished ] || fail "kwvm1: not finished after finished_after"
-phase "status: 127.0.0.1 (kwvm1) finished, $(host_field 127.0.0.1 messages) messages"
+[ "$(host_field kwvm1 phase)" = finished ] || fail "kwvm1: the phase is $(host_field kwvm1 phase), not finished"
+[ "$(host_field kwvm1 state)" = finished ] || fail "kwvm1: the phase finished did not end the episode"
+phase "status: kwvm1 finished by the phase finished, $(host_field kwvm1 messages) messages"
 
 # kwvm2 is still spinning; it must still not be confirmed, and the daemon never heard of it.
-[ "$(host_field ::1 state)" = absent ] || fail "the daemon has an entry for the hung kwvm2"
+[ "$(host_field kwvm2 state)" = absent ] || fail "the daemon has an entry for the hung kwvm2"
 kill -0 "${qemu_pid[kwvm2]}" || fail "kwvm2 stopped; it should still be hanging"
 phase "kwvm2: still hung, never in the table"
 ctl status
