@@ -262,13 +262,131 @@ def sender_row(args, reference_sender):
         f"{o / u:.1f}x time", "-", True)
 
 
+BENCH_KEY = bytes(range(32)).hex()  # a fixed key: the runs are repeatable
+
+
+def write_key(directory):
+    path = os.path.join(directory, "authkey")
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+        f.write(BENCH_KEY + "\n")
+    return path
+
+
+def metric(daemon, prefix):
+    text = daemon.call({"op": "metrics"})["text"]
+    return int(float(next(l.split()[-1] for l in text.splitlines() if l.startswith(prefix))))
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def signed_ingest(args, tools):
+    work = tempfile.mkdtemp(prefix="kdump-watch-bench-key-")
+    key = write_key(work)
+    # One node's flood from one address: capacity, not the per-source rate limit.
+    daemon = Daemon(args, "--rate-limit", "0", "--auth-key", key)
+    sent = int(subprocess.run([tools["signed_flood"], str(daemon.port), "2", "signed", BENCH_KEY, "bench-node"],
+                              capture_output=True, text=True).stdout)
+    time.sleep(1)
+    ours = metric(daemon, "kdump_watch_datagrams_authenticated_total")
+    daemon.stop()
+    port = free_port()
+    receiver = subprocess.Popen([tools["signed_reference"], str(port), "3", BENCH_KEY], stdout=subprocess.PIPE, text=True)
+    time.sleep(0.2)
+    reference_sent = int(subprocess.run([tools["signed_flood"], str(port), "2", "signed", BENCH_KEY, "bench-node"],
+                                        capture_output=True, text=True).stdout)
+    reference = int(receiver.communicate()[0].split()[0])
+    ours_rate, reference_rate = ours / 2, reference / 2
+    row("7. signed (v2) ingest, verified and recorded/s (2 s sendmmsg flood)",
+        f"{ours_rate / 1000:.0f} k/s ({ours * 100 / sent:.0f}% of sent)",
+        f"C recvmmsg + OpenSSL HMAC {reference_rate / 1000:.0f} k/s ({reference * 100 / reference_sent:.0f}% of sent)",
+        f"{ours_rate * 100 / reference_rate:.0f}%", ">= 80% of C", ours_rate >= 0.8 * reference_rate)
+
+
+def forged_flood(args, tools):
+    work = tempfile.mkdtemp(prefix="kdump-watch-bench-key-")
+    key = write_key(work)
+    # The rate limit off: every forged datagram reaches the MAC, the most a flood can cost.
+    daemon = Daemon(args, "--rate-limit", "0", "--auth-key", key)
+    subprocess.run([args.sender, "--key", key, "--node-name", "bench-node", "-c", "1", "-p", str(daemon.port),
+                    "127.0.0.1"], check=True, capture_output=True)
+    time.sleep(0.2)
+    idle_start = cpu_seconds(daemon.process.pid)
+    time.sleep(2)
+    idle = (cpu_seconds(daemon.process.pid) - idle_start) / 2
+    flood = subprocess.Popen([tools["signed_flood"], str(daemon.port), "9", "forged", BENCH_KEY, "bench-node", "200000"],
+                             stdout=subprocess.PIPE, text=True)
+    time.sleep(1)
+    start = cpu_seconds(daemon.process.pid)
+    time.sleep(3)
+    flood_cpu = (cpu_seconds(daemon.process.pid) - start) / 3
+    status, wait = [], []
+    deadline = time.time() + 4
+    while time.time() < deadline:
+        begin = time.perf_counter()
+        daemon.call({"op": "status"})
+        status.append(time.perf_counter() - begin)
+        begin = time.perf_counter()
+        answer = daemon.call({"op": "wait", "targets": ["bench-node"], "timeout": 5, "max_age": 600})
+        wait.append(time.perf_counter() - begin)
+        assert answer["result"] == "confirmed", answer
+    sent = int(flood.communicate()[0])
+    bad_mac = metric(daemon, 'kdump_watch_datagrams_invalid_total{reason="bad_mac"}')
+    daemon.stop()
+    ps, pw = percentile(status, 0.99), percentile(wait, 0.99)
+    row(f"8. control p99 under {sent / 9 / 1000:.0f} k forged signed datagrams/s ({len(status)} requests each)",
+        f"status {ps * 1000:.2f} ms, wait {pw * 1000:.2f} ms; daemon CPU {flood_cpu * 100:.0f}% of a core "
+        f"(idle {idle * 100:.1f}%), {bad_mac * 100 / sent:.0f}% of sent checked bad_mac",
+        "-", "-", "<= 10 ms", ps <= 0.010 and pw <= 0.010)
+
+
+def signed_sender_row(args, reference_sender):
+    work = tempfile.mkdtemp(prefix="kdump-watch-bench-key-")
+    key = write_key(work)
+    stripped = os.path.join(work, "kdump-watch-send")
+    subprocess.run(["cp", args.sender, stripped], check=True)
+    subprocess.run(["strip", stripped], check=True)
+    # What an initramfs must carry beyond glibc and libstdc++: the executable and Nettle.
+    glibc = ("linux-vdso", "libc.so", "libm.so", "libstdc++.so", "libgcc_s.so", "ld-linux")
+    libraries = []
+    for line in subprocess.run(["ldd", stripped], capture_output=True, text=True, check=True).stdout.splitlines():
+        parts = line.split()
+        path = parts[2] if len(parts) > 2 and parts[1] == "=>" else parts[0]
+        if not any(os.path.basename(parts[0]).startswith(name) for name in glibc) and path.startswith("/"):
+            libraries.append(os.path.realpath(path))
+    size = os.path.getsize(stripped)
+    added = size + sum(os.path.getsize(path) for path in libraries)
+
+    def start_time(command):
+        samples = []
+        for _ in range(30):
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as listener:
+                listener.bind(("127.0.0.1", 0))
+                listener.settimeout(5)
+                begin = time.perf_counter()
+                process = subprocess.Popen(command + ["-p", str(listener.getsockname()[1]), "-c", "1", "127.0.0.1"])
+                data = listener.recv(256)
+                samples.append(time.perf_counter() - begin)
+                process.wait()
+        return statistics.median(samples), len(data)
+
+    (o, length), (u, _) = start_time([stripped, "--key", key, "--node-name", "bench-node"]), start_time([reference_sender])
+    names = ", ".join(os.path.basename(path) for path in libraries) or "none"
+    row("9. signed sender: added to the initramfs, start -> first signed datagram (median of 30)",
+        f"{added / 1e6:.1f} MB (executable {size / 1e6:.1f} MB + {names}), {o * 1000:.2f} ms ({length}-byte datagram)",
+        f"fence_kdump_send (v1) {u * 1000:.2f} ms", f"{o / u:.1f}x time", "<= 8 MB added", added <= 8e6)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", default=os.path.join(REPO, ".build-static", "release"))
     parser.add_argument("--sender", default=os.path.join(REPO, ".build-static", "release", "kdump-watch-send"))
     parser.add_argument("--tools", default=os.path.join(REPO, ".build-bench"))
     parser.add_argument("--slow-runs", type=int, default=10, help="runs at the default 10 s interval")
-    parser.add_argument("--only", default="1,2,3,4,5,6", help="the rows to run, e.g. 2,3 (default: all)")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7,8,9", help="the rows to run, e.g. 2,3 (default: all)")
     args = parser.parse_args()
     selected = set(args.only.split(","))
     out = subprocess.run(["sh", os.path.join(REPO, "scripts", "reference-agents.sh"),
@@ -276,9 +394,12 @@ def main():
     reference = dict(line.split("=", 1) for line in out.split())
     agent, reference_sender = reference["FENCE_KDUMP"], reference["FENCE_KDUMP_SEND"]
     tools = {name: os.path.join(args.tools, name)
-             for name in ("udp_flood", "udp_reference", "udp_sources", "concurrent_waits", "wait_reference")}
+             for name in ("udp_flood", "udp_reference", "udp_sources", "concurrent_waits", "wait_reference",
+                          "signed_flood", "signed_reference")}
     print(f"KdumpWatch benchmarks, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores", flush=True)
     for number, run in (("3", lambda: ingest(args, tools)), ("4", lambda: under_attack(args, tools)),
+                        ("7", lambda: signed_ingest(args, tools)), ("8", lambda: forged_flood(args, tools)),
+                        ("9", lambda: signed_sender_row(args, reference_sender)),
                         ("2", lambda: concurrent_fences(args, agent, tools)), ("5", lambda: memory(args, tools, agent)),
                         ("6", lambda: sender_row(args, reference_sender)),
                         ("1", lambda: confirm_latency(args, agent, reference_sender))):

@@ -13,7 +13,7 @@
 
 #define BATCH 64
 
-static int valid(const unsigned char *b, int n) {
+static inline int valid(const unsigned char *b, int n) {
     if (n != 8) return 0;
     uint32_t le0 = b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
     uint32_t le1 = b[4] | b[5] << 8 | b[6] << 16 | (uint32_t)b[7] << 24;
@@ -24,7 +24,7 @@ static int valid(const unsigned char *b, int n) {
 
 /* A UDP socket on [::]:port for IPv4 and IPv6 with a 4 MiB receive buffer, as the daemon's;
  * `type` adds socket flags (SOCK_NONBLOCK). -1 when it cannot bind. */
-static int bind_udp(int port, int type) {
+static inline int bind_udp(int port, int type) {
     int fd = socket(AF_INET6, SOCK_DGRAM | type, 0);
     int off = 0, buffer = 4 << 20;
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
@@ -39,13 +39,13 @@ static int bind_udp(int port, int type) {
 
 /* One recvmmsg batch: each message's data and sender. */
 struct batch {
-    unsigned char data[BATCH][64];
+    unsigned char data[BATCH][256]; /* v1 is 8 bytes, v2 up to 129 */
     struct iovec iov[BATCH];
     struct sockaddr_in6 from[BATCH];
     struct mmsghdr messages[BATCH];
 };
 
-static void batch_init(struct batch *b) {
+static inline void batch_init(struct batch *b) {
     memset(b->messages, 0, sizeof b->messages);
     for (int i = 0; i < BATCH; i++) {
         b->iov[i].iov_base = b->data[i];
@@ -58,7 +58,7 @@ static void batch_init(struct batch *b) {
 }
 
 /* Reads up to BATCH datagrams (recvmmsg's result). */
-static int batch_receive(int fd, struct batch *b) {
+static inline int batch_receive(int fd, struct batch *b) {
     for (int i = 0; i < BATCH; i++) b->messages[i].msg_hdr.msg_namelen = sizeof b->from[i];
     return recvmmsg(fd, b->messages, BATCH, 0, NULL);
 }

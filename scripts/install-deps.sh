@@ -3,10 +3,12 @@
 #   scripts/install-deps.sh build    what `swift build` needs
 #   scripts/install-deps.sh test     that, plus the interoperability tests' tools
 #   scripts/install-deps.sh e2e      that, plus the virtual machines of the end-to-end test
+#   scripts/install-deps.sh bench    what `swift build` needs, plus OpenSSL for the C references
 set -eu
 packages="pkg-config libsystemd-dev nettle-dev"
 case "${1:-build}" in
     build) ;;
+    bench) packages="$packages libssl-dev" ;;
     test | e2e)
         packages="$packages libxml2-utils pacemaker pacemaker-cli-utils dracut-core initramfs-tools-core shellcheck strace"
         if [ "$1" = e2e ]; then
@@ -14,7 +16,7 @@ case "${1:-build}" in
         fi
         ;;
     *)
-        echo "install-deps: unknown set '$1' (build, test, e2e)" >&2
+        echo "install-deps: unknown set '$1' (build, test, e2e, bench)" >&2
         exit 2
         ;;
 esac

@@ -17,8 +17,15 @@
 // the C library hands to constructors, and main reads those. No library does any of this: it is
 // one setenv at the right moment.
 #include <stdlib.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "CSenderStartup.h"
+
+#ifndef GRND_INSECURE
+#define GRND_INSECURE 0x0004 /* Linux 5.6; older kernels answer EINVAL */
+#endif
 
 static int saved_argc;
 static char *const *saved_argv;
@@ -33,3 +40,20 @@ __attribute__((constructor(101))) static void kdump_watch_sender_startup(int arg
 int kdump_watch_sender_argc(void) { return saved_argc; }
 
 char *const *kdump_watch_sender_argv(void) { return saved_argv; }
+
+// The nonce of signed messages is not a secret (the MAC is what no one can forge); it only has
+// to differ between two senders of one node, such as the announcing one and the one that
+// reports the end of the dump, so that the receiver's replay rule tells them apart. The Swift
+// standard library's generator calls a blocking getrandom(2), which in a capture kernel holds
+// the first message back until the random pool is ready (1.8 s under QEMU, `make e2e`), and
+// Glibc's Swift module does not declare getrandom: hence these lines in C.
+uint64_t kdump_watch_sender_boot_nonce(void) {
+    uint64_t nonce;
+    if (getrandom(&nonce, sizeof nonce, GRND_INSECURE) == (ssize_t)sizeof nonce) return nonce;
+    if (getrandom(&nonce, sizeof nonce, GRND_NONBLOCK) == (ssize_t)sizeof nonce) return nonce;
+    struct timespec wall, since_boot;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    clock_gettime(CLOCK_MONOTONIC, &since_boot);
+    return ((uint64_t)wall.tv_sec * 1000000000u + (uint64_t)wall.tv_nsec) ^ ((uint64_t)since_boot.tv_nsec << 20) ^
+           ((uint64_t)getpid() << 44);
+}

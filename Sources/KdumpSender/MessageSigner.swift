@@ -7,9 +7,9 @@ import KdumpWire
 ///
 /// Nettle rather than swift-crypto: the sender lives in the capture kernel's initramfs, where
 /// swift-crypto's vendored BoringSSL would add 11 MB and Nettle adds a 0.3 MB shared library.
-/// One nonce per run, chosen by the system's random generator; every datagram is a message of
-/// its own, with the next sequence number, so that a receiver that hears one twice (by
-/// broadcast and by address) counts no replay.
+/// One nonce per run, chosen by the caller (kdump-watch-send's never waits for the random
+/// pool); every datagram is a message of its own, with the next sequence number, so that a
+/// receiver that hears one twice (by broadcast and by address) counts no replay.
 public struct MessageSigner {
     public let key: AuthKey
     public let keyID: UInt8
@@ -21,7 +21,7 @@ public struct MessageSigner {
     /// - Parameters:
     ///   - now: the wall clock in nanoseconds since 1970 (`CLOCK_REALTIME`) unless a test says otherwise.
     public init(
-        key: AuthKey, nodeName: String, nonce: UInt64 = UInt64.random(in: .min ... .max),
+        key: AuthKey, nodeName: String, nonce: UInt64,
         now: @escaping () -> UInt64 = MessageSigner.realTime
     ) {
         self.key = key

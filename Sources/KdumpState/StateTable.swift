@@ -88,10 +88,26 @@ public struct StateTable: Sendable {
 
     /// Records one verified version 2 message from `node`, received from `address` at `now`.
     /// A `finished` or `failed` phase ends the episode at once: its `finished` event follows.
+    ///
+    /// A capture kernel says its last word several times, against datagram loss
+    /// (Documentation/design.md §7, "Phases"): a `finished` or `failed` within `finished_after`
+    /// of the one that ended the episode repeats it. It is counted as a message of that episode
+    /// and starts no new one, so one dump is one episode in the log and in `status`.
     public mutating func recordSigned(
         by node: String, phase: SignedMessage.Phase, from address: HostAddress, at now: Timestamp
     ) -> [TableEvent] {
         let key = HostKey.node(node)
+        if phase.endsEpisode, var entry = entries[key], entry.phase?.endsEpisode == true,
+            let age = entry.age(at: now.monotonic), age < settings.finishedAfter
+        {
+            entry.messages += 1
+            entry.phase = phase
+            entry.address = address
+            entry.lastSeen = now.wall
+            entry.lastSeenMonotonic = now.monotonic
+            entries[key] = entry
+            return [TableEvent(kind: .message, entry: entry)]
+        }
         var events = record(under: key, at: now) { entry in
             entry.address = address
             entry.phase = phase

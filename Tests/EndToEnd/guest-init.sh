@@ -72,7 +72,7 @@ if [ -e /proc/vmcore ]; then
 fi
 
 kexec -p /boot/vmlinuz --initrd=/boot/capture.cpio.gz \
-    --append="console=ttyS0 nr_cpus=1 reset_devices irqpoll kw_port=$port kw_family=$family" \
+    --append="console=ttyS0 nr_cpus=1 reset_devices irqpoll kw_port=$port kw_family=$family kw_node=$node" \
     || say "kexec -p failed"
 say "ready: capture kernel loaded ($(cat /sys/kernel/kexec_crash_loaded))"
 while read -r command; do

@@ -242,10 +242,17 @@ confirmed_at=$(date +%s.%N)
 [ "$fence_result" = 0 ] || fail "kwvm1 was never confirmed after its panic"
 phase "fence kwvm1 after the panic: confirmed (stonith_admin exit 0, attempt $attempt)"
 grep -q "capture kernel up" "$work/kwvm1.console" || fail "kwvm1: confirmed, but no capture kernel ran"
-first_seen=$(host_field kwvm1 first_seen)
-state=$(host_field kwvm1 state)
-[ "$state" = dumping ] || fail "kwvm1: state is $state, not dumping, while its capture kernel runs"
-[ "$(host_field kwvm1 auth)" = True ] || fail "kwvm1: its entry is not authenticated under auth = required"
+# One snapshot of the entry: the dump takes a few seconds only, and the phase `finished` ends
+# the episode at once, so the entry is dumping or, if the dump is already over, finished by it.
+read -r state auth entry_phase first_seen source < <(ctl status --json | python3 -c '
+import json, sys
+host = next(h for h in json.load(sys.stdin)["hosts"] if h.get("node") == "kwvm1")
+print(host["state"], host["auth"], host["phase"], host["first_seen"], host["address"])')
+case "$state/$entry_phase" in
+    dumping/started | dumping/dumping | finished/finished) ;;
+    *) fail "kwvm1: state $state, phase $entry_phase, while its capture kernel runs or just after" ;;
+esac
+[ "$auth" = True ] || fail "kwvm1: its entry is not authenticated under auth = required"
 order=$(python3 - "$panic_at" "$first_seen" "$confirmed_at" <<'EOF'
 import datetime, sys
 panic, confirmed = float(sys.argv[1]), float(sys.argv[3])
@@ -254,7 +261,7 @@ print(f"first message {first - panic:.1f} s after the panic, fence confirmed {co
 sys.exit(0 if panic <= first <= confirmed else 1)
 EOF
 ) || fail "the fence was confirmed before the capture kernel's first message ($order)"
-phase "status: kwvm1 (signed, from $(host_field kwvm1 address), phase $(host_field kwvm1 phase)) dumping since $first_seen: $order"
+phase "status: kwvm1 (signed, from $source) $state, phase $entry_phase, since $first_seen: $order"
 
 # The capture kernel saves the dump and powers off; the episode becomes finished.
 await_console kwvm1 "powering off" 300

@@ -49,7 +49,7 @@ import Testing
         options.nodes = ["127.0.0.1"]
         options.port = listener.port
         options.phase = .failed
-        Sender(options: options, signer: MessageSigner(key: key, nodeName: "n")).run()
+        Sender(options: options, signer: MessageSigner(key: key, nodeName: "n", nonce: 7)).run()
         let datagram = try #require(listener.drain().first)
         #expect(try datagram.withUnsafeBytes { try MessageKeys([key]).verify($0).get().header.phase } == .failed)
     }

@@ -38,6 +38,37 @@ import Testing
             table.recordSigned(by: "a", phase: .started, from: nodeA, at: clock.now()).map(\.kind) == [.episodeStarted])
     }
 
+    /// The capture kernel says `finished` three times against loss: one dump, one episode.
+    @Test func aRepeatedLastWordStartsNoNewEpisode() {
+        let clock = ManualClock()
+        var table = StateTable(settings: .testing(finishedAfter: .seconds(30)))
+        _ = table.recordSigned(by: "a", phase: .started, from: nodeA, at: clock.now())
+        let started = table.entries[.node("a")]!.firstSeen
+        clock.advance(.seconds(10))
+        #expect(
+            table.recordSigned(by: "a", phase: .finished, from: nodeA, at: clock.now()).map(\.kind) == [
+                .message, .finished,
+            ])
+        for phase in [SignedMessage.Phase.finished, .failed] {
+            clock.advance(.seconds(1))
+            #expect(table.recordSigned(by: "a", phase: phase, from: nodeB, at: clock.now()).map(\.kind) == [.message])
+        }
+        let entry = table.entries[.node("a")]!
+        #expect(entry.firstSeen == started && entry.messages == 4 && entry.phase == .failed && entry.address == nodeB)
+        #expect(entry.state(at: clock.now().monotonic, finishedAfter: .seconds(30)) == .finished)
+        #expect(table.sweep(at: clock.now()).isEmpty, "the end is announced once")
+        // Long after the end, even a last word is a new episode (a new crash whose first
+        // messages were lost), and a `dumping` always is.
+        clock.advance(.seconds(31))
+        #expect(
+            table.recordSigned(by: "a", phase: .finished, from: nodeA, at: clock.now()).map(\.kind) == [
+                .episodeStarted, .finished,
+            ])
+        clock.advance(.seconds(1))
+        #expect(
+            table.recordSigned(by: "a", phase: .dumping, from: nodeA, at: clock.now()).map(\.kind) == [.episodeStarted])
+    }
+
     @Test func aReloadDoesNotRenameASignedEntry() {
         let clock = ManualClock()
         var table = StateTable(settings: .testing())
