@@ -77,7 +77,8 @@ e2e:
 	scripts/install-deps.sh e2e
 	$(SWIFT) build
 	$(MAKE) sender-static
-	Tests/EndToEnd/run.sh
+	Tests/EndToEnd/run.sh handmade
+	Tests/EndToEnd/run.sh initramfs-tools
 
 install: release install-files
 
@@ -89,7 +90,8 @@ install-files:
 	  $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/hooks $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/scripts/init-premount \
 	  $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/conf.d $(DESTDIR)$(LIBEXECDIR)/kdump-watch $(DESTDIR)$(SHUTDOWNDIR)
 	install -m 0755 $(BUILD)/kdump-watchd $(BUILD)/kdump-watchctl $(BUILD)/fence_kdump_watch $(DESTDIR)$(SBINDIR)/
-	install -m 0755 $(SENDER) $(DESTDIR)$(SBINDIR)/kdump-watch-send
+# Stripped: initramfs-tools copies it into the capture initrd as it is (dracut strips too).
+	install -m 0755 -s $(SENDER) $(DESTDIR)$(SBINDIR)/kdump-watch-send
 	for unit in kdump-watchd.service kdump-watchd.socket; do \
 	  sed 's|/usr/sbin/|$(SBINDIR)/|g' systemd/$$unit > $(DESTDIR)$(UNITDIR)/$$unit && chmod 0644 $(DESTDIR)$(UNITDIR)/$$unit; done
 	for file in kdump-watchd.conf kdump-watch-send.conf; do \

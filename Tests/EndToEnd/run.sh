@@ -3,6 +3,17 @@
 # kernel running kdump-watch-send, the host's kdump-watchd recording the episode, and
 # pacemaker-fenced driving fence_kdump_watch through stonith_admin, as a cluster does.
 #
+#   Tests/EndToEnd/run.sh [handmade|initramfs-tools]
+#
+# The capture kernel's initramfs:
+#   handmade         busybox and guest-init.sh, which starts the sender through the shipped
+#                    etc/kdump-watch-capture.sh, saves the dump and reports `finished`;
+#   initramfs-tools  built by the real mkinitramfs from a copy of /etc/initramfs-tools with the
+#                    project's hook, init-premount script and conf.d file installed as `make
+#                    install` installs them, and the node's kdump-watch-send.conf: the sender,
+#                    key and node name in the image are the hook's, and initramfs-tools' own
+#                    /init starts the sender (it then finds no root file system and stops).
+#
 #   kwvm1  boots, loads a capture kernel (kexec -p), panics on command; its capture kernel
 #          announces the dump to the host over IPv4 with signed messages (protocol 2, the
 #          cluster key and node name in its initramfs), saves it (makedumpfile), sends the
@@ -28,6 +39,11 @@
 # kexec-tools, makedumpfile, busybox-static, pacemaker (scripts/install-deps.sh e2e).
 set -euo pipefail
 
+CASE=${1:-handmade}
+case "$CASE" in
+    handmade | initramfs-tools) ;;
+    *) echo "e2e: unknown case '$CASE' (handmade, initramfs-tools)" >&2; exit 2 ;;
+esac
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 BUILD=${BUILD:-$root/.build/debug}
@@ -40,7 +56,7 @@ FENCER=/usr/lib/pacemaker/pacemaker-fenced
 AGENT_LINK=/usr/sbin/fence_kdump_watch
 
 [ "$(id -u)" = 0 ] || { echo "e2e: needs root (pacemaker-fenced)" >&2; exit 2; }
-for tool in qemu-system-x86_64 kexec makedumpfile busybox cpio "$FENCER" stonith_admin python3; do
+for tool in qemu-system-x86_64 kexec makedumpfile busybox cpio "$FENCER" stonith_admin python3 mkinitramfs; do
     command -v "$tool" >/dev/null || { echo "e2e: missing $tool: run scripts/install-deps.sh e2e" >&2; exit 2; }
 done
 [ -r "$KERNEL" ] || { echo "e2e: no /boot/vmlinuz-*-cloud-amd64" >&2; exit 2; }
@@ -107,10 +123,48 @@ pack() { (cd "$1" && find . | cpio -o -H newc --quiet) | gzip -1 >"$2"; }
 # The cluster key, made once per cache: it is inside the cached image.
 mkdir -p "$CACHE"
 [ -s "$CACHE/authkey" ] || "$BUILD/kdump-watchctl" keygen --output "$CACHE/authkey" >/dev/null
+# initramfs-tools: the capture initrd as kdump-tools builds it (its kernel hook runs
+# mkinitramfs -d on a copy of /etc/initramfs-tools), with the project's files installed by
+# `make install-files` into a scratch root, and the node's settings as the operator's guide
+# says to write them. MODULES=list keeps the image small: the network driver is all it needs.
+initramfs_tools_capture() { # output
+    local installed=$work/installed confdir=$work/initramfs-tools ours
+    make -s -C "$root" install-files DESTDIR="$installed" PREFIX=/usr BUILD="$BUILD" SENDER="$SENDER" \
+        SHUTDOWNDIR=/usr/lib/systemd/system-shutdown >/dev/null
+    cp -a /etc/initramfs-tools "$confdir"
+    cp -a "$installed/etc/initramfs-tools/." "$confdir/"
+    sed -i 's/^MODULES=.*/MODULES=list/' "$confdir/initramfs.conf"
+    echo "$guest_modules" | tr ' ' '\n' >>"$confdir/modules"
+    printf '%s\n' 'NODES="10.0.2.2"' "ARGS=\"-i 1 -p $port\"" "KEY=\"$CACHE/authkey\"" 'NODE_NAME="kwvm1"' \
+        'BROADCAST="no"' >"$work/kdump-watch-send.conf"
+    KDUMP_WATCH_KDUMP_CONFDIR=$confdir KDUMP_WATCH_LIBDIR=$installed/usr/share/kdump-watch \
+        KDUMP_WATCH_SEND=$installed/usr/sbin/kdump-watch-send KDUMP_WATCH_SEND_CONF=$work/kdump-watch-send.conf \
+        KDUMP_CONF=/nonexistent mkinitramfs -d "$confdir" -o "$1" "$kernel_version" >"$work/mkinitramfs.log" 2>&1 \
+        || { cat "$work/mkinitramfs.log" >&2; fail "mkinitramfs failed"; }
+    lsinitramfs -l "$1" >"$work/capture.list"
+    ours=$(awk '/kdump-watch/ && $1 ~ /^-/ { sum += $5 } END { print sum }' "$work/capture.list")
+    phase "initramfs-tools: mkinitramfs built the capture initrd ($(du -b "$1" | cut -f 1) bytes compressed; our files $ours bytes)"
+    grep -q -- '-rw-------.* etc/kdump-watch/authkey$' "$work/capture.list" || fail "no 0600 key in the initrd"
+}
+
+# The port is in the initramfs-tools image (the capture kernel's ARGS), so it is chosen first.
+port=$((27000 + RANDOM % 3000))
 key=$(cat "$here/guest-init.sh" "$here/run.sh" "$SENDER" "$KERNEL" "$(command -v busybox)" "$(command -v kexec)" \
     "$(command -v makedumpfile)" "$root/etc/kdump-watch-capture.sh" "$CACHE/authkey" | sha256sum | cut -c 1-16)
 image=$CACHE/initramfs-$key.cpio.gz
-if [ -s "$image" ]; then
+if [ "$CASE" = initramfs-tools ]; then
+    # Built every time: it holds this run's port.
+    image=$work/node.cpio.gz
+    rm -rf "$work/node"
+    capture_tree "$work/node"
+    initramfs_tools_capture "$work/node/boot/capture.cpio.gz"
+    # As the operator's guide says for KDUMP_CMDLINE_APPEND; QEMU's user network answers DHCP.
+    echo "ip=dhcp" >"$work/node/boot/capture.append"
+    install -m 0644 "$KERNEL" "$work/node/boot/vmlinuz"
+    copy_program "$(command -v kexec)" "$work/node" /sbin/kexec
+    pack "$work/node" "$image"
+    rm -rf "$work/node"
+elif [ -s "$image" ]; then
     phase "initramfs: cached $image"
 else
     rm -rf "$work/capture" "$work/node"
@@ -126,7 +180,6 @@ fi
 
 # ---------------------------------------------------------------------------------------------
 # The host: kdump-watchd on loopback, then a stand-alone pacemaker-fenced with our agent.
-port=$((27000 + RANDOM % 3000))
 mkdir -p "$work/state"
 cat >"$work/kdump-watchd.conf" <<EOF
 listen = 127.0.0.1 ::1
@@ -241,7 +294,17 @@ done
 confirmed_at=$(date +%s.%N)
 [ "$fence_result" = 0 ] || fail "kwvm1 was never confirmed after its panic"
 phase "fence kwvm1 after the panic: confirmed (stonith_admin exit 0, attempt $attempt)"
-grep -q "capture kernel up" "$work/kwvm1.console" || fail "kwvm1: confirmed, but no capture kernel ran"
+if [ "$CASE" = initramfs-tools ]; then
+    # initramfs-tools' /init ran our init-premount script, which started the sender, before it
+    # looked for a root file system.
+    announced=$(grep -n "kdump-watch: announcing kdump to 10.0.2.2" "$work/kwvm1.console" | head -n 1 | cut -d: -f1)
+    [ -n "$announced" ] || fail "kwvm1: confirmed, but init-premount/kdump-watch did not say it started the sender"
+    mounting=$(grep -n "Mounting root file system" "$work/kwvm1.console" | head -n 1 | cut -d: -f1)
+    [ -z "$mounting" ] || [ "$announced" -lt "$mounting" ] || fail "kwvm1: the sender started after the root mount"
+    phase "kwvm1: initramfs-tools ran init-premount/kdump-watch: $(sed -n "${announced}p" "$work/kwvm1.console" | tr -d '\r')"
+else
+    grep -q "capture kernel up" "$work/kwvm1.console" || fail "kwvm1: confirmed, but no capture kernel ran"
+fi
 # One snapshot of the entry: the dump takes a few seconds only, and the phase `finished` ends
 # the episode at once, so the entry is dumping or, if the dump is already over, finished by it.
 read -r state auth entry_phase first_seen source < <(ctl status --json | python3 -c '
@@ -263,14 +326,21 @@ EOF
 ) || fail "the fence was confirmed before the capture kernel's first message ($order)"
 phase "status: kwvm1 (signed, from $source) $state, phase $entry_phase, since $first_seen: $order"
 
+if [ "$CASE" = initramfs-tools ]; then
+    # No dump here (kdump-tools saves it from the root file system): the sender keeps announcing.
+    [ "$(host_field kwvm1 state)" = dumping ] || fail "kwvm1: not dumping while its capture kernel announces"
+    phase "status: kwvm1 still dumping, $(host_field kwvm1 messages) messages"
+fi
 # The capture kernel saves the dump and powers off; the episode becomes finished.
-await_console kwvm1 "powering off" 300
-phase "kwvm1: $(grep -o 'dump saved: .*\|makedumpfile failed: .*' "$work/kwvm1.console" | head -n 1)"
-wait "${qemu_pid[kwvm1]}" || true
-phase "kwvm1: powered off (QEMU exited)"
-[ "$(host_field kwvm1 phase)" = finished ] || fail "kwvm1: the phase is $(host_field kwvm1 phase), not finished"
-[ "$(host_field kwvm1 state)" = finished ] || fail "kwvm1: the phase finished did not end the episode"
-phase "status: kwvm1 finished by the phase finished, $(host_field kwvm1 messages) messages"
+[ "$CASE" = initramfs-tools ] || await_console kwvm1 "powering off" 300
+if [ "$CASE" = handmade ]; then
+    phase "kwvm1: $(grep -o 'dump saved: .*\|makedumpfile failed: .*' "$work/kwvm1.console" | head -n 1)"
+    wait "${qemu_pid[kwvm1]}" || true
+    phase "kwvm1: powered off (QEMU exited)"
+    [ "$(host_field kwvm1 phase)" = finished ] || fail "kwvm1: the phase is $(host_field kwvm1 phase), not finished"
+    [ "$(host_field kwvm1 state)" = finished ] || fail "kwvm1: the phase finished did not end the episode"
+    phase "status: kwvm1 finished by the phase finished, $(host_field kwvm1 messages) messages"
+fi
 
 # kwvm2 is still spinning; it must still not be confirmed, and the daemon never heard of it.
 [ "$(host_field kwvm2 state)" = absent ] || fail "the daemon has an entry for the hung kwvm2"

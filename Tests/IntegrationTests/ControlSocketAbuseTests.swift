@@ -93,7 +93,7 @@ struct ControlSocketAbuseTests {
         try (1...count).map { index in
             let client = try RawControlClient(path: daemon.socket)
             client.send("{\"v\":1,\"op\":\"wait\",\"targets\":[\"\(base)\(index)\"],\"timeout\":600}\n")
-            #expect(try eventually(20) { daemon.log().contains("waiting for message from '\(base)\(index)'") })
+            #expect(eventually(20) { daemon.log().contains("waiting for message from '\(base)\(index)'") })
             return client
         }
     }
@@ -123,7 +123,7 @@ struct ControlSocketAbuseTests {
         let admitted = daemon.log().components(separatedBy: "control client admitted").count
         let silent = try RawControlClient(path: daemon.socket)
         #expect(
-            try eventually { daemon.log().components(separatedBy: "control client admitted").count == admitted + 1 })
+            eventually { daemon.log().components(separatedBy: "control client admitted").count == admitted + 1 })
         // The newcomer is served; the silent one makes room and is told why.
         let status = try daemon.ctl(["status"])
         #expect(status.status == 0, "\(status) \(daemon.log())")
