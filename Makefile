@@ -79,6 +79,7 @@ e2e:
 	$(MAKE) sender-static
 	Tests/EndToEnd/run.sh handmade
 	Tests/EndToEnd/run.sh initramfs-tools
+	Tests/EndToEnd/run.sh dracut
 
 install: release install-files
 

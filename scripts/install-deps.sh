@@ -12,7 +12,7 @@ case "${1:-build}" in
     test | e2e)
         packages="$packages libxml2-utils pacemaker pacemaker-cli-utils dracut-core initramfs-tools-core shellcheck strace"
         if [ "$1" = e2e ]; then
-            packages="$packages qemu-system-x86 linux-image-cloud-amd64 kexec-tools makedumpfile busybox-static cpio"
+            packages="$packages qemu-system-x86 linux-image-cloud-amd64 kexec-tools makedumpfile busybox-static cpio dracut-network e2fsprogs"
         fi
         ;;
     *)

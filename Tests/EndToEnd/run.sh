@@ -3,7 +3,7 @@
 # kernel running kdump-watch-send, the host's kdump-watchd recording the episode, and
 # pacemaker-fenced driving fence_kdump_watch through stonith_admin, as a cluster does.
 #
-#   Tests/EndToEnd/run.sh [handmade|initramfs-tools]
+#   Tests/EndToEnd/run.sh [handmade|initramfs-tools|dracut]
 #
 # The capture kernel's initramfs:
 #   handmade         busybox and guest-init.sh, which starts the sender through the shipped
@@ -12,7 +12,13 @@
 #                    project's hook, init-premount script and conf.d file installed as `make
 #                    install` installs them, and the node's kdump-watch-send.conf: the sender,
 #                    key and node name in the image are the hook's, and initramfs-tools' own
-#                    /init starts the sender (it then finds no root file system and stops).
+#                    /init starts the sender (it then finds no root file system and stops);
+#   dracut           built by the real dracut with the project's module installed as `make
+#                    install` installs it, the node's kdump-watch-send.conf, and the modules it
+#                    needs (network, a root disk); Debian has no kdump-utils, so the test's
+#                    99kw-dump module stands in for its kdumpbase: after our pre-pivot hook it
+#                    saves the dump, runs /etc/kdump/post.d (our hook sends `finished`) and
+#                    powers off.
 #
 #   kwvm1  boots, loads a capture kernel (kexec -p), panics on command; its capture kernel
 #          announces the dump to the host over IPv4 with signed messages (protocol 2, the
@@ -41,8 +47,8 @@ set -euo pipefail
 
 CASE=${1:-handmade}
 case "$CASE" in
-    handmade | initramfs-tools) ;;
-    *) echo "e2e: unknown case '$CASE' (handmade, initramfs-tools)" >&2; exit 2 ;;
+    handmade | initramfs-tools | dracut) ;;
+    *) echo "e2e: unknown case '$CASE' (handmade, initramfs-tools, dracut)" >&2; exit 2 ;;
 esac
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -56,7 +62,7 @@ FENCER=/usr/lib/pacemaker/pacemaker-fenced
 AGENT_LINK=/usr/sbin/fence_kdump_watch
 
 [ "$(id -u)" = 0 ] || { echo "e2e: needs root (pacemaker-fenced)" >&2; exit 2; }
-for tool in qemu-system-x86_64 kexec makedumpfile busybox cpio "$FENCER" stonith_admin python3 mkinitramfs; do
+for tool in qemu-system-x86_64 kexec makedumpfile busybox cpio "$FENCER" stonith_admin python3 mkinitramfs dracut mkfs.ext4; do
     command -v "$tool" >/dev/null || { echo "e2e: missing $tool: run scripts/install-deps.sh e2e" >&2; exit 2; }
 done
 [ -r "$KERNEL" ] || { echo "e2e: no /boot/vmlinuz-*-cloud-amd64" >&2; exit 2; }
@@ -127,24 +133,49 @@ mkdir -p "$CACHE"
 # mkinitramfs -d on a copy of /etc/initramfs-tools), with the project's files installed by
 # `make install-files` into a scratch root, and the node's settings as the operator's guide
 # says to write them. MODULES=list keeps the image small: the network driver is all it needs.
-initramfs_tools_capture() { # output
-    local installed=$work/installed confdir=$work/initramfs-tools ours
+installed=$work/installed
+install_project() { # into $installed, as `make install` installs it; and the node's settings
     make -s -C "$root" install-files DESTDIR="$installed" PREFIX=/usr BUILD="$BUILD" SENDER="$SENDER" \
         SHUTDOWNDIR=/usr/lib/systemd/system-shutdown >/dev/null
+    printf '%s\n' 'NODES="10.0.2.2"' "ARGS=\"-i 1 -p $port\"" "KEY=\"$CACHE/authkey\"" 'NODE_NAME="kwvm1"' \
+        'BROADCAST="no"' >"$work/kdump-watch-send.conf"
+}
+check_listing() { # listing-file: what the image holds of ours, and the key's mode
+    local ours
+    ours=$(awk '/kdump-watch/ && $1 ~ /^-/ { sum += $5 } END { print sum }' "$1")
+    grep -q -- '-rw-------.* etc/kdump-watch/authkey$' "$1" || fail "no 0600 key in the capture image"
+    echo "$ours"
+}
+initramfs_tools_capture() { # output
+    local confdir=$work/initramfs-tools ours
+    install_project
     cp -a /etc/initramfs-tools "$confdir"
     cp -a "$installed/etc/initramfs-tools/." "$confdir/"
     sed -i 's/^MODULES=.*/MODULES=list/' "$confdir/initramfs.conf"
     echo "$guest_modules" | tr ' ' '\n' >>"$confdir/modules"
-    printf '%s\n' 'NODES="10.0.2.2"' "ARGS=\"-i 1 -p $port\"" "KEY=\"$CACHE/authkey\"" 'NODE_NAME="kwvm1"' \
-        'BROADCAST="no"' >"$work/kdump-watch-send.conf"
     KDUMP_WATCH_KDUMP_CONFDIR=$confdir KDUMP_WATCH_LIBDIR=$installed/usr/share/kdump-watch \
         KDUMP_WATCH_SEND=$installed/usr/sbin/kdump-watch-send KDUMP_WATCH_SEND_CONF=$work/kdump-watch-send.conf \
         KDUMP_CONF=/nonexistent mkinitramfs -d "$confdir" -o "$1" "$kernel_version" >"$work/mkinitramfs.log" 2>&1 \
         || { cat "$work/mkinitramfs.log" >&2; fail "mkinitramfs failed"; }
     lsinitramfs -l "$1" >"$work/capture.list"
-    ours=$(awk '/kdump-watch/ && $1 ~ /^-/ { sum += $5 } END { print sum }' "$work/capture.list")
+    ours=$(check_listing "$work/capture.list")
     phase "initramfs-tools: mkinitramfs built the capture initrd ($(du -b "$1" | cut -f 1) bytes compressed; our files $ours bytes)"
-    grep -q -- '-rw-------.* etc/kdump-watch/authkey$' "$work/capture.list" || fail "no 0600 key in the initrd"
+}
+# dracut: as kdump-utils' mkdumprd runs it, from a copy of the system's modules with ours
+# installed by `make install-files` and the test's stand-in for kdumpbase.
+dracut_capture() { # output
+    local base=$work/dracut ours
+    install_project
+    cp -a /usr/lib/dracut "$base"
+    cp -a "$installed/usr/lib/dracut/modules.d/99kdump-watch" "$here/99kw-dump" "$base/modules.d/"
+    dracutbasedir=$base KDUMP_CONF=/nonexistent KDUMP_WATCH_SEND=$installed/usr/sbin/kdump-watch-send \
+        KDUMP_WATCH_SEND_CONF=$work/kdump-watch-send.conf \
+        dracut --no-hostonly --no-hostonly-cmdline -m "systemd-initrd dracut-systemd base kdump-watch kw-dump network rootfs-block kernel-modules" \
+        --add-drivers "virtio_pci virtio_net virtio_blk ext4" --kver "$kernel_version" --tmpdir "$work" -f "$1" \
+        >"$work/dracut.log" 2>&1 || { tail -n 30 "$work/dracut.log" >&2; fail "dracut failed"; }
+    lsinitrd "$1" >"$work/capture.list"
+    ours=$(check_listing "$work/capture.list")
+    phase "dracut: built the capture initramfs ($(du -b "$1" | cut -f 1) bytes compressed; our files $ours bytes)"
 }
 
 # The port is in the initramfs-tools image (the capture kernel's ARGS), so it is chosen first.
@@ -152,14 +183,22 @@ port=$((27000 + RANDOM % 3000))
 key=$(cat "$here/guest-init.sh" "$here/run.sh" "$SENDER" "$KERNEL" "$(command -v busybox)" "$(command -v kexec)" \
     "$(command -v makedumpfile)" "$root/etc/kdump-watch-capture.sh" "$CACHE/authkey" | sha256sum | cut -c 1-16)
 image=$CACHE/initramfs-$key.cpio.gz
-if [ "$CASE" = initramfs-tools ]; then
+if [ "$CASE" != handmade ]; then
     # Built every time: it holds this run's port.
     image=$work/node.cpio.gz
     rm -rf "$work/node"
     capture_tree "$work/node"
-    initramfs_tools_capture "$work/node/boot/capture.cpio.gz"
-    # As the operator's guide says for KDUMP_CMDLINE_APPEND; QEMU's user network answers DHCP.
-    echo "ip=dhcp" >"$work/node/boot/capture.append"
+    if [ "$CASE" = initramfs-tools ]; then
+        initramfs_tools_capture "$work/node/boot/capture.cpio.gz"
+        # As the operator's guide says for KDUMP_CMDLINE_APPEND; QEMU's user network answers DHCP.
+        echo "ip=dhcp" >"$work/node/boot/capture.append"
+    else
+        dracut_capture "$work/node/boot/capture.cpio.gz"
+        # The dump target, an empty ext4 disk, is the root that dracut mounts before pre-pivot.
+        truncate -s 64M "$work/kwvm1.disk"
+        mkfs.ext4 -q -F "$work/kwvm1.disk"
+        echo "root=/dev/vda rw rd.neednet=1 ip=dhcp" >"$work/node/boot/capture.append"
+    fi
     install -m 0644 "$KERNEL" "$work/node/boot/vmlinuz"
     copy_program "$(command -v kexec)" "$work/node" /sbin/kexec
     pack "$work/node" "$image"
@@ -221,11 +260,14 @@ phase "pacemaker-fenced -s ready, device kdump registered (kwvm1 -> 127.0.0.1, k
 # The guests.
 declare -A qemu_pid
 start_vm() { # name family
+    local disk=()
+    [ -e "$work/$1.disk" ] && disk=(-drive "file=$work/$1.disk,if=virtio,format=raw")
     mkfifo "$work/$1.serial.in" "$work/$1.serial.out"
     qemu-system-x86_64 -nodefaults -display none -no-user-config -accel tcg -m 768 -smp 1 -no-reboot \
         -kernel "$KERNEL" -initrd "$image" \
         -append "console=ttyS0 crashkernel=256M panic=1 kw_port=$port kw_family=$2 kw_node=$1" \
         -netdev user,id=net0 -device virtio-net-pci,netdev=net0,romfile= \
+        "${disk[@]}" \
         -serial "pipe:$work/$1.serial" >"$work/$1.qemu.log" 2>&1 &
     pids+=($!)
     qemu_pid[$1]=$!
@@ -302,6 +344,10 @@ if [ "$CASE" = initramfs-tools ]; then
     mounting=$(grep -n "Mounting root file system" "$work/kwvm1.console" | head -n 1 | cut -d: -f1)
     [ -z "$mounting" ] || [ "$announced" -lt "$mounting" ] || fail "kwvm1: the sender started after the root mount"
     phase "kwvm1: initramfs-tools ran init-premount/kdump-watch: $(sed -n "${announced}p" "$work/kwvm1.console" | tr -d '\r')"
+elif [ "$CASE" = dracut ]; then
+    grep -q "kdump-watch: announcing kdump to 10.0.2.2" "$work/kwvm1.console" \
+        || fail "kwvm1: confirmed, but the dracut module's pre-pivot hook did not say it started the sender"
+    phase "kwvm1: dracut ran the pre-pivot hook 50-kdump-watch-send.sh"
 else
     grep -q "capture kernel up" "$work/kwvm1.console" || fail "kwvm1: confirmed, but no capture kernel ran"
 fi
@@ -333,8 +379,8 @@ if [ "$CASE" = initramfs-tools ]; then
 fi
 # The capture kernel saves the dump and powers off; the episode becomes finished.
 [ "$CASE" = initramfs-tools ] || await_console kwvm1 "powering off" 300
-if [ "$CASE" = handmade ]; then
-    phase "kwvm1: $(grep -o 'dump saved: .*\|makedumpfile failed: .*' "$work/kwvm1.console" | head -n 1)"
+if [ "$CASE" != initramfs-tools ]; then
+    phase "kwvm1: $(grep -o 'dump saved: .*\|makedumpfile failed: .*\|makedumpfile exit .*' "$work/kwvm1.console" | head -n 1 | tr -d '\r')"
     wait "${qemu_pid[kwvm1]}" || true
     phase "kwvm1: powered off (QEMU exited)"
     [ "$(host_field kwvm1 phase)" = finished ] || fail "kwvm1: the phase is $(host_field kwvm1 phase), not finished"
