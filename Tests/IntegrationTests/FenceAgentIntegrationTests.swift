@@ -102,15 +102,19 @@ struct FenceAgentIntegrationTests {
 
     @Test func withoutTheDaemonItListensItselfAndAcceptsTheRealUpstreamSender() throws {
         let sender = try #require(Reference.sender)
-        let port = try TestPorts.udp()
-        let listener = try BackgroundProcess(
-            Build.path("fence_kdump_watch"),
-            ["-n", "localhost", "-t", "20", "-p", "\(port)", "--socket", "/nonexistent/kw.sock", "-v"])
-        // Upstream's sender repeats every second; the listener catches one once it is bound.
-        let upstream = try BackgroundProcess(sender, ["-p", "\(port)", "-c", "10", "-i", "1", "127.0.0.1"])
-        let result = listener.finish()
-        upstream.process.terminate()
-        _ = upstream.finish()
+        var port = 0
+        let result = try TestPorts.retryingBind { candidate in
+            port = candidate
+            let listener = try BackgroundProcess(
+                Build.path("fence_kdump_watch"),
+                ["-n", "localhost", "-t", "20", "-p", "\(port)", "--socket", "/nonexistent/kw.sock", "-v"])
+            // Upstream's sender repeats every second; the listener catches one once it is bound.
+            let upstream = try BackgroundProcess(sender, ["-p", "\(port)", "-c", "10", "-i", "1", "127.0.0.1"])
+            let result = listener.finish()
+            upstream.process.terminate()
+            _ = upstream.finish()
+            return result
+        }
         #expect(result.status == 0, "\(result)")
         #expect(result.stderr.contains("listening on UDP port \(port) instead"))
         #expect(result.stderr.contains("received valid message from 'localhost'"))

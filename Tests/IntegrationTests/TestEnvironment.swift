@@ -27,6 +27,18 @@ enum TestPorts {
         }
     }
 
+    /// Runs `attempt` with a port from ``udp()``, and again with another one while the program
+    /// under test reports that it could not bind it: the port was free when handed out, but a
+    /// process outside this test run can take it before the program binds it (a clone-alone run
+    /// once lost one that way). Only that one, named failure is retried.
+    static func retryingBind(_ attempt: (Int) throws -> ProcessResult) throws -> ProcessResult {
+        var result = try attempt(try udp())
+        for _ in 0..<3 where result.stderr.contains("Address already in use") {
+            result = try attempt(try udp())
+        }
+        return result
+    }
+
     private static func isFree(_ port: Int) -> Bool {
         let fd = socket(AF_INET6, Int32(SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { return false }
