@@ -159,24 +159,60 @@ def concurrent_fences(args, agent, tools, repetitions=5):
         "-", "-", True)
 
 
-def ingest(args, tools):
-    # The flood comes from one address: measure capacity, not the per-source rate limit.
-    daemon = Daemon(args, "--rate-limit", "0")
-    sent = int(subprocess.run([tools["udp_flood"], str(daemon.port), "2", "valid"], capture_output=True, text=True).stdout)
+def ingest_against_reference(args, name, daemon_arguments, flood, metric_name, reference, reference_label):
+    """Our daemon and a C reference receiver under the same 2 s flood (`flood(port)`)."""
+    daemon = Daemon(args, *daemon_arguments)
+    sent = int(subprocess.run(flood(daemon.port), capture_output=True, text=True).stdout)
     time.sleep(1)
-    metrics = daemon.call({"op": "metrics"})["text"]
-    ours = int(next(l.split()[-1] for l in metrics.splitlines() if l.startswith("kdump_watch_datagrams_valid_total")))
+    ours = metric(daemon, metric_name)
     daemon.stop()
     port = free_port()
-    receiver = subprocess.Popen([tools["udp_reference"], str(port), "3"], stdout=subprocess.PIPE, text=True)
+    receiver = subprocess.Popen(reference(port), stdout=subprocess.PIPE, text=True)
     time.sleep(0.2)
-    reference_sent = int(subprocess.run([tools["udp_flood"], str(port), "2", "valid"], capture_output=True, text=True).stdout)
-    reference = int(receiver.communicate()[0].split()[0])
-    ours_rate, reference_rate = ours / 2, reference / 2
-    row("3. UDP ingest, valid datagrams/s (2 s sendmmsg flood)",
-        f"{ours_rate / 1000:.0f} k/s ({ours * 100 / sent:.0f}% of sent)",
-        f"C recvmmsg {reference_rate / 1000:.0f} k/s ({reference * 100 / reference_sent:.0f}% of sent)",
+    reference_sent = int(subprocess.run(flood(port), capture_output=True, text=True).stdout)
+    received = int(receiver.communicate()[0].split()[0])
+    ours_rate, reference_rate = ours / 2, received / 2
+    row(name, f"{ours_rate / 1000:.0f} k/s ({ours * 100 / sent:.0f}% of sent)",
+        f"{reference_label} {reference_rate / 1000:.0f} k/s ({received * 100 / reference_sent:.0f}% of sent)",
         f"{ours_rate * 100 / reference_rate:.0f}%", ">= 80% of C", ours_rate >= 0.8 * reference_rate)
+
+
+def ingest(args, tools):
+    # The flood comes from one address: measure capacity, not the per-source rate limit.
+    ingest_against_reference(
+        args, "3. UDP ingest, valid datagrams/s (2 s sendmmsg flood)", ["--rate-limit", "0"],
+        lambda port: [tools["udp_flood"], str(port), "2", "valid"], "kdump_watch_datagrams_valid_total",
+        lambda port: [tools["udp_reference"], str(port), "3"], "C recvmmsg")
+
+
+def control_latencies(daemon, target, seconds):
+    """`status` and a `wait` for `target` (already recorded), one after the other, for `seconds`."""
+    status, wait = [], []
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        start = time.perf_counter()
+        daemon.call({"op": "status"})
+        status.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        answer = daemon.call({"op": "wait", "targets": [target], "timeout": 5, "max_age": 600})
+        wait.append(time.perf_counter() - start)
+        assert answer["result"] == "confirmed", answer
+    return percentile(status, 0.99), percentile(wait, 0.99), len(status)
+
+
+def start_time(command):
+    """Median of 30: process start -> first datagram on loopback, and that datagram's length."""
+    samples = []
+    for _ in range(30):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.settimeout(5)
+            begin = time.perf_counter()
+            process = subprocess.Popen(command + ["-p", str(listener.getsockname()[1]), "-c", "1", "127.0.0.1"])
+            data = listener.recv(256)
+            samples.append(time.perf_counter() - begin)
+            process.wait()
+    return statistics.median(samples), len(data)
 
 
 def under_attack(args, tools):
@@ -187,20 +223,10 @@ def under_attack(args, tools):
     time.sleep(0.2)
     flood = subprocess.Popen([tools["udp_flood"], str(daemon.port), "8", "garbage", "200000"], stdout=subprocess.PIPE, text=True)
     time.sleep(1)
-    status, wait = [], []
-    deadline = time.time() + 5
-    while time.time() < deadline:
-        start = time.perf_counter()
-        daemon.call({"op": "status"})
-        status.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        answer = daemon.call({"op": "wait", "targets": ["127.4.0.1"], "timeout": 5, "max_age": 600})
-        wait.append(time.perf_counter() - start)
-        assert answer["result"] == "confirmed"
+    ps, pw, requests = control_latencies(daemon, "127.4.0.1", 5)
     sent = int(flood.communicate()[0])
     daemon.stop()
-    ps, pw = percentile(status, 0.99), percentile(wait, 0.99)
-    row(f"4. control p99 under {sent / 8 / 1000:.0f} k garbage datagrams/s ({len(status)} requests each)",
+    row(f"4. control p99 under {sent / 8 / 1000:.0f} k garbage datagrams/s ({requests} requests each)",
         f"status {ps * 1000:.2f} ms, wait {pw * 1000:.2f} ms", "-", "-", "<= 10 ms", ps <= 0.010 and pw <= 0.010)
 
 
@@ -241,21 +267,7 @@ def sender_row(args, reference_sender):
     subprocess.run(["cp", ours, stripped], check=True)
     subprocess.run(["strip", stripped], check=True)
     size, reference_size = os.path.getsize(stripped), os.path.getsize(reference_sender)
-
-    def start_time(command):
-        samples = []
-        for _ in range(30):
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as listener:
-                listener.bind(("127.0.0.1", 0))
-                listener.settimeout(5)
-                begin = time.perf_counter()
-                process = subprocess.Popen([command, "-p", str(listener.getsockname()[1]), "-c", "1", "127.0.0.1"])
-                listener.recv(64)
-                samples.append(time.perf_counter() - begin)
-                process.wait()
-        return statistics.median(samples)
-
-    o, u = start_time(stripped), start_time(reference_sender)
+    (o, _), (u, _) = start_time([stripped]), start_time([reference_sender])
     os.unlink(stripped)
     row("6. sender: stripped size, start -> first datagram (median of 30)",
         f"{size / 1e6:.1f} MB, {o * 1000:.2f} ms", f"fence_kdump_send {reference_size / 1e3:.1f} kB, {u * 1000:.2f} ms",
@@ -285,25 +297,13 @@ def cpu_seconds(pid):
 
 def signed_ingest(args, tools):
     work = tempfile.mkdtemp(prefix="kdump-watch-bench-key-")
-    key = write_key(work)
     # One node's flood from one address: capacity, not the per-source rate limit.
-    daemon = Daemon(args, "--rate-limit", "0", "--auth-key", key)
-    sent = int(subprocess.run([tools["signed_flood"], str(daemon.port), "2", "signed", BENCH_KEY, "bench-node"],
-                              capture_output=True, text=True).stdout)
-    time.sleep(1)
-    ours = metric(daemon, "kdump_watch_datagrams_authenticated_total")
-    daemon.stop()
-    port = free_port()
-    receiver = subprocess.Popen([tools["signed_reference"], str(port), "3", BENCH_KEY], stdout=subprocess.PIPE, text=True)
-    time.sleep(0.2)
-    reference_sent = int(subprocess.run([tools["signed_flood"], str(port), "2", "signed", BENCH_KEY, "bench-node"],
-                                        capture_output=True, text=True).stdout)
-    reference = int(receiver.communicate()[0].split()[0])
-    ours_rate, reference_rate = ours / 2, reference / 2
-    row("7. signed (v2) ingest, verified and recorded/s (2 s sendmmsg flood)",
-        f"{ours_rate / 1000:.0f} k/s ({ours * 100 / sent:.0f}% of sent)",
-        f"C recvmmsg + OpenSSL HMAC {reference_rate / 1000:.0f} k/s ({reference * 100 / reference_sent:.0f}% of sent)",
-        f"{ours_rate * 100 / reference_rate:.0f}%", ">= 80% of C", ours_rate >= 0.8 * reference_rate)
+    ingest_against_reference(
+        args, "7. signed (v2) ingest, verified and recorded/s (2 s sendmmsg flood)",
+        ["--rate-limit", "0", "--auth-key", write_key(work)],
+        lambda port: [tools["signed_flood"], str(port), "2", "signed", BENCH_KEY, "bench-node"],
+        "kdump_watch_datagrams_authenticated_total",
+        lambda port: [tools["signed_reference"], str(port), "3", BENCH_KEY], "C recvmmsg + OpenSSL HMAC")
 
 
 def forged_flood(args, tools):
@@ -323,21 +323,11 @@ def forged_flood(args, tools):
     start = cpu_seconds(daemon.process.pid)
     time.sleep(3)
     flood_cpu = (cpu_seconds(daemon.process.pid) - start) / 3
-    status, wait = [], []
-    deadline = time.time() + 4
-    while time.time() < deadline:
-        begin = time.perf_counter()
-        daemon.call({"op": "status"})
-        status.append(time.perf_counter() - begin)
-        begin = time.perf_counter()
-        answer = daemon.call({"op": "wait", "targets": ["bench-node"], "timeout": 5, "max_age": 600})
-        wait.append(time.perf_counter() - begin)
-        assert answer["result"] == "confirmed", answer
+    ps, pw, requests = control_latencies(daemon, "bench-node", 4)
     sent = int(flood.communicate()[0])
     bad_mac = metric(daemon, 'kdump_watch_datagrams_invalid_total{reason="bad_mac"}')
     daemon.stop()
-    ps, pw = percentile(status, 0.99), percentile(wait, 0.99)
-    row(f"8. control p99 under {sent / 9 / 1000:.0f} k forged signed datagrams/s ({len(status)} requests each)",
+    row(f"8. control p99 under {sent / 9 / 1000:.0f} k forged signed datagrams/s ({requests} requests each)",
         f"status {ps * 1000:.2f} ms, wait {pw * 1000:.2f} ms; daemon CPU {flood_cpu * 100:.0f}% of a core "
         f"(idle {idle * 100:.1f}%), {bad_mac * 100 / sent:.0f}% of sent checked bad_mac",
         "-", "-", "<= 10 ms", ps <= 0.010 and pw <= 0.010)
@@ -359,19 +349,6 @@ def signed_sender_row(args, reference_sender):
             libraries.append(os.path.realpath(path))
     size = os.path.getsize(stripped)
     added = size + sum(os.path.getsize(path) for path in libraries)
-
-    def start_time(command):
-        samples = []
-        for _ in range(30):
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as listener:
-                listener.bind(("127.0.0.1", 0))
-                listener.settimeout(5)
-                begin = time.perf_counter()
-                process = subprocess.Popen(command + ["-p", str(listener.getsockname()[1]), "-c", "1", "127.0.0.1"])
-                data = listener.recv(256)
-                samples.append(time.perf_counter() - begin)
-                process.wait()
-        return statistics.median(samples), len(data)
 
     (o, length), (u, _) = start_time([stripped, "--key", key, "--node-name", "bench-node"]), start_time([reference_sender])
     names = ", ".join(os.path.basename(path) for path in libraries) or "none"

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #define BATCH 64
 
@@ -61,5 +62,25 @@ static inline void batch_init(struct batch *b) {
 static inline int batch_receive(int fd, struct batch *b) {
     for (int i = 0; i < BATCH; i++) b->messages[i].msg_hdr.msg_namelen = sizeof b->from[i];
     return recvmmsg(fd, b->messages, BATCH, 0, NULL);
+}
+/* Receives on `fd` for `seconds` (a read returns at least every 100 ms), counting the datagrams
+ * `check(context, data, length)` accepts in *good and the others in *bad: the loop of both
+ * flood references (udp_reference.c, signed_reference.c). */
+static inline void receive_for(int fd, double seconds, int (*check)(void *, const unsigned char *, int), void *context,
+                               long long *good, long long *bad) {
+    struct timeval timeout = {.tv_sec = 0, .tv_usec = 100000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    static struct batch batch;
+    batch_init(&batch);
+    struct timespec start, t;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if ((t.tv_sec - start.tv_sec) + (t.tv_nsec - start.tv_nsec) / 1e9 >= seconds) break;
+        int n = batch_receive(fd, &batch);
+        for (int i = 0; i < n; i++) {
+            if (check(context, batch.data[i], (int)batch.messages[i].msg_len)) ++*good; else ++*bad;
+        }
+    }
 }
 #endif

@@ -46,6 +46,16 @@ static int verified(struct signer *s, struct replay *r, const unsigned char *b, 
     return 1;
 }
 
+struct verifier {
+    struct signer *signer;
+    struct replay *replay;
+};
+
+static int check_signed(void *context, const unsigned char *data, int length) {
+    struct verifier *v = context;
+    return verified(v->signer, v->replay, data, length);
+}
+
 int main(int argc, char **argv) {
     if (argc < 4) {
         fprintf(stderr, "usage: %s PORT SECONDS KEY\n", argv[0]);
@@ -55,23 +65,10 @@ int main(int argc, char **argv) {
     if (signer_init(&signer, argv[3]) != 0) return 2;
     int fd = bind_udp(atoi(argv[1]), 0);
     if (fd < 0) return 1;
-    struct timeval timeout = {.tv_sec = 0, .tv_usec = 100000};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    static struct batch batch;
-    batch_init(&batch);
     struct replay replay = {0};
-    struct timespec start, t;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    double seconds = atof(argv[2]);
+    struct verifier verifier = {&signer, &replay};
     long long good = 0, bad = 0;
-    for (;;) {
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        if ((t.tv_sec - start.tv_sec) + (t.tv_nsec - start.tv_nsec) / 1e9 >= seconds) break;
-        int n = batch_receive(fd, &batch);
-        for (int i = 0; i < n; i++) {
-            if (verified(&signer, &replay, batch.data[i], (int)batch.messages[i].msg_len)) good++; else bad++;
-        }
-    }
+    receive_for(fd, atof(argv[2]), check_signed, &verifier, &good, &bad);
     printf("%lld %lld\n", good, bad);
     return 0;
 }

@@ -82,7 +82,7 @@ struct CaptureKernelTests {
         // The arguments still arrive (the start-up code moves the environment).
         #expect(traced.stderr.contains("sent to node '127.0.0.1'"), "\(traced.stderr)")
         if signed {
-            #expect(try eventually { try Self.signedHost("node-r", daemon) != nil })
+            #expect(try eventually { try daemon.signedHost("node-r") != nil })
         } else {
             #expect(try eventually { try daemon.host("127.0.0.1") != nil })
         }
@@ -336,10 +336,6 @@ struct CaptureKernelTests {
         func stopAnnouncer() { if announcerRuns { kill(announcer, SIGKILL) } }
     }
 
-    static func signedHost(_ node: String, _ daemon: DaemonUnderTest) throws -> [String: Any]? {
-        try daemon.hosts().first { $0["node"] as? String == node && $0["auth"] as? Bool == true }
-    }
-
     static func setModificationTime(_ path: String, secondsAgo: Int) {
         let then = timespec(tv_sec: time(nil) - secondsAgo, tv_nsec: 0)
         var times = [then, then]
@@ -357,7 +353,7 @@ struct CaptureKernelTests {
         defer { daemon.remove() }
         let capture = try CaptureScripts(node: "node-c", port: daemon.port, key: key, in: work)
         defer { capture.stopAnnouncer() }
-        #expect(try eventually { try Self.signedHost("node-c", daemon)?["state"] as? String == "dumping" })
+        #expect(try eventually { try daemon.signedHost("node-c")?["state"] as? String == "dumping" })
         var info = stat()
         #expect(stat(capture.runDirectory + "/authkey", &info) == 0 && info.st_mode & 0o777 == 0o600)
 
@@ -383,8 +379,8 @@ struct CaptureKernelTests {
         #expect(saved.status == 0 && saved.stderr.contains("kdump-watch: dump finished, reported"), "\(saved)")
         #expect(capture.outcome == "finished\n")
         #expect(!capture.announcerRuns, "the announcer stops before the last word")
-        #expect(try eventually { try Self.signedHost("node-c", daemon)?["phase"] as? String == "finished" })
-        #expect(try Self.signedHost("node-c", daemon)?["state"] as? String == "finished")
+        #expect(try eventually { try daemon.signedHost("node-c")?["phase"] as? String == "finished" })
+        #expect(try daemon.signedHost("node-c")?["state"] as? String == "finished")
 
         // Reported once: a second run (a failure hook after all) sends nothing more.
         let again = try run("/bin/sh", [hook], environment: capture.environment)
@@ -401,7 +397,7 @@ struct CaptureKernelTests {
         defer { daemon.remove() }
         let capture = try CaptureScripts(node: "node-d", port: daemon.port, key: key, in: work)
         defer { capture.stopAnnouncer() }
-        #expect(try eventually { try Self.signedHost("node-d", daemon) != nil })
+        #expect(try eventually { try daemon.signedHost("node-d") != nil })
         let report = Build.repository + "/etc/kdump-tools/kdump-watch-report"
         let marker = work.path + "/rebooted"
         let failed = try run(
@@ -410,8 +406,8 @@ struct CaptureKernelTests {
         #expect(failed.status == 0 && failed.stderr.contains("dump failed, reported"), "\(failed)")
         #expect(try String(contentsOfFile: marker, encoding: .utf8) == "reboot -f\n", "the command runs after")
         #expect(capture.outcome == "failed\n")
-        #expect(try eventually { try Self.signedHost("node-d", daemon)?["phase"] as? String == "failed" })
-        #expect(try Self.signedHost("node-d", daemon)?["state"] as? String == "finished")
+        #expect(try eventually { try daemon.signedHost("node-d")?["phase"] as? String == "failed" })
+        #expect(try daemon.signedHost("node-d")?["state"] as? String == "finished")
 
         let usage = try run("/bin/sh", [report, "done"], environment: capture.environment)
         #expect(usage.status == 2 && usage.stderr.hasPrefix("usage: kdump-watch-report finished|failed"))

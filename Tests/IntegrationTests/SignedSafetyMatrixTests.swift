@@ -30,10 +30,6 @@ struct SignedSafetyMatrixTests {
         try daemon.statusJSON()["invalid"] as? [String: Int] ?? [:]
     }
 
-    func signedHost(_ node: String, _ daemon: DaemonUnderTest) throws -> [String: Any]? {
-        try daemon.hosts().first { $0["node"] as? String == node && $0["auth"] as? Bool == true }
-    }
-
     /// Starts an agent that accepts only messages arriving after its request, and returns once
     /// the daemon holds its wait.
     func waitingAgent(for host: String, _ daemon: DaemonUnderTest, timeout: Int = 3) throws -> BackgroundProcess {
@@ -48,7 +44,7 @@ struct SignedSafetyMatrixTests {
         let daemon = try daemon()
         defer { daemon.remove() }
         try UDP.send(TestCluster.message(node: "node-a", sequence: 1), from: "127.0.6.1", port: daemon.port)
-        #expect(try eventually { try signedHost("node-a", daemon)?["phase"] as? String == "dumping" })
+        #expect(try eventually { try daemon.signedHost("node-a")?["phase"] as? String == "dumping" })
         let answer = try fence("node-a", daemon)
         #expect(answer.status == 0, "\(answer)")
         #expect(answer.stderr.contains("received valid message from 'node-a' (signed by node node-a, authenticated)"))
@@ -127,7 +123,7 @@ struct SignedSafetyMatrixTests {
         defer { daemon.remove() }
         let datagram = TestCluster.message(node: "node-a", sequence: 3)
         try UDP.send(datagram, from: "127.0.6.1", port: daemon.port)
-        #expect(try eventually { try signedHost("node-a", daemon) != nil })
+        #expect(try eventually { try daemon.signedHost("node-a") != nil })
         let agent = try waitingAgent(for: "node-a", daemon)
         try UDP.send(datagram, from: "127.0.6.1", port: daemon.port)
         #expect(try eventually { try invalid(daemon)["replayed"] == 1 })
@@ -139,7 +135,7 @@ struct SignedSafetyMatrixTests {
         let daemon = try daemon()
         defer { daemon.remove() }
         try UDP.send(TestCluster.message(node: "node-a", sequence: 5), from: "127.0.6.1", port: daemon.port)
-        #expect(try eventually { try signedHost("node-a", daemon) != nil })
+        #expect(try eventually { try daemon.signedHost("node-a") != nil })
         let agent = try waitingAgent(for: "node-a", daemon)
         try UDP.send(TestCluster.message(node: "node-a", sequence: 4), from: "127.0.6.1", port: daemon.port)
         // A restarted sender (new nonce) with an older timestamp is a replay too.
@@ -157,7 +153,7 @@ struct SignedSafetyMatrixTests {
         let daemon = try daemon()
         defer { daemon.remove() }
         try UDP.send(TestCluster.message(node: "node-a", sequence: 1), from: "127.0.6.2", port: daemon.port)
-        #expect(try eventually { try signedHost("node-a", daemon)?["address"] as? String == "127.0.6.2" })
+        #expect(try eventually { try daemon.signedHost("node-a")?["address"] as? String == "127.0.6.2" })
         #expect(try fence("node-b", daemon).status == 1)
         #expect(try fence("127.0.6.2", daemon).status == 1, "node B's address stands for node B")
         #expect(try fence("node-a", daemon).status == 0)
@@ -201,7 +197,7 @@ struct SignedSafetyMatrixTests {
         try UDP.send(
             TestCluster.message(node: "node-a", phase: .failed, sequence: 1), from: "127.0.6.1", port: daemon.port)
         #expect(agent.finish().status == 0)
-        let host = try #require(try signedHost("node-a", daemon))
+        let host = try #require(try daemon.signedHost("node-a"))
         #expect(host["state"] as? String == "finished" && host["phase"] as? String == "failed")
         #expect(daemon.log().contains("node-a's capture kernel says the dump FAILED"))
     }

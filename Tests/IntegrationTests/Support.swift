@@ -117,6 +117,11 @@ final class DaemonUnderTest: @unchecked Sendable {
         try hosts().first { $0["address"] as? String == address }
     }
 
+    /// The entry of `node` made by verified signed messages (protocol 2), if any.
+    func signedHost(_ node: String) throws -> [String: Any]? {
+        try hosts().first { $0["node"] as? String == node && $0["auth"] as? Bool == true }
+    }
+
     func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     func signal(_ number: Int32) { process?.signal(number) }
