@@ -137,6 +137,10 @@ public struct ConfigurationKey: Sendable {
                 help: "how far a signed message's clock may be from ours", reloadable: true, describe: seconds,
                 parse: { (text) throws(Parse.ValueError) in try Parse.duration(text, allowZero: false) }),
             ConfigurationKey(
+                "metrics_listen", \.metricsListen, valueName: "address:port",
+                help: "HTTP /metrics endpoint(s), e.g. 127.0.0.1:9810", reloadable: false, defaultText: "none",
+                parse: Parse.endpoints),
+            ConfigurationKey(
                 "log_level", \.logLevel, valueName: "level",
                 help: "trace, debug, info, notice, warning, error, critical", reloadable: true,
                 describe: { $0.rawValue }, parse: Parse.logLevel),

@@ -121,6 +121,30 @@ public enum ConfigurationParser {
         }
     }
 
+    /// `ADDRESS:PORT` items, an IPv6 address in brackets; the port is required (no port is
+    /// registered for this endpoint, so any default would be a guess).
+    static func endpoints(_ value: String) throws(ValueError) -> [ListenEndpoint] {
+        try list(value).map { (item) throws(ValueError) in
+            guard let colon = item.lastIndex(of: ":") else {
+                throw ValueError("'\(item)' is not ADDRESS:PORT (e.g. 127.0.0.1:9810 or [::1]:9810)")
+            }
+            var host = item[..<colon]
+            if host.hasPrefix("[") && host.hasSuffix("]") {
+                host = host.dropFirst().dropLast()
+            } else if host.contains(":") {
+                throw ValueError("'\(item)': write an IPv6 address in brackets, as [::1]:9810")
+            }
+            guard let address = HostAddress(String(host)) else {
+                throw ValueError("'\(host)' is not a numeric IP address")
+            }
+            let portText = item[item.index(after: colon)...]
+            guard portText.allSatisfy({ $0.isASCII && $0.isNumber }), let port = Int(portText), port <= 65_535 else {
+                throw ValueError("'\(portText)' is not a TCP port (0-65535)")
+            }
+            return ListenEndpoint(address: address, port: port)
+        }
+    }
+
     static func groupName(_ value: String) throws(ValueError) -> String? {
         guard !value.isEmpty, value.allSatisfy({ $0.isLetter || $0.isNumber || "_-.".contains($0) })
         else { throw ValueError("'\(value)' is not a group name") }

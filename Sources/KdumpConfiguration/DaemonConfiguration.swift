@@ -40,6 +40,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var authSetting: AuthMode?
     /// How far a signed message's timestamp may be from the daemon's wall clock.
     public var authWindow: Duration = .seconds(120)
+    /// Where the HTTP `/metrics` endpoint listens; empty (the default) means nowhere.
+    public var metricsListen: [ListenEndpoint] = []
 
     public init() {}
 
@@ -50,6 +52,21 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var tableSettings: TableSettings {
         TableSettings(finishedAfter: finishedAfter, retain: retain, maxHosts: maxHosts)
     }
+}
+
+/// An address and a TCP port to listen on, as `metrics_listen` gives them: `127.0.0.1:9810`,
+/// `[::1]:9810`; port 0 picks a free one (tests; `health` tells which).
+public struct ListenEndpoint: Sendable, Hashable, CustomStringConvertible {
+    public var address: HostAddress
+    public var port: Int
+
+    public init(address: HostAddress, port: Int) {
+        self.address = address
+        self.port = port
+    }
+
+    /// `127.0.0.1:9810` or `[::1]:9810`.
+    public var description: String { address.isIPv4 ? "\(address):\(port)" : "[\(address)]:\(port)" }
 }
 
 /// The `auth` setting (Documentation/design.md §7): which protocol versions change the table.

@@ -374,12 +374,16 @@ public struct HealthReport: ControlPayload, Equatable {
     /// nil when they can (or none is set). The daemon keeps the keys it read at start or
     /// reload, but would not start again with these files.
     public var authKeyError: String?
+    /// Where the HTTP `/metrics` endpoint listens (`metrics_listen`); empty when it is off, nil
+    /// from an older daemon.
+    public var metrics: [Listener]?
 
     public init(
         version: String, pid: Int, uptimeSeconds: Double, udp: [Listener], hostsDumping: Int,
         hostsFinished: Int, waitsInFlight: Int, controlClients: Int, stateWritable: Bool, maxAgeSeconds: Double,
-        auth: String? = nil, authKeyError: String? = nil
+        auth: String? = nil, authKeyError: String? = nil, metrics: [Listener]? = nil
     ) {
+        self.metrics = metrics
         self.auth = auth
         self.authKeyError = authKeyError
         self.version = version
@@ -405,6 +409,7 @@ public struct HealthReport: ControlPayload, Equatable {
         case maxAgeSeconds = "max_age_seconds"
         case auth
         case authKeyError = "auth_key_error"
+        case metrics
     }
 
     public func writeMembers(to writer: inout JSONWriter) {
@@ -420,6 +425,7 @@ public struct HealthReport: ControlPayload, Equatable {
         writer.member(CodingKeys.maxAgeSeconds, maxAgeSeconds)
         writer.member(CodingKeys.auth, auth)
         writer.member(CodingKeys.authKeyError, authKeyError)
+        if let metrics { writer.member(CodingKeys.metrics, metrics) }
     }
 }
 

@@ -256,6 +256,9 @@ struct Health: ParsableCommand {
         let udp = report.udp.map(\.description)
         print("kdump-watchd \(report.version) (pid \(report.pid)) up \(Int(report.uptimeSeconds))s")
         print("udp: \(udp.isEmpty ? "none" : udp.joined(separator: " "))")
+        if let metrics = report.metrics, !metrics.isEmpty {
+            print("metrics: \(metrics.map { "http://\($0)/metrics" }.joined(separator: " "))")
+        }
         print(
             "hosts: \(report.hostsDumping) dumping, \(report.hostsFinished) finished; waits in flight: \(report.waitsInFlight); control clients: \(report.controlClients)"
         )

@@ -284,7 +284,8 @@ struct ControlSession {
             controlClients: context.clientCount,
             stateWritable: context.isStateWritable,
             maxAgeSeconds: runtime.configuration.maxAge.secondsValue,
-            auth: runtime.configuration.auth.rawValue, authKeyError: authKeyError(runtime.configuration.authKeys))
+            auth: runtime.configuration.auth.rawValue, authKeyError: authKeyError(runtime.configuration.authKeys),
+            metrics: context.metricsListeners)
     }
 
     /// Why the key files cannot be read now (a restart would fail on them); nil when they can.

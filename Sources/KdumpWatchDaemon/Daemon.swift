@@ -154,6 +154,19 @@ public struct Daemon: Sendable {
         }
         defer { if inheritedControl == nil { unlink(controlPath) } }
 
+        var metricsServer: MetricsServer?
+        if !configuration.metricsListen.isEmpty {
+            do {
+                metricsServer = try await MetricsServer.bind(
+                    configuration.metricsListen, context: context, group: group)
+            } catch {
+                await Self.close(listeners)
+                try? await server.channel.close()
+                throw DaemonFailure("\(error)")
+            }
+            context.metricsListeners = metricsServer?.listeners ?? []
+        }
+
         Self.raiseDescriptorLimit(maxClients: configuration.maxClients, logger: logger)
         if configuration.allow.isEmpty {
             logger.warning(
@@ -171,7 +184,10 @@ public struct Daemon: Sendable {
         ]
         services += listeners as [any Service]
         services += [
-            ControlServer(server: server, context: context, access: ControlAccess(groupID: controlGroup)),
+            ControlServer(server: server, context: context, access: ControlAccess(groupID: controlGroup))
+        ]
+        if let metricsServer { services.append(metricsServer) }
+        services += [
             Reloader(signals: hangups, context: context, load: { try daemon.loadConfiguration() }),
             // Last in the list, first to hear of a shutdown: says STOPPING=1 at once.
             SystemdNotifier(context: context),
@@ -183,7 +199,7 @@ public struct Daemon: Sendable {
                 logger: logger))
         let udpText = context.listeners.map(\.description)
         logger.notice(
-            "kdump-watchd \(Self.version) ready: udp \(udpText.joined(separator: " ")), control \(shownControlPath)\(inheritedControl == nil ? "" : " (from systemd)"), state \(store.path), \(restored.entries.count) hosts restored, auth \(configuration.auth.rawValue), \(directory.addressesByName.count) nodes"
+            "kdump-watchd \(Self.version) ready: udp \(udpText.joined(separator: " ")), control \(shownControlPath)\(inheritedControl == nil ? "" : " (from systemd)"), state \(store.path), \(restored.entries.count) hosts restored, auth \(configuration.auth.rawValue), \(directory.addressesByName.count) nodes\(context.metricsListeners.isEmpty ? "" : ", metrics " + context.metricsListeners.map { "http://\($0)/metrics" }.joined(separator: " "))"
         )
         try await serviceGroup.run()
         logger.notice("kdump-watchd stopped")

@@ -55,6 +55,7 @@ final class DaemonContext: Sendable {
     let startedAt = ContinuousClock.now
     private let settings: NIOLockedValueBox<RuntimeSettings>
     private let udpListeners = NIOLockedValueBox<[HealthReport.Listener]>([])
+    private let httpListeners = NIOLockedValueBox<[HealthReport.Listener]>([])
     private let stateWritable = NIOLockedValueBox(true)
     let clients = ControlClients()
     /// The newest signed message of every node, shared by the UDP sockets (the replay rule).
@@ -79,6 +80,12 @@ final class DaemonContext: Sendable {
     var listeners: [HealthReport.Listener] {
         get { udpListeners.withLockedValue { $0 } }
         set { udpListeners.withLockedValue { $0 = newValue } }
+    }
+
+    /// Where the HTTP `/metrics` endpoint listens; empty when `metrics_listen` is not set.
+    var metricsListeners: [HealthReport.Listener] {
+        get { httpListeners.withLockedValue { $0 } }
+        set { httpListeners.withLockedValue { $0 = newValue } }
     }
 
     var isStateWritable: Bool {

@@ -25,6 +25,10 @@ public final class DaemonMetrics: Sendable {
     let controlClientsEvicted: Counter
     let stateWrites: Counter
     let stateWriteFailures: Counter
+    let episodesStarted: Counter
+    let episodesFinished: Counter
+    let episodesFailed: Counter
+    let episodesSilent: Counter
 
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -75,6 +79,14 @@ public final class DaemonMetrics: Sendable {
         stateWrites = registry.makeCounter(descriptor: name("state_writes", "total", "State file writes"))
         stateWriteFailures = registry.makeCounter(
             descriptor: name("state_write_failures", "total", "State file writes that failed"))
+        episodesStarted = registry.makeCounter(
+            descriptor: name("episodes_started", "total", "Kdump episodes begun (a host's first message)"))
+        let ended = name(
+            "episodes_ended", "total",
+            "Kdump episodes ended, by how: the capture kernel said finished or failed, or it fell silent")
+        episodesFinished = registry.makeCounter(descriptor: ended, labels: [("phase", "finished")])
+        episodesFailed = registry.makeCounter(descriptor: ended, labels: [("phase", "failed")])
+        episodesSilent = registry.makeCounter(descriptor: ended, labels: [("phase", "silent")])
     }
 
     func invalid(_ reason: InvalidDatagramReason) -> Counter { datagramsInvalid[reason]! }

@@ -23,6 +23,22 @@ struct Maintenance: Service, CustomStringConvertible {
     }
 }
 
+extension DaemonMetrics {
+    /// Counts the episodes that `change` begins or ends.
+    func count(_ change: TableEvent) {
+        switch change.kind {
+        case .episodeStarted: episodesStarted.increment()
+        case .finished:
+            switch change.entry.phase {
+            case .finished?: episodesFinished.increment()
+            case .failed?: episodesFailed.increment()
+            default: episodesSilent.increment()
+            }
+        case .message, .expired, .forgotten, .evicted: break
+        }
+    }
+}
+
 extension DaemonContext {
     /// Brings the host and wait gauges up to date.
     func refreshGauges() async {
@@ -54,6 +70,7 @@ struct EventLog: Service, CustomStringConvertible {
                         let logger = context.logger
                         switch event {
                         case .table(let change, _):
+                            context.metrics.count(change)
                             // Build an entry only when its level is logged: under a flood of new sources
                             // thousands of these arrive, and most levels are filtered anyway.
                             let level: Logger.Level =

@@ -193,7 +193,8 @@ enum UDP {
     }
 }
 
-/// A raw connection to the control socket, for feeding it what `kdump-watchctl` never sends.
+/// A raw connection to the control socket, for feeding it what `kdump-watchctl` never sends;
+/// or (``init(host:port:)``) to the metrics endpoint, for what no HTTP client sends.
 final class RawControlClient {
     let fd: Int32
 
@@ -202,6 +203,55 @@ final class RawControlClient {
         self.fd = fd
         let status = withUnixSocketAddress(path) { connect(fd, $0, $1) }
         guard status == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    }
+
+    /// A TCP connection to a numeric IPv4 or IPv6 address on loopback.
+    init(host: String, port: Int) throws {
+        let v6 = host.contains(":")
+        let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        let status: Int32
+        if v6 {
+            var address = sockaddr_in6()
+            address.sin6_family = sa_family_t(AF_INET6)
+            address.sin6_port = in_port_t(UInt16(port).bigEndian)
+            inet_pton(AF_INET6, host, &address.sin6_addr)
+            status = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
+            }
+        } else {
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            inet_pton(AF_INET, host, &address.sin_addr)
+            status = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+        guard status == 0 else {
+            let code = POSIXErrorCode(rawValue: errno) ?? .EIO
+            close(fd)
+            throw POSIXError(code)
+        }
+    }
+
+    /// Reads until the peer closes or `timeout` passes.
+    func readAll(timeout: Double = 10) -> String {
+        var collected: [UInt8] = []
+        let deadline = Date().addingTimeInterval(timeout)
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while Date() < deadline {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 50) > 0 else { continue }
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            collected += buffer[..<count]
+        }
+        return String(decoding: collected, as: UTF8.self)
     }
 
     deinit { close(fd) }

@@ -83,7 +83,18 @@ import Testing
         #expect(try parse("nodes = corosync:/tmp/c.conf").nodes == .corosync(path: "/tmp/c.conf"))
     }
 
+    @Test func metricsListenTakesIPv4AndBracketedIPv6Endpoints() throws {
+        #expect(DaemonConfiguration().metricsListen.isEmpty)
+        let endpoints = try parse("metrics_listen = 127.0.0.1:9810, [::1]:9810 [::]:0").metricsListen
+        #expect(endpoints.map(\.description) == ["127.0.0.1:9810", "[::1]:9810", "[::]:0"])
+        #expect(endpoints[1].address == HostAddress("::1") && endpoints[1].port == 9810)
+    }
+
     @Test(arguments: [
+        ("metrics_listen = 127.0.0.1", 1, "is not ADDRESS:PORT"),
+        ("metrics_listen = ::1:9810", 1, "in brackets"),
+        ("metrics_listen = [::1]:+80", 1, "not a TCP port"),
+        ("metrics_listen = host:9810", 1, "not a numeric IP address"),
         ("port = 70000", 1, "port"),
         ("\n\nbogus = 1", 3, "unknown key 'bogus'"),
         ("port", 1, "expected 'key = value'"),
@@ -167,7 +178,7 @@ import Testing
     @Test func onlySocketAndDirectoryKeysNeedARestart() {
         #expect(
             ConfigurationKey.restartOnly.map(\.name) == [
-                "listen", "port", "control_socket", "control_group", "state_dir",
+                "listen", "port", "control_socket", "control_group", "state_dir", "metrics_listen",
             ])
         var old = DaemonConfiguration()
         old.port = 1
