@@ -10,7 +10,7 @@ case "${1:-build}" in
     build) ;;
     bench) packages="$packages libssl-dev" ;;
     test | e2e)
-        packages="$packages libxml2-utils pacemaker pacemaker-cli-utils dracut-core initramfs-tools-core shellcheck strace prometheus pcs"
+        packages="$packages libxml2-utils pacemaker pacemaker-cli-utils dracut-core initramfs-tools-core shellcheck strace prometheus pcs fence-agents"
         if [ "$1" = e2e ]; then
             packages="$packages qemu-system-x86 linux-image-cloud-amd64 kexec-tools makedumpfile busybox-static cpio dracut-network e2fsprogs"
         fi

@@ -59,13 +59,17 @@ public enum AgentMetadata {
         ),
     ]
 
+    /// The project's home, which the metadata gives as its vendor URL (the packages' Homepage
+    /// and URL fields name it too).
+    public static let homepage = "https://github.com/kdumpwatch/kdumpwatch"
+
     /// The metadata document for an agent invoked as `agentName`.
     public static func document(agentName: String) -> String {
         var lines = [
             #"<?xml version="1.0" ?>"#,
             #"<resource-agent name="\#(escape(agentName))" shortdesc="fencing agent for use with kdump crash recovery service, backed by kdump-watchd">"#,
             "<longdesc>\(escape(longDescription))</longdesc>",
-            "<vendor-url>https://github.com/ClusterLabs/fence-agents</vendor-url>",
+            "<vendor-url>\(homepage)</vendor-url>",
             "<parameters>",
         ]
         for parameter in parameters {

@@ -57,4 +57,11 @@ import Testing
             #expect(document.contains("<action name=\"\(action)\" />"))
         }
     }
+
+    /// The vendor URL is this project's, not upstream fence-agents' (whose agent this is not).
+    @Test func theVendorURLIsTheProjectsOwn() {
+        let document = AgentMetadata.document(agentName: "fence_kdump_watch")
+        #expect(document.contains("<vendor-url>\(AgentMetadata.homepage)</vendor-url>"))
+        #expect(!document.contains("ClusterLabs"))
+    }
 }
