@@ -11,15 +11,25 @@ DRACUTDIR ?= $(PREFIX)/lib/dracut/modules.d
 # systemd runs what is in its own shutdown directory only, wherever PREFIX points.
 SHUTDOWNDIR ?= $(shell pkg-config --variable=systemdshutdowndir systemd 2>/dev/null || echo /lib/systemd/system-shutdown)
 SYSCONFDIR ?= /etc
+# initramfs-tools' hooks and scripts: the administrator's directory for make install; the
+# packages use /usr/share/initramfs-tools, which is the packages' own.
+INITRAMFSDIR ?= $(SYSCONFDIR)/initramfs-tools
 DESTDIR ?=
 # What install-files copies: the release build, linked statically against the Swift runtime, so
 # that cluster nodes and capture initramfs need no Swift installation.
 BUILD ?= .build-static/release
+# How that build is made (here only: the tests and benchmarks call make release or make
+# sender-static). --disable-local-rpath: nothing is loaded from beside the executables, so they
+# carry no $$ORIGIN run path; -z now: with RELRO, a read-only GOT (Debian's hardening flags).
+STATIC_BUILD = -c release --static-swift-stdlib --disable-local-rpath -Xlinker -z -Xlinker now --scratch-path .build-static
+# Where make deb and make rpm put the packages.
+DEB_OUT ?= .build-deb
+RPM_TOPDIR ?= $(CURDIR)/.build-rpm
 SENDER ?= $(BUILD)/kdump-watch-send
 # What swift format checks (make lint, .ci/run) and rewrites (make format).
 SWIFT_SOURCES = Sources Tests Package.swift Benchmarks/Micro/Package.swift Benchmarks/Micro/Benchmarks
 
-.PHONY: help build release sender-static run test test-unit e2e fuzz sanitize lint format clean install install-files uninstall bench bench-micro soak
+.PHONY: help build release sender-static run test test-unit e2e fuzz sanitize lint format clean install install-files uninstall bench bench-micro soak deb rpm package-test
 
 help:
 	@echo "make run      build and run kdump-watchd on built-in defaults"
@@ -30,6 +40,9 @@ help:
 	@echo "make format   swift format in place"
 	@echo "make install  release build, then install (PREFIX, DESTDIR, SBINDIR, LIBEXECDIR, UNITDIR, SHUTDOWNDIR, MANDIR, SYSCONFDIR)"
 	@echo "make uninstall"
+	@echo "make deb     Debian package in $(DEB_OUT) (KDUMP_WATCH_DEB_VERSION overrides the version)"
+	@echo "make rpm     RPM package for RHEL and Fedora in .build-rpm/RPMS"
+	@echo "make package-test  builds both, checks them with lintian and rpmlint, installs the .deb in a Debian 12 chroot (root)"
 	@echo "make bench    benchmarks against upstream fence-agents and the machine's limit (a few minutes)"
 	@echo "make bench-micro  micro-benchmarks of the codec, the table, the answers and the tracker (about 2 minutes)"
 	@echo "make soak     the long versions of the fault tests (kill -9 in 100 rounds)"
@@ -66,11 +79,11 @@ clean:
 
 release:
 	scripts/install-deps.sh build
-	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-static
+	$(SWIFT) build $(STATIC_BUILD)
 
 # The sender alone, as installed (release, Swift runtime linked statically).
 sender-static:
-	$(SWIFT) build -c release --product kdump-watch-send --static-swift-stdlib --scratch-path .build-static
+	$(SWIFT) build $(STATIC_BUILD) --product kdump-watch-send
 
 # Runs as root: QEMU guests under software emulation, a stand-alone pacemaker-fenced.
 e2e:
@@ -88,10 +101,12 @@ install: release install-files
 install-files:
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 	  $(DESTDIR)$(SYSCONFDIR)/kdump-watch $(DESTDIR)$(DATADIR)/kdump-watch $(DESTDIR)$(DRACUTDIR)/99kdump-watch \
-	  $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/hooks $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/scripts/init-premount \
-	  $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/conf.d $(DESTDIR)$(LIBEXECDIR)/kdump-watch $(DESTDIR)$(SHUTDOWNDIR)
-	install -m 0755 $(BUILD)/kdump-watchd $(BUILD)/kdump-watchctl $(BUILD)/fence_kdump_watch $(DESTDIR)$(SBINDIR)/
-# Stripped: initramfs-tools copies it into the capture initrd as it is (dracut strips too).
+	  $(DESTDIR)$(INITRAMFSDIR)/hooks $(DESTDIR)$(INITRAMFSDIR)/scripts/init-premount \
+	  $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/conf.d $(DESTDIR)$(LIBEXECDIR)/kdump-watch $(DESTDIR)$(SHUTDOWNDIR) \
+	  $(DESTDIR)$(DATADIR)/kdump-watch/prometheus
+# Stripped: the Swift runtime's symbols would triple their size, and initramfs-tools copies the
+# sender into the capture initrd as it is (dracut strips too).
+	install -m 0755 -s $(BUILD)/kdump-watchd $(BUILD)/kdump-watchctl $(BUILD)/fence_kdump_watch $(DESTDIR)$(SBINDIR)/
 	install -m 0755 -s $(SENDER) $(DESTDIR)$(SBINDIR)/kdump-watch-send
 	for unit in kdump-watchd.service kdump-watchd.socket; do \
 	  sed 's|/usr/sbin/|$(SBINDIR)/|g' systemd/$$unit > $(DESTDIR)$(UNITDIR)/$$unit && chmod 0644 $(DESTDIR)$(UNITDIR)/$$unit; done
@@ -102,6 +117,7 @@ install-files:
 	install -m 0644 Documentation/man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 Documentation/man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 etc/kdump-watch-nodes.sh etc/kdump-watch-capture.sh $(DESTDIR)$(DATADIR)/kdump-watch/
+	install -m 0644 etc/prometheus/kdump-watch.rules.yml $(DESTDIR)$(DATADIR)/kdump-watch/prometheus/
 	install -m 0755 etc/dracut/99kdump-watch/module-setup.sh etc/dracut/99kdump-watch/kdump-watch-send.sh \
 	  etc/dracut/99kdump-watch/kdump-watch-post.sh $(DESTDIR)$(DRACUTDIR)/99kdump-watch/
 	install -m 0644 etc/kdump-watch-nodes.sh etc/kdump-watch-capture.sh $(DESTDIR)$(DRACUTDIR)/99kdump-watch/
@@ -113,10 +129,10 @@ install-files:
 	  etc/kdump-tools/kdump-watch.shutdown > $(DESTDIR)$(SHUTDOWNDIR)/kdump-watch.shutdown
 	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/kdump-watch/kdump-watch-report $(DESTDIR)$(SHUTDOWNDIR)/kdump-watch.shutdown
 	sed 's|/usr/sbin/kdump-watch-send|$(SBINDIR)/kdump-watch-send|; s|/usr/share/kdump-watch|$(DATADIR)/kdump-watch|' \
-	  etc/initramfs-tools/hooks/kdump-watch > $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/hooks/kdump-watch
-	chmod 0755 $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/hooks/kdump-watch
+	  etc/initramfs-tools/hooks/kdump-watch > $(DESTDIR)$(INITRAMFSDIR)/hooks/kdump-watch
+	chmod 0755 $(DESTDIR)$(INITRAMFSDIR)/hooks/kdump-watch
 	install -m 0755 etc/initramfs-tools/scripts/init-premount/kdump-watch \
-	  $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/scripts/init-premount/kdump-watch
+	  $(DESTDIR)$(INITRAMFSDIR)/scripts/init-premount/kdump-watch
 	sed -i 's|/usr/sbin/kdump-watch-send|$(SBINDIR)/kdump-watch-send|' $(DESTDIR)$(DRACUTDIR)/99kdump-watch/module-setup.sh
 
 # Leaves the configuration in $(SYSCONFDIR)/kdump-watch: it may hold the administrator's edits.
@@ -125,11 +141,34 @@ uninstall:
 	  $(DESTDIR)$(SBINDIR)/kdump-watch-send $(DESTDIR)$(UNITDIR)/kdump-watchd.service $(DESTDIR)$(UNITDIR)/kdump-watchd.socket \
 	  $(DESTDIR)$(MANDIR)/man5/kdump-watchd.conf.5 $(DESTDIR)$(MANDIR)/man8/kdump-watchd.8 \
 	  $(DESTDIR)$(MANDIR)/man8/kdump-watchctl.8 $(DESTDIR)$(MANDIR)/man8/fence_kdump_watch.8 \
-	  $(DESTDIR)$(MANDIR)/man8/kdump-watch-send.8 $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/hooks/kdump-watch \
-	  $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/scripts/init-premount/kdump-watch \
+	  $(DESTDIR)$(MANDIR)/man8/kdump-watch-send.8 $(DESTDIR)$(INITRAMFSDIR)/hooks/kdump-watch \
+	  $(DESTDIR)$(INITRAMFSDIR)/scripts/init-premount/kdump-watch \
 	  $(DESTDIR)$(SYSCONFDIR)/kdump-watch/kdump-watchd.conf.dist $(DESTDIR)$(SYSCONFDIR)/kdump-watch/kdump-watch-send.conf.dist
 	rm -f $(DESTDIR)$(SHUTDOWNDIR)/kdump-watch.shutdown
 	rm -rf $(DESTDIR)$(DATADIR)/kdump-watch $(DESTDIR)$(DRACUTDIR)/99kdump-watch $(DESTDIR)$(LIBEXECDIR)/kdump-watch
+
+# The Debian package: debhelper's sequence on the tree as it is (debian/), without
+# dpkg-buildpackage, which would write into the parent directory.
+deb:
+	scripts/install-deps.sh deb
+	dpkg-checkbuilddeps
+	debian/rules build
+	mkdir -p $(DEB_OUT)
+	debian/rules binary DEB_OUT=$(abspath $(DEB_OUT)) KDUMP_WATCH_DEB_VERSION=$(KDUMP_WATCH_DEB_VERSION)
+	debian/rules clean
+
+# The RPM, with Debian's rpmbuild, from the same tree (--build-in-place: no tarball).
+rpm:
+	scripts/install-deps.sh rpm
+	$(MAKE) release
+	rpmbuild -bb --build-in-place --nodeps --define "_topdir $(RPM_TOPDIR)" \
+	  --define "packager KdumpWatch developers <kdumpwatch@users.noreply.github.com>" packaging/kdump-watch.spec
+
+# Root: debootstrap and chroot.
+package-test:
+	scripts/install-deps.sh package
+	Tests/Packaging/rpm-test.sh
+	Tests/Packaging/deb-test.sh
 
 bench:
 	Benchmarks/run.sh

@@ -4,7 +4,7 @@ set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh bench
 # The build `make install` installs.
-swift build -c release --static-swift-stdlib --scratch-path .build-static
+make release
 mkdir -p .build-bench
 for tool in udp_flood udp_reference udp_sources concurrent_waits wait_reference; do
     cc -O2 -Wall -o ".build-bench/$tool" "Benchmarks/$tool.c"

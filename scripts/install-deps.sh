@@ -4,11 +4,17 @@
 #   scripts/install-deps.sh test     that, plus the interoperability tests' tools
 #   scripts/install-deps.sh e2e      that, plus the virtual machines of the end-to-end test
 #   scripts/install-deps.sh bench    what `swift build` needs, plus OpenSSL for the C references
+#   scripts/install-deps.sh deb      what `swift build` needs, plus debhelper and lintian (make deb)
+#   scripts/install-deps.sh rpm      what `swift build` needs, plus rpmbuild and rpmlint (make rpm)
+#   scripts/install-deps.sh package  both, plus debootstrap (make package-test)
 set -eu
 packages="pkg-config libsystemd-dev nettle-dev"
 case "${1:-build}" in
     build) ;;
     bench) packages="$packages libssl-dev" ;;
+    deb) packages="$packages debhelper dpkg-dev lintian" ;;
+    rpm) packages="$packages rpm rpmlint" ;;
+    package) packages="$packages debhelper dpkg-dev lintian rpm rpmlint debootstrap" ;;
     test | e2e)
         packages="$packages libxml2-utils pacemaker pacemaker-cli-utils dracut-core initramfs-tools-core shellcheck strace prometheus pcs fence-agents"
         if [ "$1" = e2e ]; then
@@ -16,7 +22,7 @@ case "${1:-build}" in
         fi
         ;;
     *)
-        echo "install-deps: unknown set '$1' (build, test, e2e, bench)" >&2
+        echo "install-deps: unknown set '$1' (build, test, e2e, bench, deb, rpm, package)" >&2
         exit 2
         ;;
 esac

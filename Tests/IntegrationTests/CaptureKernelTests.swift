@@ -21,13 +21,7 @@ struct CaptureKernelTests {
     /// The sender as it is installed: release, Swift runtime linked statically.
     static let staticSender: Result<String, DaemonError> = {
         let scratch = Build.repository + "/.build-static"
-        let build = try? run(
-            "/bin/sh",
-            [
-                "-c",
-                "cd \"$0\" && swift build -c release --product kdump-watch-send --static-swift-stdlib --scratch-path \"$1\"",
-                Build.repository, scratch,
-            ], timeout: 900)
+        let build = try? run("/usr/bin/make", ["-C", Build.repository, "sender-static"], timeout: 900)
         guard let build, build.status == 0 else {
             return .failure(DaemonError(message: "static build failed: \(build.map { "\($0)" } ?? "")"))
         }
