@@ -162,7 +162,8 @@ rpm:
 	scripts/install-deps.sh rpm
 	$(MAKE) release
 	rpmbuild -bb --build-in-place --nodeps --define "_topdir $(RPM_TOPDIR)" \
-	  --define "packager KdumpWatch developers <kdumpwatch@users.noreply.github.com>" packaging/kdump-watch.spec
+	  --define "packager KdumpWatch developers <kdumpwatch@users.noreply.github.com>" \
+	  $(if $(KDUMP_WATCH_RPM_RELEASE),--define "kdump_watch_release $(KDUMP_WATCH_RPM_RELEASE)") packaging/kdump-watch.spec
 
 # Root: debootstrap and chroot.
 package-test:

@@ -15,7 +15,8 @@ struct CaptureKernelTests {
         "etc/kdump-tools/kdump-watch-report", "etc/kdump-tools/kdump-watch.shutdown", "Tests/EndToEnd/run.sh",
         "Tests/EndToEnd/99kw-dump/module-setup.sh", "Tests/EndToEnd/99kw-dump/kw-dump.sh",
         "Tests/EndToEnd/guest-init.sh", "scripts/install-deps.sh", "scripts/sanitize.sh", "Tests/Fuzz/run.sh",
-        "Benchmarks/run.sh", ".ci/run",
+        "Benchmarks/run.sh", ".ci/run", "Tests/Packaging/deb-test.sh", "Tests/Packaging/rpm-test.sh",
+        "debian/kdump-watch.postrm",
     ].map { Build.repository + "/" + $0 }
 
     /// The sender as it is installed: release, Swift runtime linked statically.

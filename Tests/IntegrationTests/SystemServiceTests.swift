@@ -133,6 +133,7 @@ struct SystemServiceTests {
             "/etc/initramfs-tools/scripts/init-premount/kdump-watch", "/etc/initramfs-tools/conf.d/kdump-watch",
             "/usr/share/kdump-watch/kdump-watch-capture.sh", "/usr/libexec/kdump-watch/kdump-watch-report",
             "/usr/lib/systemd/system-shutdown/kdump-watch.shutdown",
+            "/usr/share/kdump-watch/prometheus/kdump-watch.rules.yml",
         ] {
             #expect(FileManager.default.fileExists(atPath: destination.path + path), "\(path) missing")
         }
