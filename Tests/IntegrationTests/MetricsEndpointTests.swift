@@ -11,7 +11,7 @@ struct MetricsEndpointTests {
     static let promtool = "/usr/bin/promtool"
 
     /// The endpoints the daemon reports in `health`, as (host, port).
-    func endpoints(_ daemon: DaemonUnderTest) throws -> [(host: String, port: Int)] {
+    static func endpoints(_ daemon: DaemonUnderTest) throws -> [(host: String, port: Int)] {
         let listeners = try daemon.json("health")["metrics"] as? [[String: Any]] ?? []
         return listeners.compactMap { listener in
             guard let host = listener["address"] as? String, let port = listener["port"] as? Int else { return nil }
@@ -20,19 +20,21 @@ struct MetricsEndpointTests {
     }
 
     /// One request, written as given; the whole answer, as the daemon closes after it.
-    func exchange(_ request: String, host: String, port: Int) throws -> String {
+    static func exchange(_ request: String, host: String, port: Int) throws -> String {
         let client = try RawControlClient(host: host, port: port)
         client.send(request)
         return client.readAll()
     }
 
-    func get(_ path: String, host: String, port: Int, method: String = "GET") throws -> (head: String, body: String) {
-        let answer = try exchange("\(method) \(path) HTTP/1.1\r\nHost: \(host)\r\n\r\n", host: host, port: port)
+    static func get(_ path: String, host: String, port: Int, method: String = "GET") throws -> (
+        head: String, body: String
+    ) {
+        let answer = try Self.exchange("\(method) \(path) HTTP/1.1\r\nHost: \(host)\r\n\r\n", host: host, port: port)
         let parts = answer.components(separatedBy: "\r\n\r\n")
         return (parts[0], parts.dropFirst().joined(separator: "\r\n\r\n"))
     }
 
-    func promtoolCheck(_ text: String, in directory: String) throws -> ProcessResult {
+    static func promtoolCheck(_ text: String, in directory: String) throws -> ProcessResult {
         #expect(FileManager.default.isExecutableFile(atPath: Self.promtool), "promtool: scripts/install-deps.sh test")
         let file = directory + "/scrape.txt"
         try text.write(toFile: file, atomically: true, encoding: .utf8)
@@ -43,14 +45,14 @@ struct MetricsEndpointTests {
         let daemon = try DaemonUnderTest()
         defer { daemon.remove() }
         #expect(try daemon.json("health")["metrics"] as? [Any] != nil)
-        #expect(try endpoints(daemon).isEmpty)
+        #expect(try Self.endpoints(daemon).isEmpty)
         #expect(!daemon.log().contains("http://"))
     }
 
     @Test func getMetricsServesPrometheusTextThatPromtoolAcceptsOnIPv4AndIPv6() throws {
         let daemon = try DaemonUnderTest(["--metrics-listen", "127.0.0.1:0,[::1]:0"])
         defer { daemon.remove() }
-        let listening = try endpoints(daemon)
+        let listening = try Self.endpoints(daemon)
         #expect(listening.map(\.host) == ["127.0.0.1", "::1"])
         #expect(daemon.log().contains("metrics http://127.0.0.1:\(listening[0].port)/metrics"))
         #expect(try daemon.ctl(["health"]).stdout.contains("metrics: http://127.0.0.1:\(listening[0].port)/metrics"))
@@ -58,14 +60,14 @@ struct MetricsEndpointTests {
         try UDP.send(UDP.valid, from: "127.7.0.1", port: daemon.port)
         #expect(try eventually { try daemon.host("127.7.0.1") != nil })
         for (host, port) in listening {
-            let (head, body) = try get("/metrics", host: host, port: port)
+            let (head, body) = try Self.get("/metrics", host: host, port: port)
             #expect(head.hasPrefix("HTTP/1.1 200 OK"), "\(head)")
             #expect(head.contains("Content-Type: text/plain; version=0.0.4; charset=utf-8"))
             #expect(head.contains("Connection: close"))
             #expect(head.contains("Content-Length: \(body.utf8.count)"))
             #expect(body.contains("kdump_watch_datagrams_valid_total 1"), "\(body)")
             #expect(body.contains("kdump_watch_episodes_started_total 1"))
-            let check = try promtoolCheck(body, in: daemon.directory)
+            let check = try Self.promtoolCheck(body, in: daemon.directory)
             #expect(check.status == 0, "\(check)")
         }
         // The same text as the control socket's `metrics`, but for what moved in between.
@@ -73,11 +75,11 @@ struct MetricsEndpointTests {
             Set(text.split(separator: "\n").filter { $0.hasPrefix("# TYPE") })
         }
         #expect(
-            names(try get("/metrics", host: listening[0].host, port: listening[0].port).body)
+            names(try Self.get("/metrics", host: listening[0].host, port: listening[0].port).body)
                 == names(try daemon.ctl(["metrics"]).stdout))
         // A query string is part of a scrape URL Prometheus may build; HEAD has no body.
-        #expect(try get("/metrics?x=1", host: "127.0.0.1", port: listening[0].port).head.hasPrefix("HTTP/1.1 200"))
-        let head = try get("/metrics", host: "127.0.0.1", port: listening[0].port, method: "HEAD")
+        #expect(try Self.get("/metrics?x=1", host: "127.0.0.1", port: listening[0].port).head.hasPrefix("HTTP/1.1 200"))
+        let head = try Self.get("/metrics", host: "127.0.0.1", port: listening[0].port, method: "HEAD")
         #expect(head.head.hasPrefix("HTTP/1.1 200") && head.body.isEmpty, "\(head)")
         #expect(daemon.stop() == 0)
     }
@@ -85,26 +87,26 @@ struct MetricsEndpointTests {
     @Test func otherPathsAre404OtherMethods405AndMalformedHTTPIs400AndClosed() throws {
         let daemon = try DaemonUnderTest(["--metrics-listen", "127.0.0.1:0"])
         defer { daemon.remove() }
-        let port = try #require(try endpoints(daemon).first).port
+        let port = try #require(try Self.endpoints(daemon).first).port
         for path in ["/", "/metrics/", "/metricsx", "/status", "/../etc/passwd"] {
-            let answer = try get(path, host: "127.0.0.1", port: port)
+            let answer = try Self.get(path, host: "127.0.0.1", port: port)
             #expect(answer.head.hasPrefix("HTTP/1.1 404 Not Found"), "\(path): \(answer)")
         }
         for method in ["POST", "PUT", "DELETE", "OPTIONS"] {
-            let answer = try get("/metrics", host: "127.0.0.1", port: port, method: method)
+            let answer = try Self.get("/metrics", host: "127.0.0.1", port: port, method: method)
             #expect(answer.head.hasPrefix("HTTP/1.1 405 Method Not Allowed"), "\(method): \(answer)")
             #expect(answer.head.contains("Allow: GET, HEAD"))
         }
         for garbage in ["GARBAGE\r\n\r\n", "GET /metrics HTTP/9.9\r\n\r\n", "\u{0}\u{1}\u{2}\r\n\r\n"] {
-            let answer = try exchange(garbage, host: "127.0.0.1", port: port)
+            let answer = try Self.exchange(garbage, host: "127.0.0.1", port: port)
             #expect(answer.hasPrefix("HTTP/1.1 400 Bad Request"), "\(garbage.debugDescription): \(answer)")
         }
         // A header far beyond what a scrape sends: refused, and the connection closed.
-        let huge = try exchange(
+        let huge = try Self.exchange(
             "GET /metrics HTTP/1.1\r\nX: \(String(repeating: "a", count: 200_000))\r\n\r\n", host: "127.0.0.1",
             port: port)
         #expect(huge.isEmpty || huge.hasPrefix("HTTP/1.1 4"), "\(huge.prefix(200))")
-        #expect(try get("/metrics", host: "127.0.0.1", port: port).head.hasPrefix("HTTP/1.1 200"))
+        #expect(try Self.get("/metrics", host: "127.0.0.1", port: port).head.hasPrefix("HTTP/1.1 200"))
         #expect(daemon.stop() == 0)
     }
 
@@ -113,7 +115,7 @@ struct MetricsEndpointTests {
             "--metrics-listen", "127.0.0.1:0", "--max-clients", "16", "--client-idle-timeout", "3",
         ])
         defer { daemon.remove() }
-        let port = try #require(try endpoints(daemon).first).port
+        let port = try #require(try Self.endpoints(daemon).first).port
         // Slowloris: twice max_clients connections, each with half a request, kept open.
         let slow = try (0..<32).map { _ in
             let client = try RawControlClient(host: "127.0.0.1", port: port)
@@ -134,7 +136,7 @@ struct MetricsEndpointTests {
         for _ in 0..<5 {
             #expect(try daemon.ctl(["health"], timeout: 10).status == 0)
             // The newcomer makes the oldest slow connection give up its place.
-            let scrape = try get("/metrics", host: "127.0.0.1", port: port)
+            let scrape = try Self.get("/metrics", host: "127.0.0.1", port: port)
             #expect(scrape.head.hasPrefix("HTTP/1.1 200"), "\(scrape.head)")
         }
         // Every slow connection is closed: to make room, or at client_idle_timeout.

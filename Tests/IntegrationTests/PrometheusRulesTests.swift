@@ -25,8 +25,8 @@ import Testing
         #expect(used.count >= 4, "\(used)")
         let daemon = try DaemonUnderTest(["--metrics-listen", "127.0.0.1:0"])
         defer { daemon.remove() }
-        let port = try #require(try MetricsEndpointTests().endpoints(daemon).first).port
-        let served = try MetricsEndpointTests().get("/metrics", host: "127.0.0.1", port: port).body
+        let port = try #require(try MetricsEndpointTests.endpoints(daemon).first).port
+        let served = try MetricsEndpointTests.get("/metrics", host: "127.0.0.1", port: port).body
         for name in used.sorted() {
             #expect(
                 served.contains("\n# TYPE \(name) ") || served.hasPrefix("# TYPE \(name) ")
