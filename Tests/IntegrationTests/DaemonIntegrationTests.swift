@@ -325,8 +325,17 @@ struct DaemonIntegrationTests {
         let runtime = try TemporaryDirectory()
         defer { runtime.remove() }
         chown(runtime.path, 65534, 65534)
+        // Copies that other users can run: the build directory may be under one that only root
+        // may enter (a checkout in a `mktemp -d` directory is).
+        let tools = try TemporaryDirectory()
+        defer { tools.remove() }
+        chmod(tools.path, 0o755)
+        for tool in ["kdump-watchd", "kdump-watchctl"] {
+            try FileManager.default.copyItem(atPath: Build.path(tool), toPath: tools.path + "/" + tool)
+        }
         let asNobody = ["--reuid=65534", "--regid=65534", "--clear-groups", "env", "XDG_RUNTIME_DIR=\(runtime.path)"]
-        let daemon = try BackgroundProcess("/usr/bin/setpriv", asNobody + [Build.path("kdump-watchd"), "--port", "0"])
+        let daemon = try BackgroundProcess(
+            "/usr/bin/setpriv", asNobody + [tools.path + "/kdump-watchd", "--port", "0"])
         defer {
             daemon.process.terminate()
             _ = daemon.finish()
@@ -338,13 +347,13 @@ struct DaemonIntegrationTests {
         #expect(stat(socket, &status) == 0 && status.st_mode & 0o777 == 0o600 && status.st_uid == 65534)
         #expect(FileManager.default.fileExists(atPath: runtime.path + "/kdump-watch/state"))
         // Its own user reaches it without --socket; another user is refused.
-        let own = try run("/usr/bin/setpriv", asNobody + [Build.path("kdump-watchctl"), "health"])
+        let own = try run("/usr/bin/setpriv", asNobody + [tools.path + "/kdump-watchctl", "health"])
         #expect(own.status == 0, "\(own)")
         let other = try run(
             "/usr/bin/setpriv",
             [
-                "--reuid=65533", "--regid=65533", "--clear-groups", Build.path("kdump-watchctl"), "health", "--socket",
-                socket,
+                "--reuid=65533", "--regid=65533", "--clear-groups", tools.path + "/kdump-watchctl", "health",
+                "--socket", socket,
             ])
         #expect(other.status == 3)
         #expect(other.stderr.contains("Permission denied"))
