@@ -331,7 +331,7 @@ struct DaemonIntegrationTests {
         defer { tools.remove() }
         chmod(tools.path, 0o755)
         for tool in ["kdump-watchd", "kdump-watchctl"] {
-            try FileManager.default.copyItem(atPath: Build.path(tool), toPath: tools.path + "/" + tool)
+            try placeExecutable(Build.path(tool), at: tools.path + "/" + tool)
         }
         let asNobody = ["--reuid=65534", "--regid=65534", "--clear-groups", "env", "XDG_RUNTIME_DIR=\(runtime.path)"]
         let daemon = try BackgroundProcess(
@@ -409,6 +409,27 @@ struct DaemonIntegrationTests {
             "kdump_watch_state_writes_total", "kdump_watch_state_write_failures_total 0",
         ] {
             #expect(text.contains(name), "\(name) missing from metrics")
+        }
+    }
+}
+
+/// Makes `source` runnable at `destination` without ever holding it open for writing: a hard
+/// link. A copy (where the two are on different file systems) is written through a descriptor
+/// that child processes spawned meanwhile by parallel tests do not inherit (O_CLOEXEC); one they
+/// inherited would make exec fail with ETXTBSY ("Text file busy"), as FileManager's copy did.
+func placeExecutable(_ source: String, at destination: String) throws {
+    if link(source, destination) == 0 { return }
+    guard errno == EXDEV else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: source))
+    let descriptor = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
+    guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    defer { close(descriptor) }
+    try bytes.withUnsafeBytes { buffer in
+        var offset = 0
+        while offset < buffer.count {
+            let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            guard written > 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            offset += written
         }
     }
 }
