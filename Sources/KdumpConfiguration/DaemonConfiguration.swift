@@ -66,7 +66,7 @@ public struct ListenEndpoint: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `127.0.0.1:9810` or `[::1]:9810`.
-    public var description: String { address.isIPv4 ? "\(address):\(port)" : "[\(address)]:\(port)" }
+    public var description: String { endpointText(address.description, port: port) }
 }
 
 /// The `auth` setting (Documentation/design.md §7): which protocol versions change the table.

@@ -347,7 +347,7 @@ public struct HealthReport: ControlPayload, Equatable {
         }
 
         /// `127.0.0.1:7410` or `[::]:7410`, as logs and `kdump-watchctl health` show it.
-        public var description: String { address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)" }
+        public var description: String { endpointText(address, port: port) }
 
         public func writeMembers(to writer: inout JSONWriter) {
             writer.member(CodingKeys.address, address)

@@ -110,11 +110,7 @@ public struct Daemon: Sendable {
                 throw DaemonFailure("cannot bind UDP \(shown):\(configuration.port): \(error)")
             }
         }
-        context.listeners = listeners.compactMap { listener in
-            listener.channel.localAddress.flatMap { local in
-                local.port.map { HealthReport.Listener(address: HostAddress(local)?.description ?? "?", port: $0) }
-            }
-        }
+        context.listeners = listeners.compactMap { HealthReport.Listener(boundBy: $0.channel) }
 
         let server: ControlServer.ServerChannel
         var shownControlPath = controlPath
@@ -285,4 +281,13 @@ extension Daemon {
 public struct DaemonFailure: Error, CustomStringConvertible {
     public var description: String
     init(_ description: String) { self.description = description }
+}
+
+extension HealthReport.Listener {
+    /// Where `channel`'s socket is bound, as `health` reports it; nil when it is not bound to
+    /// an IP address.
+    init?(boundBy channel: any Channel) {
+        guard let local = channel.localAddress, let port = local.port else { return nil }
+        self.init(address: HostAddress(local)?.description ?? "?", port: port)
+    }
 }

@@ -50,13 +50,7 @@ struct MetricsServer: Service, CustomStringConvertible {
     }
 
     /// Where the sockets listen, for `health` and the log.
-    var listeners: [HealthReport.Listener] {
-        channels.compactMap { channel in
-            channel.localAddress.flatMap { local in
-                local.port.map { HealthReport.Listener(address: HostAddress(local)?.description ?? "?", port: $0) }
-            }
-        }
-    }
+    var listeners: [HealthReport.Listener] { channels.compactMap { HealthReport.Listener(boundBy: $0) } }
 
     func run() async throws {
         // Nothing to do until the daemon stops: the event loops serve the connections.

@@ -199,3 +199,9 @@ public struct AddressRange: Hashable, Sendable, CustomStringConvertible {
         prefixLength == base.bitWidth ? base.description : "\(base)/\(prefixLength)"
     }
 }
+
+/// `address:port`, an IPv6 address in brackets (`127.0.0.1:7410`, `[::1]:7410`), as logs, URLs
+/// and `kdump-watchctl health` write an endpoint.
+public func endpointText(_ address: String, port: Int) -> String {
+    address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)"
+}

@@ -9,21 +9,28 @@ struct PacemakerInteropTests {
     static let fencer = "/usr/lib/pacemaker/pacemaker-fenced"
     static let agentLink = "/usr/sbin/fence_kdump_watch"
 
+    /// Puts our agent where Pacemaker and pcs look for agents (/usr/sbin); leaves anything that
+    /// is not ours alone. ``removeAgent()`` undoes it.
+    static func installAgent() throws {
+        let existing = try? FileManager.default.destinationOfSymbolicLink(atPath: agentLink)
+        try #require(
+            existing == nil || existing == Build.path("fence_kdump_watch")
+                || !FileManager.default.fileExists(atPath: agentLink))
+        try? FileManager.default.removeItem(atPath: agentLink)
+        try FileManager.default.createSymbolicLink(
+            atPath: agentLink, withDestinationPath: Build.path("fence_kdump_watch"))
+    }
+
+    static func removeAgent() { try? FileManager.default.removeItem(atPath: agentLink) }
+
     @Test(.enabled(if: Privileges.isRoot, "pacemaker-fenced runs as root"))
     func pacemakerFencesDumpingNodesAndNotSilentOnes() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.fencer), "Debian's pacemaker is not installed")
         let daemon = try DaemonUnderTest()
         defer { daemon.remove() }
 
-        // Pacemaker looks for agents in /usr/sbin; leave anything that is not ours alone.
-        let existing = try? FileManager.default.destinationOfSymbolicLink(atPath: Self.agentLink)
-        try #require(
-            existing == nil || existing == Build.path("fence_kdump_watch")
-                || !FileManager.default.fileExists(atPath: Self.agentLink))
-        try? FileManager.default.removeItem(atPath: Self.agentLink)
-        try FileManager.default.createSymbolicLink(
-            atPath: Self.agentLink, withDestinationPath: Build.path("fence_kdump_watch"))
-        defer { try? FileManager.default.removeItem(atPath: Self.agentLink) }
+        try Self.installAgent()
+        defer { Self.removeAgent() }
 
         let log = daemon.directory + "/fenced.log"
         let fencer = try BackgroundProcess(Self.fencer, ["-s", "-l", log])

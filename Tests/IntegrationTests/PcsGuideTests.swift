@@ -63,19 +63,6 @@ extension PacemakerInteropTests {
         try run("/usr/sbin/crm_verify", ["--xml-file", cib, "-V"])
     }
 
-    /// Puts our agent where pcs and Pacemaker look for it, for the length of `body`.
-    static func withAgentInstalled(_ body: () throws -> Void) throws {
-        let existing = try? FileManager.default.destinationOfSymbolicLink(atPath: agentLink)
-        try #require(
-            existing == nil || existing == Build.path("fence_kdump_watch")
-                || !FileManager.default.fileExists(atPath: agentLink))
-        try? FileManager.default.removeItem(atPath: agentLink)
-        try FileManager.default.createSymbolicLink(
-            atPath: agentLink, withDestinationPath: Build.path("fence_kdump_watch"))
-        defer { try? FileManager.default.removeItem(atPath: agentLink) }
-        try body()
-    }
-
     @Test(.enabled(if: Privileges.isRoot, "the agent is linked into /usr/sbin"))
     func theGuidesPcsCommandsBuildACIBThatCrmVerifyAccepts() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.pcs), "Debian's pcs is not installed")
@@ -84,49 +71,49 @@ extension PacemakerInteropTests {
         #expect(blocks.map(\.heading) == ["Pacemaker setup (three nodes)", "Migrating from fence_kdump"])
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        try Self.withAgentInstalled {
-            // The setup, on an empty cluster.
-            let setup = try Self.makeCIB(in: directory.path)
-            let created = try Self.runPcs(blocks[0].script, on: setup)
-            #expect(created.status == 0, "\(created)")
-            let verified = try Self.verify(setup)
-            #expect(verified.status == 0, "\(verified)")
-            let levels = try Self.runPcs("pcs stonith level config", on: setup).stdout
-            for node in 1...3 {
-                #expect(
-                    levels.contains("Target: node\(node)\n  Level 1 - kdump\n  Level 2 - ipmi-node\(node)"),
-                    "\(levels)")
-            }
-            let device = try Self.runPcs("pcs stonith config kdump", on: setup).stdout
-            #expect(device.contains("pcmk_host_map=node1:node1;node2:node2;node3:node3"), "\(device)")
-
-            // The migration, on a cluster with upstream fence_kdump at level 1.
-            let migrating = try Self.makeCIB(in: directory.path)
-            let before = try Self.runPcs(
-                """
-                pcs stonith create kdump-old fence_kdump pcmk_host_list="node1 node2 node3" pcmk_monitor_action=metadata
-                for node in node1 node2 node3; do pcs stonith level add 1 "$node" kdump-old; done
-                """, on: migrating)
-            #expect(before.status == 0, "\(before)")
-            let migrated = try Self.runPcs(blocks[1].script, on: migrating)
-            #expect(migrated.status == 0, "\(migrated)")
-            #expect(try Self.verify(migrating).status == 0)
-            let after = try Self.runPcs("pcs stonith config; pcs stonith level config", on: migrating).stdout
-            #expect(!after.contains("kdump-old"), "\(after)")
-            #expect(after.contains("Level 1 - kdump"))
-
-            // fence_kdump_watch(8)'s example.
-            let page = try String(
-                contentsOfFile: Build.repository + "/Documentation/man/fence_kdump_watch.8", encoding: .utf8)
-            let example = try #require(
-                page.components(separatedBy: ".SH EXAMPLE\n.nf\n").last?.components(separatedBy: "\n.fi").first)
-            let manCIB = try Self.makeCIB(in: directory.path)
-            let fromPage = try Self.runPcs(
-                example.replacingOccurrences(of: "\\e", with: "\\").replacingOccurrences(of: "\\-", with: "-"),
-                on: manCIB)
-            #expect(fromPage.status == 0, "\(example): \(fromPage)")
-            #expect(try Self.verify(manCIB).status == 0)
+        try Self.installAgent()
+        defer { Self.removeAgent() }
+        // The setup, on an empty cluster.
+        let setup = try Self.makeCIB(in: directory.path)
+        let created = try Self.runPcs(blocks[0].script, on: setup)
+        #expect(created.status == 0, "\(created)")
+        let verified = try Self.verify(setup)
+        #expect(verified.status == 0, "\(verified)")
+        let levels = try Self.runPcs("pcs stonith level config", on: setup).stdout
+        for node in 1...3 {
+            #expect(
+                levels.contains("Target: node\(node)\n  Level 1 - kdump\n  Level 2 - ipmi-node\(node)"),
+                "\(levels)")
         }
+        let device = try Self.runPcs("pcs stonith config kdump", on: setup).stdout
+        #expect(device.contains("pcmk_host_map=node1:node1;node2:node2;node3:node3"), "\(device)")
+
+        // The migration, on a cluster with upstream fence_kdump at level 1.
+        let migrating = try Self.makeCIB(in: directory.path)
+        let before = try Self.runPcs(
+            """
+            pcs stonith create kdump-old fence_kdump pcmk_host_list="node1 node2 node3" pcmk_monitor_action=metadata
+            for node in node1 node2 node3; do pcs stonith level add 1 "$node" kdump-old; done
+            """, on: migrating)
+        #expect(before.status == 0, "\(before)")
+        let migrated = try Self.runPcs(blocks[1].script, on: migrating)
+        #expect(migrated.status == 0, "\(migrated)")
+        #expect(try Self.verify(migrating).status == 0)
+        let after = try Self.runPcs("pcs stonith config; pcs stonith level config", on: migrating).stdout
+        #expect(!after.contains("kdump-old"), "\(after)")
+        #expect(after.contains("Level 1 - kdump"))
+
+        // fence_kdump_watch(8)'s example.
+        let page = try String(
+            contentsOfFile: Build.repository + "/Documentation/man/fence_kdump_watch.8", encoding: .utf8)
+        let example = try #require(
+            page.components(separatedBy: ".SH EXAMPLE\n.nf\n").last?.components(separatedBy: "\n.fi").first)
+        let manCIB = try Self.makeCIB(in: directory.path)
+        let fromPage = try Self.runPcs(
+            example.replacingOccurrences(of: "\\e", with: "\\").replacingOccurrences(of: "\\-", with: "-"),
+            on: manCIB)
+        #expect(fromPage.status == 0, "\(example): \(fromPage)")
+        #expect(try Self.verify(manCIB).status == 0)
     }
 
     /// `pcs stonith describe` shows every parameter of the metadata but the two that pcs hides
@@ -141,17 +128,17 @@ extension PacemakerInteropTests {
             #expect(described.status == 0, "\(described)")
             return names.filter { !described.stdout.contains("\n  \($0): ") }
         }
-        try Self.withAgentInstalled {
-            let ours = try run(Build.path("fence_kdump_watch"), ["-o", "metadata"]).stdout
-            #expect(ours.contains("<parameter name=\"fallback\""))
-            #expect(try hidden("fence_kdump_watch", metadata: ours) == ["action", "version"])
-            try #require(
-                FileManager.default.isExecutableFile(atPath: "/usr/sbin/fence_kdump"),
-                "Debian's fence-agents is not installed")
-            let upstream = try run("/usr/sbin/fence_kdump", ["-o", "metadata"]).stdout
-            #expect(try hidden("fence_kdump", metadata: upstream) == ["action", "version"])
-            let described = try run(Self.pcs, ["stonith", "describe", "fence_kdump_watch"]).stdout
-            #expect(described.contains("backed by kdump-watchd"))
-        }
+        try Self.installAgent()
+        defer { Self.removeAgent() }
+        let ours = try run(Build.path("fence_kdump_watch"), ["-o", "metadata"]).stdout
+        #expect(ours.contains("<parameter name=\"fallback\""))
+        #expect(try hidden("fence_kdump_watch", metadata: ours) == ["action", "version"])
+        try #require(
+            FileManager.default.isExecutableFile(atPath: "/usr/sbin/fence_kdump"),
+            "Debian's fence-agents is not installed")
+        let upstream = try run("/usr/sbin/fence_kdump", ["-o", "metadata"]).stdout
+        #expect(try hidden("fence_kdump", metadata: upstream) == ["action", "version"])
+        let described = try run(Self.pcs, ["stonith", "describe", "fence_kdump_watch"]).stdout
+        #expect(described.contains("backed by kdump-watchd"))
     }
 }

@@ -159,35 +159,11 @@ enum UDP {
         let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
         defer { close(fd) }
-        if v6 {
-            var local = sockaddr_in6()
-            local.sin6_family = sa_family_t(AF_INET6)
-            inet_pton(AF_INET6, source, &local.sin6_addr)
-            var remote = local
-            remote.sin6_port = in_port_t(UInt16(port).bigEndian)
-            try bindAndSend(fd, &local, &remote, bytes)
-        } else {
-            var local = sockaddr_in()
-            local.sin_family = sa_family_t(AF_INET)
-            inet_pton(AF_INET, source, &local.sin_addr)
-            var remote = sockaddr_in()
-            remote.sin_family = sa_family_t(AF_INET)
-            remote.sin_port = in_port_t(UInt16(port).bigEndian)
-            inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr)
-            try bindAndSend(fd, &local, &remote, bytes)
-        }
-    }
-
-    private static func bindAndSend<Address>(
-        _ fd: Int32, _ local: inout Address, _ remote: inout Address, _ bytes: [UInt8]
-    ) throws {
-        let size = socklen_t(MemoryLayout<Address>.size)
-        let bound = withUnsafePointer(to: &local) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, size) }
-        }
+        let bound = withInternetSocketAddress(source, port: 0) { bind(fd, $0, $1) }
         guard bound == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        let sent = withUnsafePointer(to: &remote) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bytes, bytes.count, 0, $0, size) }
+        // The daemon listens on every address: IPv6 senders send to themselves, IPv4 ones to 127.0.0.1.
+        let sent = withInternetSocketAddress(v6 ? source : "127.0.0.1", port: port) {
+            sendto(fd, bytes, bytes.count, 0, $0, $1)
         }
         guard sent == bytes.count else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
     }
@@ -210,28 +186,7 @@ final class RawControlClient {
         let v6 = host.contains(":")
         let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.fd = fd
-        let status: Int32
-        if v6 {
-            var address = sockaddr_in6()
-            address.sin6_family = sa_family_t(AF_INET6)
-            address.sin6_port = in_port_t(UInt16(port).bigEndian)
-            inet_pton(AF_INET6, host, &address.sin6_addr)
-            status = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                }
-            }
-        } else {
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            inet_pton(AF_INET, host, &address.sin_addr)
-            status = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-        }
+        let status = withInternetSocketAddress(host, port: port) { connect(fd, $0, $1) }
         guard status == 0 else {
             let code = POSIXErrorCode(rawValue: errno) ?? .EIO
             close(fd)
@@ -454,6 +409,30 @@ final class BackgroundProcess: @unchecked Sendable {
 }
 
 /// Calls `body` with a `sockaddr_un` for `path`.
+/// `host` (a numeric IPv4 or IPv6 address) and `port` as a `sockaddr`, for `body`.
+func withInternetSocketAddress<Result>(
+    _ host: String, port: Int, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Result
+) -> Result {
+    if host.contains(":") {
+        var address = sockaddr_in6()
+        address.sin6_family = sa_family_t(AF_INET6)
+        address.sin6_port = in_port_t(UInt16(port).bigEndian)
+        inet_pton(AF_INET6, host, &address.sin6_addr)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                body($0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+            }
+        }
+    }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    inet_pton(AF_INET, host, &address.sin_addr)
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+}
+
 func withUnixSocketAddress<Result>(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result {
     var address = sockaddr_un()
     address.sun_family = sa_family_t(AF_UNIX)
