@@ -46,6 +46,12 @@ let package = Package(
         .target(
             name: "KdumpConfiguration",
             dependencies: ["KdumpWire", "KdumpDecision", "KdumpState", .product(name: "Logging", package: "swift-log")]),
+        // The admission gate: what a received datagram is, under the configuration in force.
+        // The daemon and the fence agent's fallback listener both link it, so that the agent
+        // admits exactly what the daemon would.
+        .target(
+            name: "KdumpAdmission",
+            dependencies: ["KdumpWire", "KdumpDecision", "KdumpState", "KdumpConfiguration", "KdumpAuth"]),
         // libsystemd (Debian's libsystemd-dev): sd_notify, socket activation, the journal.
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         // glibc's <malloc.h> (mallopt), which the Glibc module leaves out.
@@ -54,7 +60,7 @@ let package = Package(
             name: "KdumpWatchDaemon",
             dependencies: [
                 "KdumpWire", "KdumpDecision", "KdumpJSON", "KdumpState", "KdumpControl", "KdumpConfiguration",
-                "KdumpAuth", "CSystemd", "CMalloc",
+                "KdumpAuth", "KdumpAdmission", "CSystemd", "CMalloc",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -68,7 +74,12 @@ let package = Package(
         // getopt_long-style parsing shared by the agent and the sender; standard library only.
         .target(name: "KdumpCommandLine", dependencies: ["KdumpWire"]),
         .target(
-            name: "KdumpFenceAgent", dependencies: ["KdumpWire", "KdumpDecision", "KdumpControl", "KdumpCommandLine"]),
+            name: "KdumpFenceAgent",
+            dependencies: [
+                "KdumpWire", "KdumpDecision", "KdumpControl", "KdumpCommandLine", "KdumpAdmission",
+                "KdumpConfiguration",
+                "KdumpState", "KdumpAuth",
+            ]),
         // Nettle (Debian's nettle-dev): the sender's HMAC-SHA256, 0.3 MB in the initramfs.
         .systemLibrary(name: "CNettle", pkgConfig: "nettle", providers: [.apt(["nettle-dev"])]),
         // The capture-kernel sender: standard library, Glibc and Nettle only, no Foundation.
@@ -96,19 +107,27 @@ let package = Package(
         .target(name: "KdumpTestSupport", path: "Tests/KdumpTestSupport"),
         .testTarget(name: "KdumpWireTests", dependencies: ["KdumpWire", "KdumpTestSupport"]),
         .testTarget(name: "KdumpAuthTests", dependencies: ["KdumpAuth", "KdumpWire", "KdumpTestSupport"]),
+        .testTarget(
+            name: "KdumpAdmissionTests",
+            dependencies: [
+                "KdumpAdmission", "KdumpAuth", "KdumpConfiguration", "KdumpDecision", "KdumpState", "KdumpWire",
+                "KdumpTestSupport",
+            ]),
         .testTarget(name: "KdumpJSONTests", dependencies: ["KdumpJSON", "KdumpTestSupport"]),
         .testTarget(name: "KdumpDecisionTests", dependencies: ["KdumpDecision"]),
         .testTarget(name: "KdumpStateTests", dependencies: ["KdumpState", "KdumpDecision"]),
         .testTarget(name: "KdumpControlTests", dependencies: ["KdumpControl"]),
         .testTarget(
             name: "KdumpConfigurationTests",
-            dependencies: ["KdumpConfiguration", "KdumpWire", .product(name: "Logging", package: "swift-log")]),
+            dependencies: [
+                "KdumpConfiguration", "KdumpWire", "KdumpTestSupport", .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "KdumpWatchCtlTests", dependencies: ["KdumpWatchCtl", "KdumpControl", "KdumpWire"]),
         .testTarget(
             name: "KdumpWatchDaemonTests",
             dependencies: [
-                "KdumpWatchDaemon", "KdumpState", "KdumpDecision", "KdumpConfiguration", "KdumpAuth",
-                .product(name: "NIOEmbedded", package: "swift-nio"),
+                "KdumpWatchDaemon", "KdumpState", "KdumpDecision", "KdumpConfiguration", "KdumpAuth", "KdumpAdmission",
+                "KdumpTestSupport", .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

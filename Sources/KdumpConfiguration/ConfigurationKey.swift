@@ -137,6 +137,11 @@ public struct ConfigurationKey: Sendable {
                 help: "how far a signed message's clock may be from ours", reloadable: true, describe: seconds,
                 parse: { (text) throws(Parse.ValueError) in try Parse.duration(text, allowZero: false) }),
             ConfigurationKey(
+                "clock_margin", \.clockMargin, valueName: "duration",
+                help: "how much older than max_age a signed message's own time may be (at most auth_window)",
+                reloadable: true, describe: seconds,
+                parse: { (text) throws(Parse.ValueError) in try Parse.duration(text, allowZero: true) }),
+            ConfigurationKey(
                 "metrics_listen", \.metricsListen, valueName: "address:port",
                 help: "HTTP /metrics endpoint(s), e.g. 127.0.0.1:9810", reloadable: false, defaultText: "none",
                 parse: Parse.endpoints),

@@ -67,6 +67,13 @@ public enum ConfigurationParser {
                     "retain (\(configuration.retain.secondsValue)s) must be at least finished_after (\(configuration.finishedAfter.secondsValue)s, \(finishedAfterOrigin))"
             )
         }
+        if configuration.clockMargin > configuration.authWindow {
+            throw ConfigurationError(
+                origin: origins["clock_margin"] ?? origins["auth_window"] ?? fileName,
+                message:
+                    "clock_margin (\(configuration.clockMargin.secondsValue)s) must be at most auth_window (\(configuration.authWindow.secondsValue)s)"
+            )
+        }
         if configuration.auth != .none && configuration.authKeys.isEmpty {
             throw ConfigurationError(
                 origin: origins["auth"] ?? fileName,

@@ -40,6 +40,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var authSetting: AuthMode?
     /// How far a signed message's timestamp may be from the daemon's wall clock.
     public var authWindow: Duration = .seconds(120)
+    /// How much older than `max_age` a signed message's own timestamp may be and still confirm
+    /// a wait: the clocks' difference the freshness rule allows (at most `auth_window`).
+    public var clockMargin: Duration = .seconds(5)
     /// Where the HTTP `/metrics` endpoint listens; empty (the default) means nowhere.
     public var metricsListen: [ListenEndpoint] = []
 

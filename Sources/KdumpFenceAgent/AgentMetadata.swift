@@ -1,3 +1,5 @@
+import KdumpConfiguration
+
 /// The fence-agents metadata document (`-o metadata`), valid against fence-agents'
 /// `metadata.rng`.
 ///
@@ -55,7 +57,12 @@ public enum AgentMetadata {
         Parameter(
             name: "fallback", getopt: "--fallback=MODE", type: "string", defaultValue: "listen",
             description:
-                "What to do when kdump-watchd cannot be reached: \"listen\" binds the UDP port and waits for a message like fence_kdump; \"none\" fails at once."
+                "What to do when kdump-watchd cannot be reached: \"listen\" binds the UDP port and admits exactly what kdump-watchd's configuration admits (under auth = required, only signed messages); \"none\" fails at once."
+        ),
+        Parameter(
+            name: "config", getopt: "--config=PATH", type: "string", defaultValue: DaemonConfiguration.defaultPath,
+            description:
+                "kdump-watchd's configuration file, which the fallback listener reads to admit what the daemon would (allow, auth, keys, nodes). If it cannot be read, the fallback fails at once."
         ),
     ]
 

@@ -33,6 +33,9 @@ public struct AgentOptions: Sendable, Equatable {
     /// Control socket; nil means the client default.
     public var socket: String?
     public var fallback: FallbackMode = .listen
+    /// kdump-watchd's configuration file, which the fallback listener admits by; nil means
+    /// the daemon's default path.
+    public var config: String?
 
     public init() {}
 }
@@ -79,6 +82,7 @@ public enum AgentInputParser {
         GetoptOption(long: "max-age", takesValue: true),
         GetoptOption(long: "socket", takesValue: true),
         GetoptOption(long: "fallback", takesValue: true),
+        GetoptOption(long: "config", takesValue: true),
     ]
 
     /// Parses command-line arguments (without the program name).
@@ -122,7 +126,7 @@ public enum AgentInputParser {
             }
             let origin = "stdin line \(lineNumber) (\(key))"
             switch key {
-            case "nodename", "ipport", "family", "action", "timeout", "socket", "fallback":
+            case "nodename", "ipport", "family", "action", "timeout", "socket", "fallback", "config":
                 guard let value else { throw AgentInputError("\(origin): needs a value") }
                 try apply(key, value, to: &invocation, origin: origin)
             case "option":
@@ -193,6 +197,11 @@ public enum AgentInputParser {
                 throw AgentInputError("\(origin): '\(value ?? "")' is not one of listen, none")
             }
             options.fallback = mode
+        case "config":
+            guard let path = value, path.hasPrefix("/"), path.utf8.count < 4096 else {
+                throw AgentInputError("\(origin): '\(value ?? "")' is not an absolute path")
+            }
+            options.config = path
         case "verbose":
             options.verbose += 1
         case "version":

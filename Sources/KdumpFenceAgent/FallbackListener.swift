@@ -1,20 +1,30 @@
 import Glibc
+import KdumpAdmission
 import KdumpDecision
+import KdumpState
 import KdumpWire
 
 /// Waits for a `fence_kdump` message by binding the UDP port itself, like upstream
 /// `fence_kdump`, for when `kdump-watchd` cannot be reached.
 ///
-/// Upstream's defects are fixed: every datagram is checked exactly (length, magic and version
-/// in either byte order), IPv4 senders reaching the dual-stack socket as `::ffff:a.b.c.d`
-/// match their IPv4 address, and every address of every node counts. Plain blocking POSIX
-/// calls: the agent is one short-lived process waiting on one socket.
+/// Every datagram goes through the daemon's own admission gate (``DatagramAdmission``), built
+/// from the daemon's configuration: the same `allow` list, `auth` mode, keys, replay rule and
+/// rate limit; under `auth = required` only a verified signed message confirms. A datagram
+/// the gate admits confirms when it is under one of the target's table keys (``TargetKeys``)
+/// and ``FenceDecision`` says it is fresh: every message read here arrives after the request,
+/// and a signed one must also have been sent at most `max_age + clock_margin` before it.
+/// Upstream's defects stay fixed: exact lengths, both byte orders, `::ffff:a.b.c.d` as IPv4,
+/// every address of every node. Plain blocking POSIX calls: the agent is one short-lived
+/// process waiting on one socket.
 struct FallbackListener {
     let port: Int
     let log: AgentLog
+    var admission: DatagramAdmission
+    let clockMargin: Duration
 
     enum Outcome: Equatable {
-        case confirmed(HostAddress)
+        /// Confirmed by a message under `key`, received from `source`.
+        case confirmed(HostKey, source: HostAddress)
         case timedOut
     }
 
@@ -22,15 +32,14 @@ struct FallbackListener {
         var description: String
     }
 
-    /// Waits until a valid message from one of `addresses` confirms a request made at
-    /// `requestedAt` (``FenceDecision``), or `deadline` passes.
-    func wait(
-        for addresses: Set<HostAddress>, requestedAt: MonotonicInstant, maxAge: Duration,
-        until deadline: ContinuousClock.Instant
+    /// Waits until an admitted message under one of `keys` confirms a request made at
+    /// `requestedAt`, or `deadline` passes.
+    mutating func wait(
+        for keys: Set<HostKey>, requestedAt: Timestamp, maxAge: Duration, until deadline: ContinuousClock.Instant
     ) throws(Failure) -> Outcome {
         let descriptor = try bind()
         defer { close(descriptor) }
-        log.debug("listening on UDP port \(port) for \(addresses.sorted().map(\.description).joined(separator: ", "))")
+        log.debug("listening on UDP port \(port) for \(keys.sorted().map(\.description).joined(separator: ", "))")
         while true {
             let remaining = ContinuousClock.now.duration(to: deadline)
             if remaining <= .zero { return .timedOut }
@@ -44,11 +53,11 @@ struct FallbackListener {
                 throw Failure(description: "waiting on UDP port \(port) failed: \(String(cString: strerror(errno)))")
             }
             if ready == 0 { continue }
-            var buffer = [UInt8](repeating: 0, count: 64)
+            var buffer = [UInt8](repeating: 0, count: 256)
             var source = sockaddr_storage()
             var sourceLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
             // MSG_TRUNC returns the datagram's real length, so an over-long one is never
-            // mistaken for its first 64 bytes.
+            // mistaken for its first bytes.
             let length = withUnsafeMutablePointer(to: &source) { pointer in
                 pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                     recvfrom(descriptor, &buffer, buffer.count, Int32(MSG_TRUNC), $0, &sourceLength)
@@ -62,21 +71,37 @@ struct FallbackListener {
                         pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { HostAddress(socketAddress: $0) }
                     })
             else { continue }
-            let arrival = SystemClock.now().monotonic
+            let arrival = SystemClock.now()
             let bytes = length > buffer.count ? buffer + [0] : Array(buffer[..<length])
-            switch KdumpDatagram.classify(bytes) {
-            case .valid where addresses.contains(sender):
-                // Every message read here arrived after the request; the rule decides all the same,
-                // so that this path cannot drift from the daemon's.
-                if FenceDecision.confirms(lastMessage: arrival, requestedAt: requestedAt, maxAge: maxAge) {
-                    return .confirmed(sender)
-                }
-                log.debug("discarded message from \(sender): older than the request")
-            case .valid:
-                log.debug("discarded message from \(sender): not a node being fenced")
-            case .invalid(let reason):
-                log.debug("discarded invalid message from \(sender): \(reason.rawValue)")
+            let key: HostKey
+            var sentAt: WallClockTime?
+            switch admission.admit(bytes, from: sender, at: arrival.monotonic.nanoseconds, wallClock: arrival.wall) {
+            case .accepted:
+                key = .address(sender)
+            case .signed(let message):
+                key = .node(message.node)
+                sentAt = message.sentAt
+            case .rejected(let reason, let detail):
+                log.debug(
+                    "discarded invalid message from \(sender): \(reason.rawValue)\(detail.map { " (\($0))" } ?? "")")
+                continue
             }
+            guard keys.contains(key) else {
+                log.debug("discarded message from \(sender) (\(key)): not a node being fenced")
+                continue
+            }
+            let fresh =
+                FenceDecision.confirms(
+                    lastMessage: arrival.monotonic, requestedAt: requestedAt.monotonic, maxAge: maxAge)
+                && (sentAt.map {
+                    FenceDecision.confirms(
+                        sentAt: $0, requestedAt: requestedAt.wall, maxAge: maxAge, clockMargin: clockMargin)
+                } ?? true)
+            guard fresh else {
+                log.debug("discarded message from \(sender) (\(key)): sent too long before the request")
+                continue
+            }
+            return .confirmed(key, source: sender)
         }
     }
 

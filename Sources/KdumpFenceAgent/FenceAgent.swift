@@ -1,6 +1,9 @@
 import Glibc
+import KdumpAdmission
+import KdumpConfiguration
 import KdumpControl
 import KdumpDecision
+import KdumpState
 import KdumpWire
 
 /// The `fence_kdump_watch` fence agent (fence_kdump_watch(8)): a drop-in for `fence_kdump` that asks
@@ -73,7 +76,7 @@ public struct FenceAgent {
             return 1
         }
         // The request's time on the clock the fence decision is measured on, and its deadline.
-        let requestedAt = SystemClock.now().monotonic
+        let requestedAt = SystemClock.now()
         let deadline = ContinuousClock.now + .seconds(options.timeout)
         log.info("waiting for message from '\(targetsText)'")
         var defaultMaxAge: Double?
@@ -103,7 +106,7 @@ public struct FenceAgent {
                     log.debug("kdump-watchd did not say its max_age; waiting for new messages only")
                 }
                 let original = Duration.milliseconds(Int64(((maxAge ?? defaultMaxAge ?? 0) * 1000).rounded()))
-                let elapsed = requestedAt.durationUntilNow
+                let elapsed = requestedAt.monotonic.durationUntilNow
                 maxAge = FenceDecision.retryMaxAge(original: original, elapsedSinceFirstRequest: elapsed).secondsValue
             }
             let remaining = max(0, ContinuousClock.now.duration(to: deadline).secondsValue)
@@ -141,31 +144,49 @@ public struct FenceAgent {
         return 1
     }
 
-    private func fallback(reason: String, requestedAt: MonotonicInstant, deadline: ContinuousClock.Instant) -> Int32 {
+    /// Listens on the UDP port itself, admitting exactly what kdump-watchd would
+    /// (Documentation/design.md §7): its configuration file, its keys, its gate. Whatever of
+    /// that cannot be read makes the fallback fail at once: guessing would mean trusting
+    /// unsigned datagrams in a cluster that requires signed ones.
+    private func fallback(reason: String, requestedAt: Timestamp, deadline: ContinuousClock.Instant) -> Int32 {
         guard options.fallback == .listen else {
             log.error("\(reason) (fallback=none)")
             return 1
         }
-        log.warning("\(reason); listening on UDP port \(options.ipport) instead (fallback=listen)")
-        var addresses = Set<HostAddress>()
-        var owners: [HostAddress: String] = [:]
+        let configPath = options.config ?? DaemonConfiguration.defaultPath
+        let settings: AdmissionSettings
+        do {
+            settings = try AdmissionSettings.load(DaemonConfiguration.load(path: options.config))
+        } catch {
+            log.error("\(reason); cannot listen instead, because kdump-watchd's configuration cannot be used: \(error)")
+            return 1
+        }
+        let configuration = settings.configuration
+        log.warning(
+            "\(reason); listening on UDP port \(options.ipport) instead (fallback=listen, admitting as \(configPath) does: auth \(configuration.auth.rawValue))"
+        )
+        // Each key with the first target that names it, for upstream's log line.
+        var owners: [HostKey: String] = [:]
         for name in options.nodenames {
             do {
-                for address in try AddressResolver.resolve(name, family: options.family) {
-                    addresses.insert(address)
-                    owners[address] = owners[address] ?? name
-                }
+                for key in try targetKeys(name, settings: settings) where owners[key] == nil { owners[key] = name }
             } catch {
                 log.error(error.description)
                 return 1
             }
         }
+        let maxAge = options.maxAge.map { Duration.milliseconds(Int64(($0 * 1000).rounded())) } ?? configuration.maxAge
+        var listener = FallbackListener(
+            port: options.ipport, log: log,
+            admission: DatagramAdmission(
+                policy: settings.allow, rateLimit: configuration.rateLimit, authentication: settings.authentication,
+                replay: ReplayRecords(capacity: configuration.maxHosts)),
+            clockMargin: configuration.clockMargin)
         do {
-            let listener = FallbackListener(port: options.ipport, log: log)
-            let maxAge = Duration.milliseconds(Int64(((options.maxAge ?? 0) * 1000).rounded()))
-            switch try listener.wait(for: addresses, requestedAt: requestedAt, maxAge: maxAge, until: deadline) {
-            case .confirmed(let address):
-                log.info("received valid message from '\(owners[address] ?? address.description)'")
+            switch try listener.wait(for: Set(owners.keys), requestedAt: requestedAt, maxAge: maxAge, until: deadline) {
+            case .confirmed(let key, let source):
+                let signed = if case .node = key { " (signed by node \(key), authenticated)" } else { "" }
+                log.info("received valid message from '\(owners[key] ?? source.description)'\(signed)")
                 return 0
             case .timedOut:
                 return timedOut()
@@ -174,6 +195,25 @@ public struct FenceAgent {
             log.error(error.description)
             return 1
         }
+    }
+
+    /// The table keys that confirm `target`, by the daemon's rule (``TargetKeys``), resolving
+    /// it as the daemon does: the configured node's addresses first, then the system resolver.
+    private func targetKeys(_ target: String, settings: AdmissionSettings) throws(TargetKeys.Failure) -> Set<HostKey> {
+        let mode = settings.authentication.mode
+        var addresses: Result<[HostAddress], AddressResolver.Failure> = .success([])
+        if TargetKeys.needsAddresses(target, mode: mode) {
+            if let configured = settings.directory.addressesByName[target]?.filter(options.family.admits),
+                !configured.isEmpty, HostAddress(target) == nil
+            {
+                addresses = .success(configured)
+            } else {
+                addresses = Result { () throws(AddressResolver.Failure) in
+                    try AddressResolver.resolve(target, family: options.family)
+                }
+            }
+        }
+        return try TargetKeys.confirming(target, mode: mode, directory: settings.directory, addresses: addresses)
     }
 
     // MARK: monitor
@@ -254,6 +294,7 @@ public struct FenceAgent {
               --max-age=SECONDS        Oldest acceptable message before the request (default: kdump-watchd's)
               --socket=PATH            kdump-watchd control socket (default: \(ControlSocketPath.system))
               --fallback=MODE          When kdump-watchd is unreachable: [listen], none
+              --config=PATH            kdump-watchd's configuration, for the fallback (default: \(DaemonConfiguration.defaultPath))
 
         With no arguments, options are read as key=value lines on standard input.
 

@@ -1,3 +1,4 @@
+import KdumpDecision
 import KdumpWire
 
 /// Datagrams checked together (one read burst): the senders of valid version 1 messages and
@@ -28,11 +29,14 @@ public struct DatagramBatch: Sendable {
         public var node: String
         public var phase: SignedMessage.Phase
         public var source: HostAddress
+        /// The timestamp the sender signed: its own wall clock when it sent the message.
+        public var sentAt: WallClockTime
 
-        public init(node: String, phase: SignedMessage.Phase, source: HostAddress) {
+        public init(node: String, phase: SignedMessage.Phase, source: HostAddress, sentAt: WallClockTime) {
             self.node = node
             self.phase = phase
             self.source = source
+            self.sentAt = sentAt
         }
     }
 

@@ -52,6 +52,10 @@ public struct HostEntry: Hashable, Sendable {
     /// (restored from a state file written during an earlier boot), in which case the message
     /// counts as infinitely old.
     public var lastSeenMonotonic: MonotonicInstant?
+    /// The timestamp the latest signed message carried (the sender's wall clock); nil for
+    /// version 1, or for a signed entry restored from a file that did not record it, which then
+    /// confirms nothing until its next message.
+    public var lastSentAt: WallClockTime?
     /// Valid messages in the current episode.
     public var messages: Int
     /// Whether the switch to ``HostState/finished`` has been announced for this episode.
@@ -60,8 +64,9 @@ public struct HostEntry: Hashable, Sendable {
     public init(
         address: HostAddress, node: String?, firstSeen: WallClockTime, lastSeen: WallClockTime,
         lastSeenMonotonic: MonotonicInstant?, messages: Int, finishAnnounced: Bool = false,
-        authenticated: Bool = false, phase: SignedMessage.Phase? = nil
+        authenticated: Bool = false, phase: SignedMessage.Phase? = nil, lastSentAt: WallClockTime? = nil
     ) {
+        self.lastSentAt = lastSentAt
         self.address = address
         self.node = node
         self.authenticated = authenticated
@@ -76,6 +81,18 @@ public struct HostEntry: Hashable, Sendable {
     /// The key the table holds the entry under.
     public var key: HostKey {
         if authenticated, let node { .node(node) } else { .address(address) }
+    }
+
+    /// Whether the latest message confirms a request made at `requestedAt` with `maxAge`
+    /// (``FenceDecision``): by its arrival, and a signed one by its own timestamp too.
+    public func confirms(requestedAt: Timestamp, maxAge: Duration, clockMargin: Duration) -> Bool {
+        guard
+            FenceDecision.confirms(lastMessage: lastSeenMonotonic, requestedAt: requestedAt.monotonic, maxAge: maxAge)
+        else { return false }
+        guard authenticated else { return true }
+        guard let lastSentAt else { return false }
+        return FenceDecision.confirms(
+            sentAt: lastSentAt, requestedAt: requestedAt.wall, maxAge: maxAge, clockMargin: clockMargin)
     }
 
     /// The age of the latest message at `now`, nil when unknown.

@@ -76,14 +76,15 @@ public actor HostTracker {
     @discardableResult
     public func recordSigned(_ message: DatagramBatch.Signed) -> [TableEvent] {
         let now = clock()
-        let events = table.recordSigned(by: message.node, phase: message.phase, from: message.source, at: now)
+        let events = table.recordSigned(
+            by: message.node, phase: message.phase, from: message.source, sentAt: message.sentAt, at: now)
         publish(events, at: now.monotonic)
-        confirmWaits(under: .node(message.node), at: now.monotonic)
+        confirmWaits(under: .node(message.node), at: now.monotonic, sentAt: message.sentAt)
         return events
     }
 
-    private func confirmWaits(under key: HostKey, at now: MonotonicInstant) {
-        let confirmed = waits.removeConfirmed(byMessageUnder: key, receivedAt: now)
+    private func confirmWaits(under key: HostKey, at now: MonotonicInstant, sentAt: WallClockTime? = nil) {
+        let confirmed = waits.removeConfirmed(byMessageUnder: key, receivedAt: now, sentAt: sentAt)
         guard !confirmed.isEmpty, let entry = table.entries[key] else { return }
         let row = status(of: entry, at: now)
         for wait in confirmed { finish(wait, with: .confirmed(row)) }
@@ -127,11 +128,11 @@ public actor HostTracker {
         for request: WaitRequest, cancellation: WaitCancellation? = nil,
         onFinish: (@Sendable (WaitOutcome) -> Void)? = nil
     ) async -> WaitOutcome {
-        let requestedAt = clock().monotonic
+        let requestedAt = clock()
         if let entry = table.confirmingEntry(
-            among: request.keys, requestedAt: requestedAt, maxAge: request.maxAge)
+            among: request.keys, requestedAt: requestedAt, maxAge: request.maxAge, clockMargin: request.clockMargin)
         {
-            let outcome = WaitOutcome.confirmed(status(of: entry, at: requestedAt))
+            let outcome = WaitOutcome.confirmed(status(of: entry, at: requestedAt.monotonic))
             onFinish?(outcome)
             return outcome
         }

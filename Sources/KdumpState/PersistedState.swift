@@ -79,6 +79,7 @@ public struct PersistedState: Sendable, Equatable {
                 writer.member(Host.node, node)
                 writer.member(Host.auth, true)
                 if let phase = entry.phase { writer.member(Host.phase, phase.description) }
+                if let sentAt = entry.lastSentAt { writer.member(Host.sentNanoseconds, sentAt.nanosecondsSinceEpoch) }
             }
             writer.endObject()
         }
@@ -145,8 +146,15 @@ public struct PersistedState: Sendable, Equatable {
                 guard let phase = SignedMessage.Phase(name: name) else { throw .damaged("bad phase '\(name)'") }
                 return phase
             }
-            guard host.messages > 0, host.firstSeenNanoseconds <= host.lastSeenNanoseconds else {
-                throw .damaged("inconsistent entry for \(host.address)")
+            // Values no daemon writes would make later arithmetic trap: refuse the file (it is
+            // moved aside) instead of crash-looping on it.
+            guard (1...Self.mostMessages).contains(host.messages),
+                Self.plausibleTimes.contains(host.firstSeenNanoseconds),
+                Self.plausibleTimes.contains(host.lastSeenNanoseconds),
+                host.firstSeenNanoseconds <= host.lastSeenNanoseconds,
+                host.sentNanoseconds.map(Self.plausibleTimes.contains) ?? true
+            else {
+                throw .damaged("inconsistent or implausible entry for \(host.address)")
             }
             var monotonic = host.lastSeenBoottimeNanoseconds.map(MonotonicInstant.init)
             if !sameBoot || (monotonic.map { $0 > now } ?? false) { monotonic = nil }
@@ -157,7 +165,8 @@ public struct PersistedState: Sendable, Equatable {
                     lastSeen: WallClockTime(nanosecondsSinceEpoch: host.lastSeenNanoseconds),
                     lastSeenMonotonic: monotonic, messages: host.messages,
                     finishAnnounced: host.finishAnnounced && monotonic != nil,
-                    authenticated: authenticated, phase: authenticated ? phase : nil))
+                    authenticated: authenticated, phase: authenticated ? phase : nil,
+                    lastSentAt: authenticated ? host.sentNanoseconds.map(WallClockTime.init) : nil))
         }
         var replay: [String: ReplayGuard.Record] = [:]
         for record in file.replay ?? [] {
@@ -171,6 +180,11 @@ public struct PersistedState: Sendable, Equatable {
             bootID: file.bootID, writtenAt: WallClockTime(nanosecondsSinceEpoch: 0),
             entries: entries, replay: replay)
     }
+
+    /// The most messages an episode may have in a file: a sender at 100 a second for 248 days.
+    static let mostMessages = Int(Int32.max)
+    /// Wall-clock times a file may hold: from 1970 to 2200.
+    static let plausibleTimes: ClosedRange<Int64> = 0...7_258_118_400_000_000_000
 
     private struct FileFormat: Decodable {
         var format: String
@@ -210,9 +224,11 @@ public struct PersistedState: Sendable, Equatable {
             var node: String?
             var auth: Bool?
             var phase: String?
+            var sentNanoseconds: Int64?
 
             enum CodingKeys: String, CodingKey {
                 case address, messages, node, auth, phase
+                case sentNanoseconds = "sent_ns"
                 case firstSeen = "first_seen"
                 case lastSeen = "last_seen"
                 case firstSeenNanoseconds = "first_seen_ns"

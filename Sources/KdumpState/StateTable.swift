@@ -94,14 +94,16 @@ public struct StateTable: Sendable {
     /// of the one that ended the episode repeats it. It is counted as a message of that episode
     /// and starts no new one, so one dump is one episode in the log and in `status`.
     public mutating func recordSigned(
-        by node: String, phase: SignedMessage.Phase, from address: HostAddress, at now: Timestamp
+        by node: String, phase: SignedMessage.Phase, from address: HostAddress, sentAt: WallClockTime,
+        at now: Timestamp
     ) -> [TableEvent] {
         let key = HostKey.node(node)
         if phase.endsEpisode, var entry = entries[key], entry.phase?.endsEpisode == true,
             let age = entry.age(at: now.monotonic), age < settings.finishedAfter
         {
-            entry.messages += 1
+            entry.messages = entry.messages.addingClamped(1)
             entry.phase = phase
+            entry.lastSentAt = sentAt
             entry.address = address
             entry.lastSeen = now.wall
             entry.lastSeenMonotonic = now.monotonic
@@ -111,10 +113,11 @@ public struct StateTable: Sendable {
         var events = record(under: key, at: now) { entry in
             entry.address = address
             entry.phase = phase
+            entry.lastSentAt = sentAt
         } create: {
             HostEntry(
                 address: address, node: node, firstSeen: now.wall, lastSeen: now.wall,
-                lastSeenMonotonic: now.monotonic, messages: 1, authenticated: true, phase: phase)
+                lastSeenMonotonic: now.monotonic, messages: 1, authenticated: true, phase: phase, lastSentAt: sentAt)
         }
         if phase.endsEpisode {
             entries[key]!.finishAnnounced = true
@@ -130,7 +133,7 @@ public struct StateTable: Sendable {
             let continuing =
                 entry.state(at: now.monotonic, finishedAfter: settings.finishedAfter) == .dumping
             if continuing {
-                entry.messages += 1
+                entry.messages = entry.messages.addingClamped(1)
             } else {
                 entry.firstSeen = now.wall
                 entry.messages = 1
@@ -162,8 +165,9 @@ public struct StateTable: Sendable {
                 expired = age >= settings.retain
             } else {
                 // Restored from an earlier boot: only the wall clock says how old it is.
-                let wallAge = now.wall.nanosecondsSinceEpoch - entry.lastSeen.nanosecondsSinceEpoch
-                expired = wallAge >= settings.retain.nanosecondsClamped
+                let (wallAge, overflow) = now.wall.nanosecondsSinceEpoch.subtractingReportingOverflow(
+                    entry.lastSeen.nanosecondsSinceEpoch)
+                expired = overflow || wallAge >= settings.retain.nanosecondsClamped
             }
             if expired {
                 entries[key] = nil
@@ -181,13 +185,12 @@ public struct StateTable: Sendable {
     /// The most recently heard entry among `keys` whose last message confirms a request made at
     /// `requestedAt` (see ``FenceDecision``).
     public func confirmingEntry(
-        among keys: Set<HostKey>, requestedAt: MonotonicInstant, maxAge: Duration
+        among keys: Set<HostKey>, requestedAt: Timestamp, maxAge: Duration, clockMargin: Duration
     ) -> HostEntry? {
         var best: HostEntry?
         for key in keys {
             guard let entry = entries[key],
-                FenceDecision.confirms(
-                    lastMessage: entry.lastSeenMonotonic, requestedAt: requestedAt, maxAge: maxAge)
+                entry.confirms(requestedAt: requestedAt, maxAge: maxAge, clockMargin: clockMargin)
             else { continue }
             if best == nil || entry.lastSeenMonotonic! > best!.lastSeenMonotonic! { best = entry }
         }
@@ -225,5 +228,14 @@ public struct StateTable: Sendable {
             $0.state(at: now, finishedAfter: settings.finishedAfter) == .finished
         }
         return (finished.isEmpty ? Array(entries.values) : finished).min(by: older)
+    }
+}
+
+extension Int {
+    /// `self + other`, or `Int.max` where that would overflow: a counter restored from a file
+    /// must never trap.
+    func addingClamped(_ other: Int) -> Int {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
     }
 }

@@ -19,6 +19,8 @@ public struct WaitQueue<Waiter> {
         public let id: ID
         public let request: WaitRequest
         public let requestedAt: MonotonicInstant
+        /// The wall clock at the request, which a signed message's own timestamp is held to.
+        public let requestedAtWall: WallClockTime
         public let deadline: MonotonicInstant
         public var waiter: Waiter
     }
@@ -51,10 +53,12 @@ public struct WaitQueue<Waiter> {
     }
 
     /// Queues a wait made at `requestedAt`; its deadline is `request.timeout` later.
-    public mutating func add(_ request: WaitRequest, id: ID, requestedAt: MonotonicInstant, waiter: Waiter) {
+    public mutating func add(_ request: WaitRequest, id: ID, requestedAt: Timestamp, waiter: Waiter) {
         precondition(waits[id] == nil, "wait \(id) is queued already")
-        let deadline = requestedAt.advanced(by: request.timeout)
-        waits[id] = Wait(id: id, request: request, requestedAt: requestedAt, deadline: deadline, waiter: waiter)
+        let deadline = requestedAt.monotonic.advanced(by: request.timeout)
+        waits[id] = Wait(
+            id: id, request: request, requestedAt: requestedAt.monotonic, requestedAtWall: requestedAt.wall,
+            deadline: deadline, waiter: waiter)
         for key in request.keys { idsByKey[key, default: []].insert(id) }
         deadlines.insert(Deadline(instant: deadline, id: id))
     }
@@ -76,15 +80,22 @@ public struct WaitQueue<Waiter> {
     }
 
     /// Removes and returns, oldest first, the waits that a valid message recorded under `key`
-    /// and received at `arrival` confirms (``FenceDecision``).
-    public mutating func removeConfirmed(byMessageUnder key: HostKey, receivedAt arrival: MonotonicInstant)
-        -> [Wait]
-    {
+    /// and received at `arrival` confirms (``FenceDecision``); `sentAt` is a signed message's
+    /// own timestamp, nil for version 1.
+    public mutating func removeConfirmed(
+        byMessageUnder key: HostKey, receivedAt arrival: MonotonicInstant, sentAt: WallClockTime? = nil
+    ) -> [Wait] {
         guard let interested = idsByKey[key] else { return [] }
         var confirmed: [Wait] = []
         for id in interested.sorted() {
             guard let wait = waits[id],
-                FenceDecision.confirms(lastMessage: arrival, requestedAt: wait.requestedAt, maxAge: wait.request.maxAge)
+                FenceDecision.confirms(
+                    lastMessage: arrival, requestedAt: wait.requestedAt, maxAge: wait.request.maxAge),
+                sentAt.map({
+                    FenceDecision.confirms(
+                        sentAt: $0, requestedAt: wait.requestedAtWall, maxAge: wait.request.maxAge,
+                        clockMargin: wait.request.clockMargin)
+                }) ?? true
             else { continue }
             confirmed.append(remove(id)!)
         }

@@ -8,11 +8,16 @@ public struct WaitRequest: Sendable {
     public var keys: Set<HostKey>
     public var maxAge: Duration
     public var timeout: Duration
+    /// How far a signed message's own timestamp may lie beyond `maxAge` before the request
+    /// (`clock_margin`, Documentation/design.md §3); zero, the strictest, unless the daemon
+    /// gives its setting.
+    public var clockMargin: Duration
 
-    public init(keys: Set<HostKey>, maxAge: Duration, timeout: Duration) {
+    public init(keys: Set<HostKey>, maxAge: Duration, timeout: Duration, clockMargin: Duration = .zero) {
         self.keys = keys
         self.maxAge = maxAge
         self.timeout = timeout
+        self.clockMargin = clockMargin
     }
 }
 

@@ -1,4 +1,5 @@
 import Glibc
+import KdumpAdmission
 import KdumpConfiguration
 import KdumpControl
 import KdumpDecision
@@ -188,7 +189,9 @@ struct ControlSession {
             request.maxAge.map { Duration.milliseconds(Int64(($0 * 1000).rounded())) }
             ?? context.runtime.configuration.maxAge
         let timeout = Duration.milliseconds(Int64(((request.timeout ?? Self.defaultWaitTimeout) * 1000).rounded()))
-        let waitRequest = WaitRequest(keys: Set(owners.keys), maxAge: maxAge, timeout: timeout)
+        let waitRequest = WaitRequest(
+            keys: Set(owners.keys), maxAge: maxAge, timeout: timeout,
+            clockMargin: context.runtime.configuration.clockMargin)
         let targetsText = (request.targets ?? []).joined(separator: ",")
         context.logger.info(
             "waiting for message from '\(targetsText)'",
@@ -291,12 +294,10 @@ struct ControlSession {
     /// Why the key files cannot be read now (a restart would fail on them); nil when they can.
     private func authKeyError(_ paths: [String]) -> String? {
         do {
-            _ = try RuntimeSettings.loadKeys(paths)
+            _ = try AdmissionSettings.loadKeys(paths)
             return nil
-        } catch let error as ConfigurationError {
-            return error.message
         } catch {
-            return "\(error)"
+            return error.message
         }
     }
 

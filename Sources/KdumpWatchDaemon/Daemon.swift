@@ -1,4 +1,5 @@
 import Glibc
+import KdumpAdmission
 import KdumpConfiguration
 import KdumpControl
 import KdumpDecision
@@ -14,7 +15,7 @@ import UnixSignals
 /// UDP and control sockets, and runs the services in a `ServiceGroup` until SIGTERM or SIGINT.
 public struct Daemon: Sendable {
     public static let version = "0.1.0"
-    public static let defaultConfigPath = "/etc/kdump-watch/kdump-watchd.conf"
+    public static let defaultConfigPath = DaemonConfiguration.defaultPath
 
     /// `--config`; nil means the default path, which may be absent.
     public var configPath: String?
@@ -28,16 +29,7 @@ public struct Daemon: Sendable {
 
     /// Reads the configuration file (if any) and applies the flags.
     public func loadConfiguration() throws -> DaemonConfiguration {
-        let path = configPath ?? Self.defaultConfigPath
-        var text: String?
-        if configPath != nil || FileIO.exists(path) {
-            do {
-                text = try FileIO.readText(path, limit: 1 << 20)
-            } catch {
-                throw ConfigurationError(origin: path, message: "cannot read configuration: \(error)")
-            }
-        }
-        return try ConfigurationParser.parse(fileText: text, fileName: path, overrides: overrides)
+        try DaemonConfiguration.load(path: configPath, overrides: overrides)
     }
 
     /// Runs until a graceful shutdown; throws ``DaemonFailure`` when it cannot start.

@@ -1,3 +1,4 @@
+import KdumpAdmission
 import KdumpAuth
 import KdumpConfiguration
 import KdumpControl
@@ -11,38 +12,21 @@ import Prometheus
 
 /// The configuration in force and what was derived from it; replaced as a whole on reload.
 struct RuntimeSettings: Sendable {
-    var configuration: DaemonConfiguration
-    var directory: NodeDirectory
-    var allow: AllowPolicy
-    var authentication: Authentication
+    var admission: AdmissionSettings
     var logger: Logger
 
-    /// Derives everything from `configuration`: the node directory (its warnings go to
-    /// `logger`) and the keys, read and checked now. Throws when a key file is refused, so that
-    /// the daemon does not start, or a reload keeps the configuration in force.
-    static func load(_ configuration: DaemonConfiguration, logger: Logger) throws -> RuntimeSettings {
-        let (directory, warnings) = try NodeDirectory.load(configuration.nodes)
-        for warning in warnings { logger.warning("\(warning)") }
-        return RuntimeSettings(
-            configuration: configuration, directory: directory,
-            allow: AllowPolicy(rules: configuration.allow, directory: directory),
-            authentication: Authentication(
-                mode: configuration.auth, keys: try loadKeys(configuration.authKeys),
-                window: configuration.authWindow),
-            logger: logger)
-    }
+    var configuration: DaemonConfiguration { admission.configuration }
+    var directory: NodeDirectory { admission.directory }
+    var allow: AllowPolicy { admission.allow }
+    var authentication: Authentication { admission.authentication }
 
-    /// The keys of `auth_key`, each file checked (Documentation/protocol.md §6).
-    static func loadKeys(_ paths: [String]) throws -> MessageKeys {
-        var keys: [AuthKey] = []
-        for path in paths {
-            do {
-                keys.append(try AuthKey.load(path: path))
-            } catch {
-                throw ConfigurationError(origin: "auth_key", message: error.description)
-            }
-        }
-        return MessageKeys(keys)
+    /// Derives everything from `configuration` (``AdmissionSettings``); warnings go to
+    /// `logger`. Throws when a key file is refused, so that the daemon does not start, or a
+    /// reload keeps the configuration in force.
+    static func load(_ configuration: DaemonConfiguration, logger: Logger) throws -> RuntimeSettings {
+        let admission = try AdmissionSettings.load(configuration)
+        for warning in admission.warnings { logger.warning("\(warning)") }
+        return RuntimeSettings(admission: admission, logger: logger)
     }
 }
 
@@ -124,79 +108,48 @@ final class DaemonContext: Sendable {
 
     /// Every address of `target`: itself if numeric, a configured node's addresses, or what
     /// the system resolver returns (on a thread of the blocking pool).
-    func resolve(_ target: String, family: AddressFamily) async throws -> [HostAddress] {
+    func addresses(of target: String, family: AddressFamily) async -> Result<[HostAddress], AddressResolver.Failure> {
         if let literal = HostAddress(target) {
             guard family.admits(literal) else {
-                throw ControlError(.unresolvable, "'\(target)' is not an \(family.rawValue) address")
+                return .failure(AddressResolver.Failure(name: target, reason: "not an \(family.rawValue) address"))
             }
-            return [literal]
+            return .success([literal])
         }
-        if let configured = runtime.directory.addressesByName[target]?.filter(family.admits),
-            !configured.isEmpty
-        {
-            return configured
+        if let configured = runtime.directory.addressesByName[target]?.filter(family.admits), !configured.isEmpty {
+            return .success(configured)
         }
         do {
-            return try await NIOThreadPool.singleton.runIfActive {
-                try AddressResolver.resolve(target, family: family)
-            }
+            return .success(
+                try await NIOThreadPool.singleton.runIfActive { try AddressResolver.resolve(target, family: family) })
         } catch let failure as AddressResolver.Failure {
-            throw ControlError(.unresolvable, failure.description)
+            return .failure(failure)
+        } catch {
+            return .failure(AddressResolver.Failure(name: target, reason: "\(error)"))
         }
     }
 
-    /// The table keys whose messages confirm a wait for `target` (Documentation/design.md §7).
-    ///
-    /// Under `auth = none` they are the target's addresses. Under `optional`, also the signed
-    /// entries of the nodes those addresses belong to, and of `target` itself when it is a node
-    /// name (matched without resolving it: a capture kernel may have any address). Under
-    /// `required` only signed entries: a node name stands for itself, and an address only
-    /// through the node that `nodes` gives it, never through the source of a message.
+    /// The table keys whose messages confirm a wait for `target` (``TargetKeys``).
     func confirmingKeys(for target: String, family: AddressFamily) async throws -> Set<HostKey> {
         let runtime = self.runtime
-        let names = runtime.directory.nameByAddress
-        let literal = HostAddress(target)
-        switch runtime.authentication.mode {
-        case .none:
-            return Set(try await resolve(target, family: family).map(HostKey.address))
-        case .optional:
-            return try await selectionKeys(for: target, family: family)
-        case .required:
-            if let literal {
-                guard let node = names[literal] else {
-                    throw ControlError(
-                        .unresolvable,
-                        "'\(target)' is the address of no node in 'nodes'; with auth = required only a node's signed messages confirm, so name the node or list its address in 'nodes'"
-                    )
-                }
-                return [.node(node)]
-            }
-            guard SignedMessage.isValidNodeName(target) else {
-                throw ControlError(
-                    .unresolvable, "'\(target)' is not a node name (letters, digits, '.', '_', '-'; 64 at most)")
-            }
-            return [.node(target)]
+        let mode = runtime.authentication.mode
+        let addresses: Result<[HostAddress], AddressResolver.Failure> =
+            TargetKeys.needsAddresses(target, mode: mode) ? await addresses(of: target, family: family) : .success([])
+        do {
+            return try TargetKeys.confirming(target, mode: mode, directory: runtime.directory, addresses: addresses)
+        } catch {
+            throw ControlError(.unresolvable, error.description)
         }
     }
 
-    /// Every table key that `host` names (status and forget; waits under `optional`): its
-    /// addresses, the nodes those addresses belong to, and the node of that name. With `auth`
-    /// other than `none`, a node name that does not resolve still names its signed entry.
+    /// Every table key that `host` names (status and forget) (``TargetKeys``).
     func selectionKeys(for host: String, family: AddressFamily) async throws -> Set<HostKey> {
         let runtime = self.runtime
-        let names = runtime.directory.nameByAddress
-        let nodeName =
-            runtime.authentication.mode != .none && HostAddress(host) == nil && SignedMessage.isValidNodeName(host)
-            ? host : nil
-        let addresses: [HostAddress]
+        let addresses = await addresses(of: host, family: family)
         do {
-            addresses = try await resolve(host, family: family)
-        } catch let error as ControlError where error.code == .unresolvable && nodeName != nil {
-            addresses = []
+            return try TargetKeys.selecting(
+                host, mode: runtime.authentication.mode, directory: runtime.directory, addresses: addresses)
+        } catch {
+            throw ControlError(.unresolvable, error.description)
         }
-        var keys = Set(addresses.map(HostKey.address))
-        for address in addresses { if let node = names[address] { keys.insert(.node(node)) } }
-        if let nodeName { keys.insert(.node(nodeName)) }
-        return keys
     }
 }

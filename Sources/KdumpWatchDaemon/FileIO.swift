@@ -9,36 +9,17 @@ import KdumpState
 /// temporary file, `fsync`, `rename`, `fsync` the directory), and neither FoundationEssentials
 /// nor swift-system exposes `fsync` or directory synchronisation.
 enum FileIO {
-    struct Failure: Error, CustomStringConvertible {
-        var operation: String
-        var path: String
-        var code: Int32
-        var description: String { "\(operation) \(path): \(String(cString: strerror(code)))" }
-    }
+    typealias Failure = SystemFile.Failure
 
     static func readBytes(_ path: String, limit: Int) throws(Failure) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw Failure(operation: "open", path: path, code: errno) }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw Failure(operation: "read", path: path, code: errno)
-            }
-            if count == 0 { return bytes }
-            bytes.append(contentsOf: chunk[..<count])
-            if bytes.count > limit { throw Failure(operation: "read", path: path, code: EFBIG) }
-        }
+        try SystemFile.readBytes(path, limit: limit)
     }
 
     static func readText(_ path: String, limit: Int) throws(Failure) -> String {
-        String(decoding: try readBytes(path, limit: limit), as: UTF8.self)
+        try SystemFile.readText(path, limit: limit)
     }
 
-    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+    static func exists(_ path: String) -> Bool { SystemFile.exists(path) }
 
     /// Writes `bytes` to `path` so that a crash at any moment leaves either the old or the new
     /// file complete.

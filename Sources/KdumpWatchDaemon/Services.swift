@@ -1,3 +1,4 @@
+import KdumpAdmission
 import KdumpConfiguration
 import KdumpDecision
 import KdumpState

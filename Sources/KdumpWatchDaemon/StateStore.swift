@@ -1,3 +1,4 @@
+import KdumpAdmission
 import KdumpDecision
 import KdumpState
 import Logging

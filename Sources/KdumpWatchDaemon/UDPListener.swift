@@ -1,4 +1,5 @@
 import Glibc
+import KdumpAdmission
 import KdumpConfiguration
 import KdumpDecision
 import KdumpState

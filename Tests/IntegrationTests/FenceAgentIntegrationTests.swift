@@ -102,12 +102,19 @@ struct FenceAgentIntegrationTests {
 
     @Test func withoutTheDaemonItListensItselfAndAcceptsTheRealUpstreamSender() throws {
         let sender = try #require(Reference.sender)
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        // A daemon on built-in defaults (auth = none) admits version 1, and so does its fallback.
+        let config = try FallbackAgent.writeConfiguration("", in: directory.path)
         var port = 0
         let result = try TestPorts.retryingBind { candidate in
             port = candidate
             let listener = try BackgroundProcess(
                 Build.path("fence_kdump_watch"),
-                ["-n", "localhost", "-t", "20", "-p", "\(port)", "--socket", "/nonexistent/kw.sock", "-v"])
+                [
+                    "-n", "localhost", "-t", "20", "-p", "\(port)", "--socket", "/nonexistent/kw.sock", "--config",
+                    config, "-v",
+                ])
             // Upstream's sender repeats every second; the listener catches one once it is bound.
             let upstream = try BackgroundProcess(sender, ["-p", "\(port)", "-c", "10", "-i", "1", "127.0.0.1"])
             let result = listener.finish()
@@ -121,24 +128,50 @@ struct FenceAgentIntegrationTests {
     }
 
     @Test func theFallbackListenerRejectsInvalidAndForeignDatagrams() throws {
-        let port = try TestPorts.udp()
-        let listener = try BackgroundProcess(
-            Build.path("fence_kdump_watch"),
-            ["-n", "127.0.0.2", "-t", "3", "-p", "\(port)", "--socket", "/nonexistent/kw.sock", "-v"])
-        usleep(500_000)
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try FallbackAgent.writeConfiguration("", in: directory.path)
+        let agent = try FallbackAgent.start(["-n", "127.0.0.2", "-t", "3"], config: config)
         for _ in 0..<5 {
-            try UDP.send(Array(UDP.valid.prefix(6)), from: "127.0.0.2", port: port)
-            try UDP.send(UDP.valid + [0, 0], from: "127.0.0.2", port: port)
-            try UDP.send([0x40, 0x2A, 0x30, 0x1B, 0, 0, 0, 1], from: "127.0.0.2", port: port)
-            try UDP.send(UDP.valid, from: "127.0.0.3", port: port)
-            usleep(200_000)
+            try UDP.send(Array(UDP.valid.prefix(6)), from: "127.0.0.2", port: agent.port)
+            try UDP.send(UDP.valid + [0, 0], from: "127.0.0.2", port: agent.port)
+            try UDP.send([0x40, 0x2A, 0x30, 0x1B, 0, 0, 0, 1], from: "127.0.0.2", port: agent.port)
+            try UDP.send(UDP.valid, from: "127.0.0.3", port: agent.port)
         }
-        let result = listener.finish()
+        let result = agent.process.finish()
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("discarded invalid message from 127.0.0.2: short"))
         #expect(result.stderr.contains("discarded invalid message from 127.0.0.2: long"))
         #expect(result.stderr.contains("discarded invalid message from 127.0.0.2: bad_version"))
         #expect(result.stderr.contains("discarded message from 127.0.0.3"))
+    }
+
+    /// The fallback admits by kdump-watchd's configuration: where that cannot be read, it does
+    /// not listen at all (Documentation/design.md §7).
+    @Test func theFallbackFailsAtOnceWhenTheDaemonsConfigurationCannotBeUsed() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let readableKey = try TestCluster.writeKey(in: directory.path, name: "readable", mode: 0o644)
+        let cases = [
+            ("/nonexistent/kdump-watchd.conf", "cannot read configuration"),
+            (try FallbackAgent.writeConfiguration("bogus_key = 1\n", in: directory.path), "unknown key 'bogus_key'"),
+        ]
+        for (config, reason) in cases {
+            let started = Date()
+            let result = try agent([
+                "-n", "127.0.0.2", "-t", "30", "--socket", "/nonexistent/kw.sock", "--config", config,
+            ])
+            #expect(result.status == 1, "\(result)")
+            #expect(result.stderr.contains("cannot listen instead") && result.stderr.contains(reason), "\(result)")
+            #expect(!result.stderr.contains("listening on UDP port"))
+            #expect(Date().timeIntervalSince(started) < 20, "at once, not after the timeout")
+        }
+        let keyConfig = try FallbackAgent.writeConfiguration("auth_key = \(readableKey)\n", in: directory.path)
+        let refused = try agent([
+            "-n", "127.0.0.2", "-t", "30", "--socket", "/nonexistent/kw.sock", "--config", keyConfig,
+        ])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("others may read or write it"), "\(refused)")
     }
 
     @Test func fallbackNoneFailsAtOnce() throws {

@@ -216,4 +216,44 @@ struct SignedSafetyMatrixTests {
         #expect(try eventually { try invalid(plain)["long"] == 1 })
         #expect(try plain.hosts().isEmpty)
     }
+
+    /// The daemon is down and the agent is on its default fallback=listen: it reads the daemon's
+    /// configuration (auth = required, by the key) and runs the daemon's admission gate, so
+    /// version 1, forged, foreign and held-back signed datagrams from the target's own address
+    /// never confirm; a verified signed message does.
+    @Test func withTheDaemonDownTheFallbackAdmitsOnlyVerifiedSignedMessages() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let key = try TestCluster.writeKey(in: directory.path)
+        let config = try FallbackAgent.writeConfiguration(
+            "auth_key = \(key)\nnodes = node-a=127.0.6.1 node-b=127.0.6.2\n", in: directory.path)
+        let refusing = try FallbackAgent.start(["-n", "node-a", "-t", "3"], config: config)
+        var forged = TestCluster.message(node: "node-a", sequence: 1)
+        forged[forged.count - 1] ^= 0x01
+        let refused: [[UInt8]] = [
+            UDP.valid, UDP.validBigEndian, forged,
+            TestCluster.message(node: "node-a", sequence: 2, key: TestCluster.foreignKey),
+            TestCluster.message(node: "node-b", sequence: 3),
+            // Inside auth_window (120 s), but sent long before the request: held back.
+            TestCluster.message(node: "node-a", nonce: 9, sequence: 4, skew: -100),
+        ]
+        for datagram in refused { try UDP.send(datagram, from: "127.0.6.1", port: refusing.port) }
+        let answer = refusing.process.finish()
+        #expect(answer.status == 1, "\(answer)")
+        for reason in ["unauthenticated", "bad_mac", "unknown_key"] {
+            #expect(
+                answer.stderr.contains("discarded invalid message from 127.0.6.1: \(reason)"), "\(reason): \(answer)")
+        }
+        #expect(answer.stderr.contains("(node-b): not a node being fenced"), "\(answer)")
+        #expect(answer.stderr.contains("(node-a): sent too long before the request"), "\(answer)")
+        #expect(answer.stderr.contains("admitting as \(config) does: auth required"), "\(answer)")
+
+        let confirming = try FallbackAgent.start(["-n", "127.0.6.1", "-t", "20"], config: config)
+        try UDP.send(TestCluster.message(node: "node-a", sequence: 5), from: "127.0.6.9", port: confirming.port)
+        let confirmed = confirming.process.finish()
+        #expect(confirmed.status == 0, "\(confirmed)")
+        #expect(
+            confirmed.stderr.contains("received valid message from '127.0.6.1' (signed by node node-a, authenticated)"),
+            "\(confirmed)")
+    }
 }

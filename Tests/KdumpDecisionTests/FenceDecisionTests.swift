@@ -20,6 +20,29 @@ import Testing
             FenceDecision.confirms(lastMessage: request.advanced(by: .seconds(1)), requestedAt: request, maxAge: .zero))
     }
 
+    /// A signed message is held to its own timestamp too: sent at most max_age + clock_margin
+    /// before the request, whenever it arrived (Documentation/design.md §3).
+    @Test func aSignedMessageMustHaveBeenSentWithinMaxAgePlusTheMargin() {
+        let asked = WallClockTime(nanosecondsSinceEpoch: 1_796_212_800_000_000_000)
+        func sent(_ offset: Duration) -> WallClockTime {
+            WallClockTime(nanosecondsSinceEpoch: asked.nanosecondsSinceEpoch + offset.nanosecondsClamped)
+        }
+        let rule = { (offset: Duration, maxAge: Duration) in
+            FenceDecision.confirms(sentAt: sent(offset), requestedAt: asked, maxAge: maxAge, clockMargin: .seconds(5))
+        }
+        #expect(rule(.seconds(-35), .seconds(30)))
+        #expect(!rule(.milliseconds(-35_001), .seconds(30)), "held back past max_age + margin")
+        #expect(!rule(.seconds(-119), .seconds(30)), "inside auth_window is not enough")
+        #expect(rule(.seconds(-5), .zero) && !rule(.milliseconds(-5_001), .zero), "max_age 0: the margin only")
+        #expect(rule(.seconds(60), .zero), "sent after the request")
+        #expect(
+            FenceDecision.confirms(
+                sentAt: WallClockTime(nanosecondsSinceEpoch: .min),
+                requestedAt: WallClockTime(nanosecondsSinceEpoch: .min),
+                maxAge: .seconds(604_800), clockMargin: .seconds(120)),
+            "no trap at the ends of the range")
+    }
+
     @Test func unknownArrivalTimesNeverConfirm() {
         #expect(!FenceDecision.confirms(lastMessage: nil, requestedAt: request, maxAge: .seconds(604_800)))
     }

@@ -71,6 +71,36 @@ import Testing
         }
     }
 
+    /// Values no daemon writes, which later arithmetic would trap on: the file is refused (and
+    /// moved aside by the daemon) instead of crash-looping the daemon.
+    @Test(arguments: [
+        #""first_seen_ns":-9223372036854775808,"last_seen_ns":2,"messages":1"#,
+        #""first_seen_ns":1,"last_seen_ns":9223372036854775807,"messages":1"#,
+        #""first_seen_ns":1,"last_seen_ns":2,"messages":9223372036854775807"#,
+        #""first_seen_ns":1,"last_seen_ns":2,"messages":1,"node":"a","auth":true,"sent_ns":-1"#,
+    ])
+    func rejectsImplausibleValues(fields: String) {
+        let text =
+            #"{"format":"kdump-watch-state","version":2,"boot_id":"x","written_at":"","hosts":[{"address":"10.0.0.1","first_seen":"","last_seen":"","finish_announced":false,"#
+            + fields + "}]}"
+        #expect(throws: PersistedState.LoadError.self) {
+            try PersistedState.decode(Array(text.utf8), currentBootID: "x", now: MonotonicInstant(nanoseconds: 1))
+        }
+    }
+
+    @Test func restoresAtTheLimitsWithoutTrapping() throws {
+        let text =
+            #"{"format":"kdump-watch-state","version":2,"boot_id":"x","written_at":"","hosts":[{"address":"10.0.0.1","first_seen":"","last_seen":"","finish_announced":false,"first_seen_ns":0,"last_seen_ns":0,"last_seen_boottime_ns":1,"messages":2147483647}]}"#
+        let state = try PersistedState.decode(
+            Array(text.utf8), currentBootID: "x", now: MonotonicInstant(nanoseconds: 1))
+        var table = StateTable(settings: .testing())
+        for entry in state.entries { table.restore(entry) }
+        let clock = ManualClock()
+        _ = table.sweep(at: clock.now())
+        _ = table.record(from: HostAddress("10.0.0.1")!, node: nil, at: clock.now())
+        #expect(table.entries.count <= 1)
+    }
+
     @Test func restoredEntriesFromAnEarlierBootNeverConfirmAFence() async throws {
         let clock = ManualClock()
         let tracker = HostTracker(settings: .testing(), clock: clock.now)

@@ -10,9 +10,12 @@ import Testing
         let clock = ManualClock()
         var table = StateTable(settings: .testing())
         #expect(
-            table.recordSigned(by: "a", phase: .started, from: nodeA, at: clock.now()).map(\.kind) == [.episodeStarted])
+            table.recordSigned(by: "a", phase: .started, from: nodeA, sentAt: clock.now().wall, at: clock.now()).map(
+                \.kind) == [.episodeStarted])
         clock.advance(.seconds(5))
-        #expect(table.recordSigned(by: "a", phase: .dumping, from: nodeB, at: clock.now()).map(\.kind) == [.message])
+        #expect(
+            table.recordSigned(by: "a", phase: .dumping, from: nodeB, sentAt: clock.now().wall, at: clock.now()).map(
+                \.kind) == [.message])
         let entry = table.entries[.node("a")]!
         #expect(entry.address == nodeB)
         #expect(entry.messages == 2)
@@ -27,31 +30,35 @@ import Testing
     func finishedAndFailedEndTheEpisodeAtOnce(phase: SignedMessage.Phase) {
         let clock = ManualClock()
         var table = StateTable(settings: .testing())
-        _ = table.recordSigned(by: "a", phase: .started, from: nodeA, at: clock.now())
-        let events = table.recordSigned(by: "a", phase: phase, from: nodeA, at: clock.now())
+        _ = table.recordSigned(by: "a", phase: .started, from: nodeA, sentAt: clock.now().wall, at: clock.now())
+        let events = table.recordSigned(by: "a", phase: phase, from: nodeA, sentAt: clock.now().wall, at: clock.now())
         #expect(events.map(\.kind) == [.message, .finished])
         #expect(table.entries[.node("a")]!.state(at: clock.now().monotonic, finishedAfter: .seconds(30)) == .finished)
         #expect(table.sweep(at: clock.now()).isEmpty, "announced once")
         // The next message starts a new episode.
         clock.advance(.seconds(1))
         #expect(
-            table.recordSigned(by: "a", phase: .started, from: nodeA, at: clock.now()).map(\.kind) == [.episodeStarted])
+            table.recordSigned(by: "a", phase: .started, from: nodeA, sentAt: clock.now().wall, at: clock.now()).map(
+                \.kind) == [.episodeStarted])
     }
 
     /// The capture kernel says `finished` three times against loss: one dump, one episode.
     @Test func aRepeatedLastWordStartsNoNewEpisode() {
         let clock = ManualClock()
         var table = StateTable(settings: .testing(finishedAfter: .seconds(30)))
-        _ = table.recordSigned(by: "a", phase: .started, from: nodeA, at: clock.now())
+        _ = table.recordSigned(by: "a", phase: .started, from: nodeA, sentAt: clock.now().wall, at: clock.now())
         let started = table.entries[.node("a")]!.firstSeen
         clock.advance(.seconds(10))
         #expect(
-            table.recordSigned(by: "a", phase: .finished, from: nodeA, at: clock.now()).map(\.kind) == [
-                .message, .finished,
-            ])
+            table.recordSigned(by: "a", phase: .finished, from: nodeA, sentAt: clock.now().wall, at: clock.now()).map(
+                \.kind) == [
+                    .message, .finished,
+                ])
         for phase in [SignedMessage.Phase.finished, .failed] {
             clock.advance(.seconds(1))
-            #expect(table.recordSigned(by: "a", phase: phase, from: nodeB, at: clock.now()).map(\.kind) == [.message])
+            #expect(
+                table.recordSigned(by: "a", phase: phase, from: nodeB, sentAt: clock.now().wall, at: clock.now()).map(
+                    \.kind) == [.message])
         }
         let entry = table.entries[.node("a")]!
         #expect(entry.firstSeen == started && entry.messages == 4 && entry.phase == .failed && entry.address == nodeB)
@@ -61,18 +68,20 @@ import Testing
         // messages were lost), and a `dumping` always is.
         clock.advance(.seconds(31))
         #expect(
-            table.recordSigned(by: "a", phase: .finished, from: nodeA, at: clock.now()).map(\.kind) == [
-                .episodeStarted, .finished,
-            ])
+            table.recordSigned(by: "a", phase: .finished, from: nodeA, sentAt: clock.now().wall, at: clock.now()).map(
+                \.kind) == [
+                    .episodeStarted, .finished,
+                ])
         clock.advance(.seconds(1))
         #expect(
-            table.recordSigned(by: "a", phase: .dumping, from: nodeA, at: clock.now()).map(\.kind) == [.episodeStarted])
+            table.recordSigned(by: "a", phase: .dumping, from: nodeA, sentAt: clock.now().wall, at: clock.now()).map(
+                \.kind) == [.episodeStarted])
     }
 
     @Test func aReloadDoesNotRenameASignedEntry() {
         let clock = ManualClock()
         var table = StateTable(settings: .testing())
-        _ = table.recordSigned(by: "a", phase: .started, from: nodeA, at: clock.now())
+        _ = table.recordSigned(by: "a", phase: .started, from: nodeA, sentAt: clock.now().wall, at: clock.now())
         table.relabel(using: [nodeA: "b"])
         #expect(table.entries[.node("a")]?.node == "a")
     }
@@ -85,9 +94,11 @@ import Testing
         while await tracker.waitsInFlight == 0 { await Task.yield() }
         clock.advance(.seconds(1))
         await tracker.recordValid(from: nodeA)
-        await tracker.recordSigned(DatagramBatch.Signed(node: "b", phase: .started, source: nodeA))
+        await tracker.recordSigned(
+            DatagramBatch.Signed(node: "b", phase: .started, source: nodeA, sentAt: clock.now().wall))
         #expect(await tracker.waitsInFlight == 1, "neither an address nor another node confirms")
-        await tracker.recordSigned(DatagramBatch.Signed(node: "a", phase: .failed, source: nodeB))
+        await tracker.recordSigned(
+            DatagramBatch.Signed(node: "a", phase: .failed, source: nodeB, sentAt: clock.now().wall))
         guard case .confirmed(let row) = await wait.value else {
             Issue.record("not confirmed")
             return
@@ -134,5 +145,42 @@ import Testing
         #expect(throws: PersistedState.LoadError.self) {
             try PersistedState.decode(Array(file.utf8), currentBootID: "x", now: MonotonicInstant(nanoseconds: 9))
         }
+    }
+}
+
+/// Freshness by the message's own time (Documentation/design.md §3): a signed message that
+/// arrives now but was sent long ago confirms neither a queued wait nor a new one.
+@Suite struct SignedFreshnessTests {
+    @Test func aHeldBackMessageConfirmsNothing() async {
+        let clock = ManualClock()
+        let tracker = HostTracker(settings: .testing(), clock: clock.now)
+        let request = WaitRequest(
+            keys: [.node("a")], maxAge: .seconds(30), timeout: .seconds(60), clockMargin: .seconds(5))
+        let wait = Task { await tracker.wait(for: request) }
+        while await tracker.waitsInFlight == 0 { await Task.yield() }
+        clock.advance(.seconds(1))
+        let heldBack = WallClockTime(nanosecondsSinceEpoch: clock.now().wall.nanosecondsSinceEpoch - 100_000_000_000)
+        await tracker.recordSigned(DatagramBatch.Signed(node: "a", phase: .dumping, source: nodeA, sentAt: heldBack))
+        #expect(await tracker.waitsInFlight == 1, "sent 100 s ago: no confirmation, though it arrived now")
+        // A new wait sees the same entry and refuses it as well.
+        #expect(
+            await tracker.wait(for: WaitRequest(keys: [.node("a")], maxAge: .seconds(30), timeout: .zero)) == .timedOut)
+        await tracker.recordSigned(
+            DatagramBatch.Signed(node: "a", phase: .dumping, source: nodeA, sentAt: clock.now().wall))
+        guard case .confirmed = await wait.value else {
+            Issue.record("a fresh message did not confirm")
+            return
+        }
+    }
+
+    @Test func aSignedEntryWithoutItsSendTimeConfirmsNothing() {
+        let clock = ManualClock()
+        let entry = HostEntry(
+            address: nodeA, node: "a", firstSeen: clock.now().wall, lastSeen: clock.now().wall,
+            lastSeenMonotonic: clock.now().monotonic, messages: 1, authenticated: true, phase: .dumping)
+        #expect(!entry.confirms(requestedAt: clock.now(), maxAge: .seconds(30), clockMargin: .seconds(5)))
+        var stamped = entry
+        stamped.lastSentAt = clock.now().wall
+        #expect(stamped.confirms(requestedAt: clock.now(), maxAge: .seconds(30), clockMargin: .seconds(5)))
     }
 }

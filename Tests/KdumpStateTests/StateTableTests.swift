@@ -113,12 +113,15 @@ import Testing
         clock.advance(.seconds(40))
         _ = table.record(from: nodeB, node: nil, at: clock.now())
         clock.jumpWallClock(by: .seconds(jumpSeconds))
-        let now = clock.now().monotonic
-        #expect(table.entries[.address(nodeA)]!.state(at: now, finishedAfter: .seconds(30)) == .finished)
-        #expect(table.confirmingEntry(among: [.address(nodeA)], requestedAt: now, maxAge: .seconds(30)) == nil)
-        #expect(table.entries[.address(nodeB)]!.state(at: now, finishedAfter: .seconds(30)) == .dumping)
+        let now = clock.now()
+        #expect(table.entries[.address(nodeA)]!.state(at: now.monotonic, finishedAfter: .seconds(30)) == .finished)
         #expect(
-            table.confirmingEntry(among: [.address(nodeB)], requestedAt: now, maxAge: .seconds(30))?.address == nodeB)
+            table.confirmingEntry(among: [.address(nodeA)], requestedAt: now, maxAge: .seconds(30), clockMargin: .zero)
+                == nil)
+        #expect(table.entries[.address(nodeB)]!.state(at: now.monotonic, finishedAfter: .seconds(30)) == .dumping)
+        #expect(
+            table.confirmingEntry(among: [.address(nodeB)], requestedAt: now, maxAge: .seconds(30), clockMargin: .zero)?
+                .address == nodeB)
     }
 
     @Test func confirmingEntryOnlyLooksAtTheRequestedAddresses() {
@@ -127,11 +130,13 @@ import Testing
         _ = table.record(from: nodeA, node: nil, at: clock.now())
         #expect(
             table.confirmingEntry(
-                among: [.address(nodeB), .address(nodeC)], requestedAt: clock.now().monotonic, maxAge: .seconds(30))
+                among: [.address(nodeB), .address(nodeC)], requestedAt: clock.now(), maxAge: .seconds(30),
+                clockMargin: .zero)
                 == nil)
         #expect(
             table.confirmingEntry(
-                among: [.address(nodeB), .address(nodeA)], requestedAt: clock.now().monotonic, maxAge: .seconds(30))?
+                among: [.address(nodeB), .address(nodeA)], requestedAt: clock.now(), maxAge: .seconds(30),
+                clockMargin: .zero)?
                 .address == nodeA)
     }
 }

@@ -5,6 +5,10 @@ import Testing
 
 @Suite struct WaitQueueTests {
     let start = MonotonicInstant(nanoseconds: 1_000_000_000_000)
+    /// The request's two clock readings.
+    var startTimestamp: Timestamp {
+        Timestamp(monotonic: start, wall: WallClockTime(nanosecondsSinceEpoch: 1_796_212_800_000_000_000))
+    }
 
     func request(_ addresses: Set<HostAddress>, maxAge: Duration = .seconds(30), timeout: Duration = .seconds(60))
         -> WaitRequest
@@ -15,11 +19,11 @@ import Testing
     @Test func aMessageEndsOnlyTheWaitsItConfirms() {
         var queue = WaitQueue<String>()
         let a = queue.makeID()
-        queue.add(request([nodeA]), id: a, requestedAt: start, waiter: "a")
+        queue.add(request([nodeA]), id: a, requestedAt: startTimestamp, waiter: "a")
         let ab = queue.makeID()
-        queue.add(request([nodeA, nodeB]), id: ab, requestedAt: start, waiter: "ab")
+        queue.add(request([nodeA, nodeB]), id: ab, requestedAt: startTimestamp, waiter: "ab")
         let b = queue.makeID()
-        queue.add(request([nodeB]), id: b, requestedAt: start, waiter: "b")
+        queue.add(request([nodeB]), id: b, requestedAt: startTimestamp, waiter: "b")
         let confirmed = queue.removeConfirmed(
             byMessageUnder: .address(nodeA), receivedAt: start.advanced(by: .seconds(1)))
         #expect(confirmed.map(\.waiter) == ["a", "ab"])
@@ -37,7 +41,7 @@ import Testing
     @Test func theFenceDecisionDecidesWhichWaitsAMessageConfirms() {
         var queue = WaitQueue<Int>()
         // Upstream semantics (max_age 0): only a message after the request confirms.
-        queue.add(request([nodeA], maxAge: .zero), id: queue.makeID(), requestedAt: start, waiter: 0)
+        queue.add(request([nodeA], maxAge: .zero), id: queue.makeID(), requestedAt: startTimestamp, waiter: 0)
         #expect(queue.removeConfirmed(byMessageUnder: .address(nodeA), receivedAt: start).isEmpty)
         #expect(
             queue.removeConfirmed(byMessageUnder: .address(nodeA), receivedAt: start.advanced(by: .nanoseconds(1)))
@@ -48,7 +52,8 @@ import Testing
         var queue = WaitQueue<Int>()
         for (waiter, seconds) in [(3, 30), (1, 10), (2, 20)] {
             queue.add(
-                request([nodeA], timeout: .seconds(seconds)), id: queue.makeID(), requestedAt: start, waiter: waiter)
+                request([nodeA], timeout: .seconds(seconds)), id: queue.makeID(), requestedAt: startTimestamp,
+                waiter: waiter)
         }
         #expect(queue.nextDeadline() == start.advanced(by: .seconds(10)))
         #expect(queue.removeExpired(at: start.advanced(by: .milliseconds(9_999))).isEmpty)
@@ -61,8 +66,8 @@ import Testing
     @Test func aWaitThatEndsEarlyLeavesNoDeadlineBehind() {
         var queue = WaitQueue<Int>()
         let early = queue.makeID()
-        queue.add(request([nodeA], timeout: .seconds(5)), id: early, requestedAt: start, waiter: 1)
-        queue.add(request([nodeB], timeout: .seconds(50)), id: queue.makeID(), requestedAt: start, waiter: 2)
+        queue.add(request([nodeA], timeout: .seconds(5)), id: early, requestedAt: startTimestamp, waiter: 1)
+        queue.add(request([nodeB], timeout: .seconds(50)), id: queue.makeID(), requestedAt: startTimestamp, waiter: 2)
         #expect(queue.remove(early)?.waiter == 1)
         #expect(queue.remove(early) == nil)
         #expect(queue.nextDeadline() == start.advanced(by: .seconds(50)))
@@ -70,7 +75,7 @@ import Testing
         // Thousands of waits that end early do not pile up in the heap.
         for index in 0..<5000 {
             let id = queue.makeID()
-            queue.add(request([nodeC], timeout: .seconds(1)), id: id, requestedAt: start, waiter: index)
+            queue.add(request([nodeC], timeout: .seconds(1)), id: id, requestedAt: startTimestamp, waiter: index)
             queue.remove(id)
         }
         #expect(queue.count == 1)

@@ -1,3 +1,4 @@
+import KdumpAdmission
 import KdumpConfiguration
 import KdumpDecision
 import KdumpState
@@ -12,8 +13,10 @@ extension DaemonContext {
         let directory = NodeDirectory()
         return DaemonContext(
             settings: RuntimeSettings(
-                configuration: configuration, directory: directory,
-                allow: AllowPolicy(rules: configuration.allow, directory: directory), authentication: .none,
+                admission: AdmissionSettings(
+                    configuration: configuration, directory: directory,
+                    allow: AllowPolicy(rules: configuration.allow, directory: directory), authentication: .none,
+                    warnings: []),
                 logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }),
             tracker: HostTracker(settings: configuration.tableSettings, clock: SystemClock.now),
             metrics: DaemonMetrics(), version: "test")

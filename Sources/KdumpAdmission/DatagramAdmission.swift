@@ -3,20 +3,26 @@ import KdumpConfiguration
 import KdumpDecision
 import KdumpState
 import KdumpWire
-import NIOConcurrencyHelpers
 
 /// The admission gate (Documentation/design.md §4): the one function that decides what a
-/// received datagram is, before the table sees it.
+/// received datagram is, before anything believes it. `kdump-watchd` runs every datagram through
+/// it, and so does the fence agent's fallback listener when the daemon cannot be reached, so that
+/// the agent never admits what the daemon would refuse.
 ///
-/// Checks run cheapest and most policy-like first: the `allow` list, then the sender's rate
-/// limit, then the bytes (Documentation/protocol.md §3). A signed message (protocol version 2,
-/// §5) is then checked in its own order, cheapest first again: its shape, its key id, the MAC,
-/// its timestamp against `auth_window`, and last the replay rule, so that a flood of forged
-/// datagrams costs one HMAC each at most and never touches the shared replay records. Only
-/// ``Verdict/accepted`` and ``Verdict/signed(_:)`` reach the table.
-struct DatagramAdmission {
+/// Order: the `allow` list first; then the bytes. A signed message (protocol version 2, §5) is
+/// checked cheapest first: its shape, its key id, the MAC, its timestamp against `auth_window`,
+/// and last the replay rule, so that a flood of forged datagrams costs one HMAC each at most and
+/// never touches the shared replay records.
+///
+/// The per-source rate limit is charged only by datagrams that are not accepted as verified
+/// signed messages: a source address proves nothing, so a flood forged "from" a capture kernel's
+/// address must not starve its genuine messages. A source whose bucket is empty has its unsigned
+/// and malformed datagrams refused as `rate_limited` before any parsing, and its signed ones cost
+/// one HMAC each, as any forged one does. Only ``Verdict/accepted`` and ``Verdict/signed(_:)``
+/// reach the table.
+public struct DatagramAdmission {
     /// What the gate decided about one datagram.
-    enum Verdict: Equatable {
+    public enum Verdict: Equatable, Sendable {
         /// A valid version 1 message from an admitted sender.
         case accepted
         /// A verified, fresh, new version 2 message.
@@ -25,12 +31,12 @@ struct DatagramAdmission {
         case rejected(InvalidDatagramReason, detail: String? = nil)
     }
 
-    private(set) var policy: AllowPolicy
+    public private(set) var policy: AllowPolicy
     private var limiter: SourceRateLimiter
-    private(set) var authentication: Authentication
+    public private(set) var authentication: Authentication
     private let replay: ReplayRecords
 
-    init(
+    public init(
         policy: AllowPolicy, rateLimit: Int, authentication: Authentication = .none,
         replay: ReplayRecords = ReplayRecords(capacity: 1)
     ) {
@@ -42,7 +48,7 @@ struct DatagramAdmission {
 
     /// Takes the settings in force (read once per read burst). The rate limiter's buckets are
     /// kept unless the rate changed, so a reload cannot reset a flooder's bucket.
-    mutating func update(policy: AllowPolicy, rateLimit: Int, authentication: Authentication) {
+    public mutating func update(policy: AllowPolicy, rateLimit: Int, authentication: Authentication) {
         self.policy = policy
         self.authentication = authentication
         if rateLimit != limiter.rate { limiter = SourceRateLimiter(rate: rateLimit) }
@@ -50,19 +56,22 @@ struct DatagramAdmission {
 
     /// Decides about `payload`, received from `source` at `now` (monotonic nanoseconds) when the
     /// wall clock read `wallClock`.
-    mutating func admit(
+    public mutating func admit(
         _ payload: some Collection<UInt8>, from source: HostAddress, at now: UInt64,
         wallClock: WallClockTime = WallClockTime(nanosecondsSinceEpoch: 0)
     ) -> Verdict {
         guard policy.admits(source) else { return .rejected(.notAllowed) }
-        guard limiter.admits(source, at: now) else { return .rejected(.rateLimited) }
         if authentication.mode != .none {
             let signed =
                 payload.withContiguousStorageIfAvailable { buffer in
                     checkIfSigned(UnsafeRawBufferPointer(buffer), from: source, wallClock: wallClock)
                 } ?? Array(payload).withUnsafeBytes { checkIfSigned($0, from: source, wallClock: wallClock) }
-            if let signed { return signed }
+            if let signed {
+                if case .signed = signed { return signed }
+                return limiter.admits(source, at: now) ? signed : .rejected(.rateLimited)
+            }
         }
+        guard limiter.admits(source, at: now) else { return .rejected(.rateLimited) }
         switch KdumpDatagram.classify(payload) {
         case .valid: return authentication.mode == .required ? .rejected(.unauthenticated) : .accepted
         case .invalid(let reason): return .rejected(reason)
@@ -92,37 +101,9 @@ struct DatagramAdmission {
         guard replay.admit(record, from: message.nodeName) else {
             return .rejected(.replayed, detail: "node \(message.nodeName), sequence \(header.sequence)")
         }
-        return .signed(DatagramBatch.Signed(node: message.nodeName, phase: header.phase, source: source))
+        return .signed(
+            DatagramBatch.Signed(
+                node: message.nodeName, phase: header.phase, source: source,
+                sentAt: WallClockTime(nanosecondsSinceEpoch: Int64(clamping: header.timestamp))))
     }
-}
-
-/// What the gate needs to check signed messages: the `auth` mode, the keys and `auth_window`;
-/// replaced as a whole on reload.
-struct Authentication: Sendable {
-    var mode: AuthMode
-    var keys: MessageKeys
-    var window: Duration
-
-    static let none = Authentication(mode: .none, keys: MessageKeys([]), window: .seconds(120))
-}
-
-/// The replay records of every UDP socket of the daemon (``ReplayGuard``), behind a lock: the
-/// sockets share them, and the state writer saves them.
-final class ReplayRecords: Sendable {
-    private let records: NIOLockedValueBox<ReplayGuard>
-
-    init(capacity: Int, restoring saved: [String: ReplayGuard.Record] = [:]) {
-        records = NIOLockedValueBox(ReplayGuard(capacity: capacity, records: saved))
-    }
-
-    func admit(_ record: ReplayGuard.Record, from node: String) -> Bool {
-        records.withLockedValue { $0.admit(record, from: node) }
-    }
-
-    /// Follows `max_hosts`.
-    func setCapacity(_ capacity: Int) {
-        records.withLockedValue { $0.capacity = max(1, capacity) }
-    }
-
-    var snapshot: [String: ReplayGuard.Record] { records.withLockedValue { $0.records } }
 }

@@ -2,7 +2,7 @@ import KdumpConfiguration
 import KdumpWire
 import Testing
 
-@testable import KdumpWatchDaemon
+@testable import KdumpAdmission
 
 @Suite struct DatagramAdmissionTests {
     let member = HostAddress("10.0.0.1")!

@@ -1,8 +1,9 @@
-import KdumpConfiguration
-import KdumpWatchDaemon
+import KdumpTestSupport
 import KdumpWire
 import Logging
 import Testing
+
+@testable import KdumpConfiguration
 
 @Suite struct NodeDirectoryTests {
     @Test func explicitAddressesAndResolvedNames() throws {
@@ -19,7 +20,9 @@ import Testing
     }
 
     @Test func readsTheCorosyncNodelist() throws {
-        let path = "/tmp/kdump-watch-test-corosync-\(UInt32.random(in: 0...UInt32.max)).conf"
+        let folder = try makeTemporaryDirectory()
+        defer { removeDirectory(folder) }
+        let path = folder + "/corosync.conf"
         let text = """
             totem {
                 version: 2
@@ -40,11 +43,11 @@ import Testing
             quorum { provider: corosync_votequorum }
             """
         try writeFile(path, text)
-        defer { removeFile(path) }
         let (directory, warnings) = try NodeDirectory.load(.corosync(path: path))
         #expect(warnings.isEmpty)
         #expect(directory.addressesByName["alpha"] == [HostAddress("10.1.0.1")!, HostAddress("fd00:1::1")!])
         #expect(directory.addressesByName["10.1.0.2"] == [HostAddress("10.1.0.2")!])
+        #expect(try CorosyncConfiguration.load(path).clusterName == "test")
     }
 
     @Test func aMissingCorosyncFileIsAnError() {
@@ -64,5 +67,46 @@ import Testing
         let ranges = AllowPolicy(rules: [.range(AddressRange("10.0.0.0/8")!)], directory: directory)
         #expect(ranges.admits(HostAddress("10.200.0.1")!))
         #expect(!ranges.admits(HostAddress("192.0.2.7")!))
+    }
+}
+
+/// `nodes` must give each address to one node (Documentation/design.md §7), and corosync's
+/// cluster name is read for the node keys.
+@Suite struct NodeDirectoryConsistencyTests {
+    @Test func oneAddressForTwoNodesIsAnErrorNamingBoth() {
+        #expect {
+            try NodeDirectory.load(
+                .list([
+                    NodeSpec(name: "alpha", addresses: [HostAddress("10.0.0.1")!]),
+                    NodeSpec(name: "beta", addresses: [HostAddress("10.0.0.2")!, HostAddress("10.0.0.1")!]),
+                ]))
+        } throws: { error in
+            "\(error)"
+                == "nodes: address 10.0.0.1 belongs to two nodes, 'alpha' and 'beta': give each node its own addresses"
+        }
+        // The same name twice is one node.
+        #expect(
+            (try? NodeDirectory.load(
+                .list([
+                    NodeSpec(name: "alpha", addresses: [HostAddress("10.0.0.1")!]),
+                    NodeSpec(name: "alpha", addresses: [HostAddress("10.0.0.1")!]),
+                ]))) != nil)
+    }
+
+    @Test func twoNodesResolvingToOneAddressAreAnError() {
+        #expect(throws: ConfigurationError.self) {
+            try NodeDirectory.load(
+                .list([NodeSpec(name: "localhost", addresses: []), NodeSpec(name: "127.0.0.1", addresses: [])]))
+        }
+    }
+
+    @Test func clockMarginIsAtMostTheAuthWindow() throws {
+        #expect(throws: ConfigurationError.self) {
+            try ConfigurationParser.parse(
+                fileText: "auth_window = 10s\nclock_margin = 11s\n", fileName: "k.conf", overrides: [])
+        }
+        let configuration = try ConfigurationParser.parse(
+            fileText: "clock_margin = 0\n", fileName: "k.conf", overrides: [])
+        #expect(configuration.clockMargin == .zero)
     }
 }

@@ -5,7 +5,7 @@ import KdumpState
 import KdumpWire
 import Testing
 
-@testable import KdumpWatchDaemon
+@testable import KdumpAdmission
 
 /// The admission gate with protocol version 2 (Documentation/design.md §4 and §7): the `auth`
 /// modes, the order of the checks, and the replay rule shared by every socket.
@@ -38,7 +38,7 @@ import Testing
         var admission = gate(.required)
         #expect(
             admission.admit(message(), from: source, at: 0, wallClock: now)
-                == .signed(DatagramBatch.Signed(node: "node-a", phase: .dumping, source: source)))
+                == .signed(DatagramBatch.Signed(node: "node-a", phase: .dumping, source: source, sentAt: now)))
         #expect(
             admission.admit(KdumpDatagram.littleEndianV1, from: source, at: 0, wallClock: now)
                 == .rejected(.unauthenticated))
@@ -122,16 +122,54 @@ import Testing
         }
     }
 
-    @Test func allowAndTheRateLimitStillComeFirst() {
+    @Test func allowStillComesFirst() {
         var admission = DatagramAdmission(
             policy: AllowPolicy(rules: [.range(AddressRange("192.0.2.0/24")!)], directory: NodeDirectory()),
             rateLimit: 0,
             authentication: Authentication(mode: .required, keys: MessageKeys([key]), window: .seconds(120)))
         #expect(admission.admit(message(), from: source, at: 0, wallClock: now) == .rejected(.notAllowed))
-        var limited = gate(.required, rateLimit: 1)
-        for sequence in 1...2 {
-            _ = limited.admit(message(sequence: UInt32(sequence)), from: source, at: 0, wallClock: now)
+    }
+
+    /// An off-path spoofer floods junk "from" a capture kernel's address: the bucket empties,
+    /// the junk is refused as rate_limited, and every genuine signed message still gets through
+    /// (Documentation/design.md §4).
+    @Test func forgedTrafficFromAnAddressNeverStarvesItsGenuineSignedMessages() {
+        var admission = gate(.required, rateLimit: 1)
+        var forged = message(sequence: 999)
+        forged[forged.count - 1] ^= 0xFF
+        #expect(admission.admit(forged, from: source, at: 0, wallClock: now) == .rejected(.badMAC))
+        #expect(
+            admission.admit(KdumpDatagram.littleEndianV1, from: source, at: 0, wallClock: now)
+                == .rejected(.unauthenticated))
+        for junk in [forged, KdumpDatagram.littleEndianV1, [1, 2, 3]] {
+            #expect(admission.admit(junk, from: source, at: 0, wallClock: now) == .rejected(.rateLimited))
         }
-        #expect(limited.admit(message(sequence: 3), from: source, at: 0, wallClock: now) == .rejected(.rateLimited))
+        for sequence in 1...50 {
+            guard
+                case .signed = admission.admit(message(sequence: UInt32(sequence)), from: source, at: 0, wallClock: now)
+            else {
+                Issue.record("genuine message \(sequence) refused while the bucket is empty")
+                return
+            }
+            #expect(admission.admit(forged, from: source, at: 0, wallClock: now) == .rejected(.rateLimited))
+        }
+        // A replay verifies its MAC but is refused: it charges the bucket like any refusal.
+        #expect(admission.admit(message(sequence: 50), from: source, at: 0, wallClock: now) == .rejected(.rateLimited))
+    }
+
+    @Test func verifiedSignedMessagesDoNotChargeTheBucket() {
+        var admission = gate(.required, rateLimit: 1)
+        for sequence in 1...10 {
+            guard
+                case .signed = admission.admit(message(sequence: UInt32(sequence)), from: source, at: 0, wallClock: now)
+            else {
+                Issue.record("refused")
+                return
+            }
+        }
+        // The bucket (a burst of two) is still full.
+        #expect(admission.admit([1], from: source, at: 0, wallClock: now) == .rejected(.short))
+        #expect(admission.admit([1], from: source, at: 0, wallClock: now) == .rejected(.short))
+        #expect(admission.admit([1], from: source, at: 0, wallClock: now) == .rejected(.rateLimited))
     }
 }

@@ -1,7 +1,7 @@
 import KdumpWire
 import Testing
 
-@testable import KdumpWatchDaemon
+@testable import KdumpAdmission
 
 @Suite struct SourceRateLimiterTests {
     let source = HostAddress("10.0.0.1")!

@@ -1,0 +1,26 @@
+extension DaemonConfiguration {
+    /// Where `kdump-watchd` and the fence agent's fallback listener look for the configuration
+    /// when no `--config` names another file.
+    public static let defaultPath = "/etc/kdump-watch/kdump-watchd.conf"
+
+    /// The configuration as `kdump-watchd` would run with it: the file at `path` (nil means
+    /// ``defaultPath``, which may be absent: built-in defaults), then `overrides` (flags).
+    ///
+    /// A file named explicitly must exist; any file that exists must be readable. The daemon
+    /// and the fence agent's fallback listener both load it here, so that they can never
+    /// disagree about what a file says (Documentation/design.md §7).
+    public static func load(path: String?, overrides: [(key: String, value: String)] = []) throws(ConfigurationError)
+        -> DaemonConfiguration
+    {
+        let file = path ?? defaultPath
+        var text: String?
+        if path != nil || SystemFile.exists(file) {
+            do {
+                text = try SystemFile.readText(file, limit: 1 << 20)
+            } catch {
+                throw ConfigurationError(origin: file, message: "cannot read configuration: \(error)")
+            }
+        }
+        return try ConfigurationParser.parse(fileText: text, fileName: file, overrides: overrides)
+    }
+}
