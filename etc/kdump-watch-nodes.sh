@@ -88,9 +88,15 @@ kdump_watch_check_key() {
     fi
     mode=$(stat -L -c %a "$1")
     case "$mode" in
-        # Others' digit with read (4) or write (2): what the sender and the daemon refuse.
-        *[2-7]) echo "kdump-watch: $1 is readable or writable by others (mode $mode); chmod 600 it" >&2; return 1 ;;
+        # Any bit for the group or others, as ssh refuses a private key: what the sender and
+        # the daemon refuse.
+        *[1-7]?|*[1-7]) echo "kdump-watch: $1 is readable or writable by others (mode $mode); chmod 600 it" >&2; return 1 ;;
     esac
+    owner=$(stat -L -c %u "$1")
+    if [ "$owner" != 0 ] && [ "$owner" != "$(id -u)" ]; then
+        echo "kdump-watch: $1 belongs to user $owner, not to root or this user; chown it" >&2
+        return 1
+    fi
     digits=$(cat "$1")
     if [ "$(wc -c < "$1")" -gt 65 ] || ! printf '%s\n' "$digits" | grep -qxE '[0-9A-Fa-f]{64}'; then
         echo "kdump-watch: $1 is not a key file (64 hexadecimal digits; kdump-watchctl keygen writes one)" >&2

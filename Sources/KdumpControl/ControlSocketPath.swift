@@ -28,6 +28,25 @@ public enum ControlSocketPath {
         }
         if geteuid() == 0 || access(system, W_OK) == 0 { return system }
         let user = userRuntimeDirectory + "/control.sock"
+        guard problem(withPrivateDirectory: userRuntimeDirectory) == nil else { return system }
         return access(user, F_OK) == 0 ? user : system
+    }
+
+    /// Why `directory` is not this user's own, or nil when it is: it must be a directory (not a
+    /// link to one), owned by this user, and writable by nobody else. `/tmp/kdump-watch-UID` is
+    /// a name anyone can create first; a daemon that used another user's directory, or a client
+    /// that trusted a socket in it, could be impersonated.
+    public static func problem(withPrivateDirectory directory: String) -> String? {
+        var info = stat()
+        guard lstat(directory, &info) == 0 else { return "\(directory): \(String(cString: strerror(errno)))" }
+        guard info.st_mode & S_IFMT == S_IFDIR else { return "\(directory) is not a directory" }
+        guard info.st_uid == geteuid() else {
+            return "\(directory) belongs to user \(info.st_uid), not to this user (\(geteuid())); remove it"
+        }
+        guard info.st_mode & 0o022 == 0 else {
+            return
+                "\(directory) is writable by other users (mode \(String(info.st_mode & 0o777, radix: 8))); chmod 700 it"
+        }
+        return nil
     }
 }

@@ -259,6 +259,11 @@ public actor HostTracker {
         return (dumping, table.entries.count - dumping)
     }
 
+    /// The keys of the entries that `predicate` picks.
+    public func keys(where predicate: (HostEntry) -> Bool) -> Set<HostKey> {
+        Set(table.entries.values.filter(predicate).map(\.key))
+    }
+
     /// Removes the entries of `keys`; returns their last rows.
     public func forget(_ keys: Set<HostKey>) -> [HostStatus] {
         let now = clock().monotonic

@@ -9,6 +9,7 @@ import KdumpWire
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 import Prometheus
 
 /// One client of the control socket: reads request lines, answers each in turn.
@@ -277,6 +278,9 @@ struct ControlSession {
     private func health() async -> HealthReport {
         let runtime = context.runtime
         let counts = await context.tracker.stateCounts()
+        // Reading key files blocks: off Swift's cooperative threads.
+        let keyPaths = runtime.configuration.authKeys
+        let keyError = try? await NIOThreadPool.singleton.runIfActive { Self.authKeyError(keyPaths) }
         return HealthReport(
             version: context.version, pid: Int(getpid()),
             uptimeSeconds: context.startedAt.duration(to: .now).secondsValue,
@@ -287,12 +291,12 @@ struct ControlSession {
             controlClients: context.clientCount,
             stateWritable: context.isStateWritable,
             maxAgeSeconds: runtime.configuration.maxAge.secondsValue,
-            auth: runtime.configuration.auth.rawValue, authKeyError: authKeyError(runtime.configuration.authKeys),
+            auth: runtime.configuration.auth.rawValue, authKeyError: keyError ?? nil,
             metrics: context.metricsListeners)
     }
 
     /// Why the key files cannot be read now (a restart would fail on them); nil when they can.
-    private func authKeyError(_ paths: [String]) -> String? {
+    private static func authKeyError(_ paths: [String]) -> String? {
         do {
             _ = try AdmissionSettings.loadKeys(paths)
             return nil

@@ -216,6 +216,9 @@ public struct Daemon: Sendable {
         guard FileIO.isWritableDirectory(fallback, mode: 0o700) else {
             throw DaemonFailure("no writable directory for the control socket (tried /run/kdump-watch and \(fallback))")
         }
+        if let problem = ControlSocketPath.problem(withPrivateDirectory: fallback) {
+            throw DaemonFailure("cannot use \(fallback) for the control socket: \(problem)")
+        }
         return fallback + "/control.sock"
     }
 
@@ -230,6 +233,11 @@ public struct Daemon: Sendable {
         let fallback = ControlSocketPath.userRuntimeDirectory + "/state"
         guard FileIO.isWritableDirectory(fallback, mode: 0o700) else {
             throw DaemonFailure("no writable state directory (tried /var/lib/kdump-watch and \(fallback))")
+        }
+        for directory in [ControlSocketPath.userRuntimeDirectory, fallback] {
+            if let problem = ControlSocketPath.problem(withPrivateDirectory: directory) {
+                throw DaemonFailure("cannot use \(fallback) for the state: \(problem)")
+            }
         }
         return fallback
     }

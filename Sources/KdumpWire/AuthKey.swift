@@ -52,9 +52,10 @@ public struct AuthKey: Sendable, Equatable {
         return AuthKey(bytes: bytes)!
     }
 
-    /// Reads and checks the key file at `path`. A file that users other than its owner and
-    /// group may read or write is refused, as ssh refuses a private key others can read: the key
-    /// is what stands between a forged datagram and a fenced node.
+    /// Reads and checks the key file at `path`, as ssh checks a private key: a file that its
+    /// group or others may read or write, or that belongs to a user other than root or the one
+    /// reading it, is refused. The key is what stands between a forged datagram and a fenced
+    /// node.
     public static func load(path: String) throws(FileError) -> AuthKey {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
         guard descriptor >= 0 else { throw FileError(path: path, problem: String(cString: strerror(errno))) }
@@ -64,11 +65,15 @@ public struct AuthKey: Sendable, Equatable {
             throw FileError(path: path, problem: String(cString: strerror(errno)))
         }
         guard info.st_mode & S_IFMT == S_IFREG else { throw FileError(path: path, problem: "not a regular file") }
-        guard info.st_mode & (S_IROTH | S_IWOTH) == 0 else {
+        guard info.st_mode & 0o077 == 0 else {
             throw FileError(
                 path: path,
                 problem: "others may read or write it (mode \(String(info.st_mode & 0o777, radix: 8))); "
                     + "chmod 600 it")
+        }
+        guard info.st_uid == 0 || info.st_uid == geteuid() else {
+            throw FileError(
+                path: path, problem: "it belongs to user \(info.st_uid), not to root or this user; chown it")
         }
         var buffer = [UInt8](repeating: 0, count: 2 * length + 2)
         let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }

@@ -249,6 +249,14 @@ struct DaemonIntegrationTests {
         #expect(eventually { daemon.log().contains("configuration reloaded") })
         try UDP.send(UDP.valid, from: "127.0.0.2", port: daemon.port)
         #expect(try eventually { try daemon.host("127.0.0.2") != nil })
+
+        // Narrowed again: the entry of a sender it no longer admits is dropped and confirms
+        // nothing, though its message is seconds old.
+        try "allow = 127.0.0.5\n".write(toFile: config, atomically: true, encoding: .utf8)
+        daemon.signal(SIGHUP)
+        #expect(eventually { daemon.log().contains("allow no longer admits 127.0.0.2: their entries were dropped") })
+        #expect(try daemon.host("127.0.0.2") == nil)
+        #expect(try daemon.ctl(["wait", "127.0.0.2", "--timeout", "1", "--max-age", "60"]).status == 1)
     }
 
     @Test func nodeNamesComeFromTheConfigurationAndResolveWaits() throws {
@@ -357,6 +365,32 @@ struct DaemonIntegrationTests {
             ])
         #expect(other.status == 3)
         #expect(other.stderr.contains("Permission denied"))
+    }
+
+    /// `/tmp/kdump-watch-UID` (or `$XDG_RUNTIME_DIR/kdump-watch`) made first by another user is
+    /// refused: a socket there could be another user's daemon posing as this one.
+    @Test(.enabled(if: Privileges.rootWith("/usr/bin/setpriv"), "needs root and setpriv"))
+    func anUnprivilegedDaemonRefusesARuntimeDirectoryAnotherUserOwns() throws {
+        let runtime = try TemporaryDirectory()
+        defer { runtime.remove() }
+        chown(runtime.path, 65534, 65534)
+        let planted = runtime.path + "/kdump-watch"
+        #expect(mkdir(planted, 0o777) == 0)
+        chmod(planted, 0o777)
+        chown(planted, 65533, 65533)
+        let tools = try TemporaryDirectory()
+        defer { tools.remove() }
+        chmod(tools.path, 0o755)
+        try placeExecutable(Build.path("kdump-watchd"), at: tools.path + "/kdump-watchd")
+        let result = try run(
+            "/usr/bin/setpriv",
+            [
+                "--reuid=65534", "--regid=65534", "--clear-groups", "env", "XDG_RUNTIME_DIR=\(runtime.path)",
+                tools.path + "/kdump-watchd", "--port", "0",
+            ], timeout: 30)
+        #expect(result.status != 0, "\(result)")
+        #expect(result.stderr.contains("\(planted) belongs to user 65533, not to this user (65534)"), "\(result)")
+        #expect(!FileManager.default.fileExists(atPath: planted + "/control.sock"))
     }
 
     @Test func aFloodFromOneSenderIsRateLimitedAndOthersStillGetThrough() throws {

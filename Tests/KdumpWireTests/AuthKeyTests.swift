@@ -35,8 +35,23 @@ import Testing
         } throws: { error in
             "\(error)" == "key file \(path): others may read or write it (mode 644); chmod 600 it"
         }
-        chmod(path, 0o640)
+        for groupMode: mode_t in [0o640, 0o660, 0o620, 0o604] {
+            chmod(path, groupMode)
+            #expect {
+                try AuthKey.load(path: path)
+            } throws: { error in
+                "\(error)".contains("others may read or write it (mode \(String(groupMode, radix: 8)))")
+            }
+        }
+        chmod(path, 0o400)
         #expect(try AuthKey.load(path: path).bytes == Array(0..<32))
+        chown(path, 65_534, gid_t.max)
+        #expect {
+            try AuthKey.load(path: path)
+        } throws: { error in
+            "\(error)".contains("belongs to user 65534, not to root or this user")
+        }
+        chown(path, geteuid(), gid_t.max)
         chmod(path, 0o600)
         #expect(try AuthKey.load(path: path).bytes == Array(0..<32))
         #expect {
