@@ -116,11 +116,14 @@ install-files:
 	  else install -m 0644 etc/$$file $(DESTDIR)$(SYSCONFDIR)/kdump-watch/$$file; fi; done
 	install -m 0644 Documentation/man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 Documentation/man/*.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 0644 etc/kdump-watch-nodes.sh etc/kdump-watch-capture.sh $(DESTDIR)$(DATADIR)/kdump-watch/
+	sed 's|/usr/sbin/kdump-watchctl|$(SBINDIR)/kdump-watchctl|' etc/kdump-watch-nodes.sh > $(DESTDIR)$(DATADIR)/kdump-watch/kdump-watch-nodes.sh
+	install -m 0644 etc/kdump-watch-capture.sh $(DESTDIR)$(DATADIR)/kdump-watch/
+	chmod 0644 $(DESTDIR)$(DATADIR)/kdump-watch/kdump-watch-nodes.sh
 	install -m 0644 etc/prometheus/kdump-watch.rules.yml $(DESTDIR)$(DATADIR)/kdump-watch/prometheus/
 	install -m 0755 etc/dracut/99kdump-watch/module-setup.sh etc/dracut/99kdump-watch/kdump-watch-send.sh \
 	  etc/dracut/99kdump-watch/kdump-watch-post.sh $(DESTDIR)$(DRACUTDIR)/99kdump-watch/
-	install -m 0644 etc/kdump-watch-nodes.sh etc/kdump-watch-capture.sh $(DESTDIR)$(DRACUTDIR)/99kdump-watch/
+	install -m 0644 $(DESTDIR)$(DATADIR)/kdump-watch/kdump-watch-nodes.sh etc/kdump-watch-capture.sh \
+	  $(DESTDIR)$(DRACUTDIR)/99kdump-watch/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/conf.d/kdump-watch ] || \
 	  install -m 0644 etc/initramfs-tools/conf.d/kdump-watch $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/conf.d/kdump-watch
 	sed 's|/usr/sbin/kdump-watch-send|$(SBINDIR)/kdump-watch-send|; s|/usr/share/kdump-watch|$(DATADIR)/kdump-watch|' \

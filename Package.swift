@@ -65,6 +65,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -98,7 +99,7 @@ let package = Package(
         .target(
             name: "KdumpWatchCtl",
             dependencies: [
-                "KdumpControl", "KdumpJSON", "KdumpWire", "KdumpAuth",
+                "KdumpControl", "KdumpJSON", "KdumpWire", "KdumpAuth", "KdumpConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

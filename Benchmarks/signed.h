@@ -33,14 +33,24 @@ static inline int parse_key(const char *hex, unsigned char key[32]) {
     return 0;
 }
 
-static inline int signer_init(struct signer *s, const char *hex) {
+/* `hex` is the key that signs: a node key, whose messages carry the cluster key's id `key_id`
+ * (two hexadecimal digits), or a key whose own id they carry when `key_id` is NULL. */
+static inline int signer_init(struct signer *s, const char *hex, const char *key_id) {
     unsigned char key[32], digest[32];
+    unsigned int id;
     if (parse_key(hex, key) != 0) {
         fprintf(stderr, "bad key: 64 hexadecimal digits\n");
         return -1;
     }
     SHA256(key, 32, digest);
     s->key_id = digest[0];
+    if (key_id != NULL) {
+        if (strlen(key_id) != 2 || sscanf(key_id, "%2x", &id) != 1) {
+            fprintf(stderr, "bad key id: two hexadecimal digits\n");
+            return -1;
+        }
+        s->key_id = (unsigned char)id;
+    }
     EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
     s->context = EVP_MAC_CTX_new(mac);
     OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),

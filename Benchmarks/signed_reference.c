@@ -58,11 +58,11 @@ static int check_signed(void *context, const unsigned char *data, int length) {
 
 int main(int argc, char **argv) {
     if (argc < 4) {
-        fprintf(stderr, "usage: %s PORT SECONDS KEY\n", argv[0]);
+        fprintf(stderr, "usage: %s PORT SECONDS KEY [KEY_ID]\n", argv[0]);
         return 2;
     }
     struct signer signer;
-    if (signer_init(&signer, argv[3]) != 0) return 2;
+    if (signer_init(&signer, argv[3], argc > 4 ? argv[4] : NULL) != 0) return 2;
     int fd = bind_udp(atoi(argv[1]), 0);
     if (fd < 0) return 1;
     struct replay replay = {0};

@@ -3,7 +3,8 @@
 # KdumpWatch: start kdump-watch-send before the dump, and after it stop announcing and send
 # the phase `finished` or `failed` (protocol 2). Reads the configuration that
 # kdump-watch-nodes.sh wrote into the image: KDUMP_WATCH_NODES, KDUMP_WATCH_ARGS,
-# KDUMP_WATCH_KEY (empty under protocol 1), KDUMP_WATCH_NODE_NAME, KDUMP_WATCH_BROADCAST.
+# KDUMP_WATCH_KEY (the node key; empty under protocol 1), KDUMP_WATCH_KEY_ID (the cluster key's
+# id, which the node key's messages carry), KDUMP_WATCH_NODE_NAME, KDUMP_WATCH_BROADCAST.
 # POSIX sh: it runs under dash, bash and busybox.
 
 # The announcing sender's process id and the outcome, for the post-dump hook. /run survives the
@@ -19,6 +20,9 @@ kdump_watch_has_targets() {
 kdump_watch_signing_options() {
     [ -n "${KDUMP_WATCH_KEY:-}" ] || return 0
     printf -- '--key %s --node-name %s' "$KDUMP_WATCH_KEY" "$KDUMP_WATCH_NODE_NAME"
+    if [ -n "${KDUMP_WATCH_KEY_ID:-}" ]; then
+        printf -- ' --key-id %s' "$KDUMP_WATCH_KEY_ID"
+    fi
     if [ "${KDUMP_WATCH_BROADCAST:-no}" = yes ]; then
         printf ' --broadcast'
     fi
@@ -45,6 +49,7 @@ kdump_watch_keep() {
         echo "KDUMP_WATCH_NODES=\"$KDUMP_WATCH_NODES\""
         echo "KDUMP_WATCH_ARGS=\"$KDUMP_WATCH_ARGS\""
         echo "KDUMP_WATCH_KEY=\"$KDUMP_WATCH_KEY\""
+        echo "KDUMP_WATCH_KEY_ID=\"${KDUMP_WATCH_KEY_ID:-}\""
         echo "KDUMP_WATCH_NODE_NAME=\"$KDUMP_WATCH_NODE_NAME\""
         echo "KDUMP_WATCH_BROADCAST=\"$KDUMP_WATCH_BROADCAST\""
     } > "$KDUMP_WATCH_RUN/kdump-watch-send.conf"

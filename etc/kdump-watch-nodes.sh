@@ -1,18 +1,21 @@
 # shellcheck shell=sh
 # Shared by the dracut module and the initramfs-tools hook of KdumpWatch, when the capture
 # initramfs is built: which nodes the capture kernel's kdump-watch-send sends to, with which
-# options, and — when this node has a cluster key — the key and the node name that sign its
-# messages (protocol 2). Documentation/operators-guide.md, "Capture kernel", says how to set it.
+# options, and — when this node has a cluster key — this node's key, derived from the cluster key
+# (never the cluster key itself), and the node name that sign its messages (protocol 2).
+# Documentation/operators-guide.md, "Capture kernel", says how to set it.
 #
 # Sources, first match wins:
 #   1. kdump.conf (kdump-utils): fence_kdump_nodes and fence_kdump_args
-#   2. /etc/kdump-watch/kdump-watch-send.conf: NODES, ARGS, KEY, NODE_NAME, BROADCAST
+#   2. /etc/kdump-watch/kdump-watch-send.conf: NODES, ARGS, KEY, NODE_NAME, CLUSTER_NAME, BROADCAST
 # The local node (its host names and addresses) is always removed: a node never waits for itself.
 
 KDUMP_CONF=${KDUMP_CONF:-/etc/kdump.conf}
 KDUMP_WATCH_SEND_CONF=${KDUMP_WATCH_SEND_CONF:-/etc/kdump-watch/kdump-watch-send.conf}
 KDUMP_WATCH_DEFAULT_KEY=${KDUMP_WATCH_DEFAULT_KEY:-/etc/kdump-watch/authkey}
 KDUMP_WATCH_NODE_NAME_FILE=${KDUMP_WATCH_NODE_NAME_FILE:-/etc/kdump-watch/node-name}
+# Derives the node key (kdump-watchctl keygen --node); make install points it at SBINDIR.
+KDUMP_WATCH_CTL=${KDUMP_WATCH_CTL:-/usr/sbin/kdump-watchctl}
 # Where the key and the node name go inside the image (kdump-watch-send(8) reads the latter).
 KDUMP_WATCH_IMAGE_KEY=/etc/kdump-watch/authkey
 KDUMP_WATCH_IMAGE_NODE_NAME=/etc/kdump-watch/node-name
@@ -138,12 +141,19 @@ kdump_watch_prepare() {
     nodes=$(kdump_watch_nodes)
     args=$(kdump_watch_args)
     key=$(kdump_watch_key)
-    image_key="" name="" broadcast=no
+    image_key="" name="" broadcast=no key_id="" node_key=""
     if [ -n "$key" ]; then
         kdump_watch_check_key "$key" || return 1
         name=$(kdump_watch_node_name) || return 1
         broadcast=$(kdump_watch_broadcast) || return 1
         image_key=$KDUMP_WATCH_IMAGE_KEY
+        # The image holds this node's key only: one leaked image must not sign for every node.
+        # The cluster name is CLUSTER_NAME, else what the daemon reads (its cluster_name, else
+        # corosync's totem.cluster_name).
+        cluster=$(kdump_watch_send_conf_value CLUSTER_NAME)
+        node_key=$("$KDUMP_WATCH_CTL" keygen --node "$name" --key "$key" ${cluster:+--cluster-name "$cluster"} \
+            --output -) || { echo "kdump-watch: cannot derive the node key of $name with $KDUMP_WATCH_CTL" >&2; return 1; }
+        key_id=$("$KDUMP_WATCH_CTL" keygen --key-id --key "$key") || return 1
     fi
     if [ -z "$nodes" ] && [ "$broadcast" = no ]; then
         return 2
@@ -151,7 +161,7 @@ kdump_watch_prepare() {
     mkdir -p "$1$(dirname "$2")"
     if [ -n "$key" ]; then
         mkdir -p "$1$(dirname "$KDUMP_WATCH_IMAGE_KEY")"
-        (umask 077 && cp "$key" "$1$KDUMP_WATCH_IMAGE_KEY") || return 1
+        (umask 077 && printf '%s\n' "$node_key" > "$1$KDUMP_WATCH_IMAGE_KEY") || return 1
         chmod 0600 "$1$KDUMP_WATCH_IMAGE_KEY"
         printf '%s\n' "$name" > "$1$KDUMP_WATCH_IMAGE_NODE_NAME"
     fi
@@ -160,6 +170,7 @@ kdump_watch_prepare() {
         echo "KDUMP_WATCH_NODES=\"$nodes\""
         echo "KDUMP_WATCH_ARGS=\"$args\""
         echo "KDUMP_WATCH_KEY=\"$image_key\""
+        echo "KDUMP_WATCH_KEY_ID=\"$key_id\""
         echo "KDUMP_WATCH_NODE_NAME=\"$name\""
         echo "KDUMP_WATCH_BROADCAST=\"$broadcast\""
     } > "$1$2"

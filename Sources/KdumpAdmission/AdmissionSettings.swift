@@ -15,6 +15,8 @@ public struct AdmissionSettings: Sendable {
     public var authentication: Authentication
     /// Nodes that did not resolve (kept without addresses), for the log.
     public var warnings: [String]
+    /// Where the cluster name of the node keys came from (``DaemonConfiguration/clusterName()``).
+    public var clusterNameOrigin: String = "cluster_name"
 
     public init(
         configuration: DaemonConfiguration, directory: NodeDirectory, allow: AllowPolicy,
@@ -32,17 +34,25 @@ public struct AdmissionSettings: Sendable {
     /// configuration in force, and the agent's fallback refuses to listen.
     public static func load(_ configuration: DaemonConfiguration) throws(ConfigurationError) -> AdmissionSettings {
         let (directory, warnings) = try NodeDirectory.load(configuration.nodes)
-        return AdmissionSettings(
+        let cluster = try configuration.clusterName()
+        var settings = AdmissionSettings(
             configuration: configuration, directory: directory,
             allow: AllowPolicy(rules: configuration.allow, directory: directory),
             authentication: Authentication(
-                mode: configuration.auth, keys: try loadKeys(configuration.authKeys),
+                mode: configuration.auth,
+                keys: try loadKeys(
+                    configuration.authKeys, clusterName: cluster.name, cacheCapacity: configuration.maxHosts),
                 window: configuration.authWindow),
             warnings: warnings)
+        settings.clusterNameOrigin = cluster.origin
+        return settings
     }
 
-    /// The keys of `auth_key`, each file checked (Documentation/protocol.md §6).
-    public static func loadKeys(_ paths: [String]) throws(ConfigurationError) -> MessageKeys {
+    /// The keys of `auth_key`, each file checked (Documentation/protocol.md §6), for the cluster
+    /// named `clusterName`.
+    public static func loadKeys(_ paths: [String], clusterName: String = "", cacheCapacity: Int = 4096)
+        throws(ConfigurationError) -> MessageKeys
+    {
         var keys: [AuthKey] = []
         for path in paths {
             do {
@@ -51,6 +61,6 @@ public struct AdmissionSettings: Sendable {
                 throw ConfigurationError(origin: "auth_key", message: error.description)
             }
         }
-        return MessageKeys(keys)
+        return MessageKeys(keys, clusterName: clusterName, cacheCapacity: cacheCapacity)
     }
 }

@@ -133,6 +133,10 @@ public struct ConfigurationKey: Sendable {
                 "auth", \.authSetting, valueName: "mode", help: "none, optional or required", reloadable: true,
                 defaultText: "required with auth_key, else none", parse: Parse.authMode),
             ConfigurationKey(
+                "cluster_name", \.clusterNameSetting, valueName: "name",
+                help: "the cluster's name, which node keys are bound to", reloadable: true,
+                defaultText: "corosync's totem.cluster_name, else empty", parse: Parse.clusterName),
+            ConfigurationKey(
                 "auth_window", \.authWindow, valueName: "duration",
                 help: "how far a signed message's clock may be from ours", reloadable: true, describe: seconds,
                 parse: { (text) throws(Parse.ValueError) in try Parse.duration(text, allowZero: false) }),

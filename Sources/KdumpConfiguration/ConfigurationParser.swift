@@ -158,6 +158,15 @@ public enum ConfigurationParser {
         return value
     }
 
+    /// A cluster name as corosync's `totem.cluster_name` spells them; empty is allowed (and
+    /// means an empty name, not corosync's).
+    static func clusterName(_ value: String) throws(ValueError) -> String? {
+        guard value.utf8.count <= 255,
+            value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) })
+        else { throw ValueError("'\(value)' is not a cluster name (letters, digits, '.', '_', '-')") }
+        return value
+    }
+
     static func allowRules(_ value: String) throws(ValueError) -> [AllowRule] {
         try list(value).map { (item) throws(ValueError) in
             if item == "nodes" { return .nodes }

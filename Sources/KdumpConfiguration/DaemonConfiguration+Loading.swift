@@ -24,3 +24,18 @@ extension DaemonConfiguration {
         return try ConfigurationParser.parse(fileText: text, fileName: file, overrides: overrides)
     }
 }
+
+extension DaemonConfiguration {
+    /// The cluster name that node keys are bound to (Documentation/protocol.md §6), and where it
+    /// came from: `cluster_name` when set; else `totem.cluster_name` of the corosync
+    /// configuration (the one `nodes = corosync:PATH` names, else the default path) when that
+    /// file exists; else empty. `kdump-watchctl keygen --node` asks the same function, so that
+    /// a capture image and the daemons agree.
+    public func clusterName() throws(ConfigurationError) -> (name: String, origin: String) {
+        if let clusterNameSetting { return (clusterNameSetting, "cluster_name") }
+        let path =
+            if case .corosync(let path) = nodes { path } else { NodesSetting.defaultCorosyncPath }
+        guard SystemFile.exists(path) else { return ("", "no cluster_name and no \(path)") }
+        return (try CorosyncConfiguration.load(path).clusterName ?? "", path)
+    }
+}

@@ -38,6 +38,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var authKeys: [String] = []
     /// As set; nil means the default, which depends on ``authKeys`` (see ``auth``).
     public var authSetting: AuthMode?
+    /// The cluster's name, which node keys are bound to; nil means corosync's
+    /// `totem.cluster_name` (``clusterName()``).
+    public var clusterNameSetting: String?
     /// How far a signed message's timestamp may be from the daemon's wall clock.
     public var authWindow: Duration = .seconds(120)
     /// How much older than `max_age` a signed message's own timestamp may be and still confirm

@@ -377,12 +377,15 @@ public struct HealthReport: ControlPayload, Equatable {
     /// Where the HTTP `/metrics` endpoint listens (`metrics_listen`); empty when it is off, nil
     /// from an older daemon.
     public var metrics: [Listener]?
+    /// The cluster name the node keys are bound to, with `auth` other than `none`.
+    public var clusterName: String?
 
     public init(
         version: String, pid: Int, uptimeSeconds: Double, udp: [Listener], hostsDumping: Int,
         hostsFinished: Int, waitsInFlight: Int, controlClients: Int, stateWritable: Bool, maxAgeSeconds: Double,
-        auth: String? = nil, authKeyError: String? = nil, metrics: [Listener]? = nil
+        auth: String? = nil, authKeyError: String? = nil, metrics: [Listener]? = nil, clusterName: String? = nil
     ) {
+        self.clusterName = clusterName
         self.metrics = metrics
         self.auth = auth
         self.authKeyError = authKeyError
@@ -410,6 +413,7 @@ public struct HealthReport: ControlPayload, Equatable {
         case auth
         case authKeyError = "auth_key_error"
         case metrics
+        case clusterName = "cluster_name"
     }
 
     public func writeMembers(to writer: inout JSONWriter) {
@@ -426,6 +430,7 @@ public struct HealthReport: ControlPayload, Equatable {
         writer.member(CodingKeys.auth, auth)
         writer.member(CodingKeys.authKeyError, authKeyError)
         if let metrics { writer.member(CodingKeys.metrics, metrics) }
+        if let clusterName { writer.member(CodingKeys.clusterName, clusterName) }
     }
 }
 

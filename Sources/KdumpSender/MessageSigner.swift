@@ -19,13 +19,15 @@ public struct MessageSigner {
     private let now: () -> UInt64
 
     /// - Parameters:
+    ///   - keyID: the key id to send: the cluster key's, when `key` is a node key derived from it
+    ///     (Documentation/protocol.md §6); nil means `key`'s own, right when it is the cluster key.
     ///   - now: the wall clock in nanoseconds since 1970 (`CLOCK_REALTIME`) unless a test says otherwise.
     public init(
-        key: AuthKey, nodeName: String, nonce: UInt64,
+        key: AuthKey, keyID: UInt8? = nil, nodeName: String, nonce: UInt64,
         now: @escaping () -> UInt64 = MessageSigner.realTime
     ) {
         self.key = key
-        self.keyID = Self.keyID(of: key)
+        self.keyID = keyID ?? Self.keyID(of: key)
         self.nodeName = nodeName
         self.nonce = nonce
         self.now = now

@@ -13,6 +13,9 @@ public struct SenderOptions: Sendable, Equatable {
     public var nodes: [String] = []
     /// `--key`: send protocol version 2, signed with this key file; nil sends version 1.
     public var keyFile: String?
+    /// `--key-id`: the key id signed messages carry (the cluster key's, when `--key` holds a node
+    /// key); nil means the first byte of SHA-256 of the key in `--key`.
+    public var keyID: UInt8?
     /// `--node-name`: the name signed messages carry; nil means the recorded one, else `uname -n`.
     public var nodeName: String?
     /// `--phase`: every message's phase; nil means `started` in the first round, `dumping` after.
@@ -55,6 +58,7 @@ public enum SenderCommandLine {
         GetoptOption(long: "version", short: "V", takesValue: false),
         GetoptOption(long: "help", short: "h", takesValue: false),
         GetoptOption(long: "key", takesValue: true),
+        GetoptOption(long: "key-id", takesValue: true),
         GetoptOption(long: "node-name", takesValue: true),
         GetoptOption(long: "phase", takesValue: true),
         GetoptOption(long: "broadcast", takesValue: false),
@@ -100,6 +104,11 @@ public enum SenderCommandLine {
             case .option("key", let value, _):
                 guard let path = value, !path.isEmpty else { throw SenderUsageError("empty key file name") }
                 result.keyFile = path
+            case .option("key-id", let value, _):
+                guard let text = value, text.utf8.count == 2, let id = UInt8(text, radix: 16) else {
+                    throw SenderUsageError("invalid key id '\(value ?? "")' (two hexadecimal digits)")
+                }
+                result.keyID = id
             case .option("node-name", let value, _):
                 guard let name = value, SignedMessage.isValidNodeName(name) else {
                     throw SenderUsageError(
@@ -120,6 +129,7 @@ public enum SenderCommandLine {
         if result.keyFile == nil {
             for (set, option) in [
                 (result.nodeName != nil, "--node-name"), (result.phase != nil, "--phase"), (result.alsoV1, "--also-v1"),
+                (result.keyID != nil, "--key-id"),
             ]
             where set {
                 throw SenderUsageError("\(option) needs --key (it applies to signed messages)")
@@ -143,6 +153,7 @@ public enum SenderCommandLine {
           -V, --version                Print version
           -h, --help                   Print usage
               --key=FILE               Send signed messages (protocol 2) with this key
+              --key-id=HH              Key id the messages carry (default: the key's own)
               --node-name=NAME         Name the messages carry (default: recorded, else uname -n)
               --phase=PHASE            started, dumping, finished or failed (default: started, then dumping)
               --broadcast              Also send to 255.255.255.255 and ff02::1 on every interface

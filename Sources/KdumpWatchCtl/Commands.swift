@@ -264,7 +264,8 @@ struct Health: ParsableCommand {
         )
         print("state file: \(report.stateWritable ? "writable" : "NOT WRITABLE (answering from memory)")")
         if let auth = report.auth {
-            print("auth: \(auth)\(report.authKeyError.map { "; KEY FILE PROBLEM: \($0)" } ?? "")")
+            let cluster = report.clusterName.map { " (node keys of cluster '\($0)')" } ?? ""
+            print("auth: \(auth)\(cluster)\(report.authKeyError.map { "; KEY FILE PROBLEM: \($0)" } ?? "")")
         }
     }
 }

@@ -1,5 +1,6 @@
 import Glibc
 import KdumpAdmission
+import KdumpAuth
 import KdumpConfiguration
 import KdumpControl
 import KdumpDecision
@@ -18,7 +19,8 @@ import Prometheus
 /// ``maximumRequestLength`` closes the connection, a client that does not complete a request
 /// within `client_idle_timeout` is disconnected, a `watch` client that stops reading is
 /// disconnected rather than buffered for, and a client that goes away mid-wait has its wait
-/// cancelled at once.
+/// cancelled at once, and a client that pipelines requests without reading the answers is not
+/// read from while its answers wait.
 struct ControlSession {
     static let maximumRequestLength = 65_536
     /// Default `timeout` of a wait that gives none (fence_kdump's default).
@@ -67,7 +69,7 @@ struct ControlSession {
         connection.inputClosed.whenComplete { [clientGone] _ in clientGone.cancel() }
         var framer = LineFramer(maximumLineLength: Self.maximumRequestLength)
         do {
-            try await connection.channel.executeThenClose { inbound, _ in
+            try await connection.channel.executeThenClose { inbound, outbound in
                 reading: for try await buffer in inbound {
                     for frame in framer.append(buffer.readableBytesView) {
                         guard case .line(let line) = frame else {
@@ -85,7 +87,15 @@ struct ControlSession {
                         guard idle.pause() else { break reading }
                         let keepOpen = await handle(line)
                         guard keepOpen, channel.isActive else { break reading }
+                        // A client that sends requests and never reads its answers must not make
+                        // the daemon buffer them without bound: while the answers already queued
+                        // pass the channel's high watermark, read nothing more from it. The
+                        // writer suspends until the client has read them (an empty write sends
+                        // nothing); meanwhile the socket's buffers fill and the client's writes
+                        // block, and no other client is affected. The idle limit runs meanwhile: a
+                        // client that reads nothing for client_idle_timeout is closed.
                         idle.restart()
+                        if !channel.isWritable { try await outbound.write(ByteBuffer()) }
                     }
                 }
             }
@@ -292,7 +302,8 @@ struct ControlSession {
             stateWritable: context.isStateWritable,
             maxAgeSeconds: runtime.configuration.maxAge.secondsValue,
             auth: runtime.configuration.auth.rawValue, authKeyError: keyError ?? nil,
-            metrics: context.metricsListeners)
+            metrics: context.metricsListeners,
+            clusterName: runtime.configuration.auth == .none ? nil : runtime.authentication.keys.clusterName)
     }
 
     /// Why the key files cannot be read now (a restart would fail on them); nil when they can.

@@ -1,5 +1,6 @@
 import Glibc
 import KdumpAdmission
+import KdumpAuth
 import KdumpConfiguration
 import KdumpControl
 import KdumpDecision
@@ -187,7 +188,7 @@ public struct Daemon: Sendable {
                 logger: logger))
         let udpText = context.listeners.map(\.description)
         logger.notice(
-            "kdump-watchd \(Self.version) ready: udp \(udpText.joined(separator: " ")), control \(shownControlPath)\(inheritedControl == nil ? "" : " (from systemd)"), state \(store.path), \(restored.entries.count) hosts restored, auth \(configuration.auth.rawValue), \(directory.addressesByName.count) nodes\(context.metricsListeners.isEmpty ? "" : ", metrics " + context.metricsListeners.map { "http://\($0)/metrics" }.joined(separator: " "))"
+            "kdump-watchd \(Self.version) ready: udp \(udpText.joined(separator: " ")), control \(shownControlPath)\(inheritedControl == nil ? "" : " (from systemd)"), state \(store.path), \(restored.entries.count) hosts restored, auth \(configuration.auth.rawValue)\(configuration.auth == .none ? "" : " (node keys of cluster '\(runtime.authentication.keys.clusterName)', from \(runtime.admission.clusterNameOrigin))"), \(directory.addressesByName.count) nodes\(context.metricsListeners.isEmpty ? "" : ", metrics " + context.metricsListeners.map { "http://\($0)/metrics" }.joined(separator: " "))"
         )
         try await serviceGroup.run()
         logger.notice("kdump-watchd stopped")

@@ -60,6 +60,8 @@ struct EventLog: Service, CustomStringConvertible {
     let context: DaemonContext
     var description: String { "EventLog" }
     static let invalidLogInterval: Duration = .seconds(60)
+    /// The most sources whose invalid datagrams are logged one by one per interval.
+    static let invalidLogSources = 10_000
 
     func run() async {
         await cancelWhenGracefulShutdown {
@@ -67,7 +69,8 @@ struct EventLog: Service, CustomStringConvertible {
             // log catches up (invalid datagrams are logged once a minute per source anyway).
             await withDiscardingTaskGroup { group in
                 group.addTask(priority: .low) {
-                    var lastInvalidLog: [HostAddress: ContinuousClock.Instant] = [:]
+                    var throttle = InvalidDatagramLogThrottle(
+                        interval: Self.invalidLogInterval, capacity: Self.invalidLogSources)
                     for await event in events {
                         let logger = context.logger
                         switch event {
@@ -119,16 +122,15 @@ struct EventLog: Service, CustomStringConvertible {
                                 break  // logged by the control session with who asked
                             }
                         case .invalid(let reason, let source, _, _, let detail):
-                            let now = ContinuousClock.now
-                            if let last = lastInvalidLog[source], last.duration(to: now) < Self.invalidLogInterval {
+                            switch throttle.decide(source, at: .now) {
+                            case .quiet: continue
+                            case .tooManySources:
+                                logger.warning(
+                                    "invalid datagrams from more than \(Self.invalidLogSources) sources within 60 s (a flood of spoofed sources?): further sources are counted, not logged",
+                                    metadata: ["KDUMP_EVENT": "invalid"])
                                 continue
+                            case .log: break
                             }
-                            if lastInvalidLog.count > 10_000 {
-                                lastInvalidLog = lastInvalidLog.filter {
-                                    $0.value.duration(to: now) < Self.invalidLogInterval
-                                }
-                            }
-                            lastInvalidLog[source] = now
                             logger.warning(
                                 "invalid datagram from \(source): \(reason.rawValue)\(detail.map { " (\($0))" } ?? "") (further ones from it are counted, not logged, for 60 s)",
                                 metadata: [

@@ -25,7 +25,8 @@ do {
         if let keyFile = options.keyFile {
             do {
                 signer = MessageSigner(
-                    key: try AuthKey.load(path: keyFile), nodeName: try SenderIdentity.nodeName(options),
+                    key: try AuthKey.load(path: keyFile), keyID: options.keyID,
+                    nodeName: try SenderIdentity.nodeName(options),
                     nonce: kdump_watch_sender_boot_nonce())
             } catch {
                 Sender.standardError("[error]: \(error)")

@@ -51,7 +51,8 @@ if [ -e /proc/vmcore ]; then
     # What the dracut module and the initramfs-tools hook write into an image.
     KDUMP_WATCH_NODES=$target
     KDUMP_WATCH_ARGS="-i 1 -p $port"
-    KDUMP_WATCH_KEY=/etc/kdump-watch/authkey
+    KDUMP_WATCH_KEY=/etc/kdump-watch/node-key-$node
+    KDUMP_WATCH_KEY_ID=$(cat /etc/kdump-watch/key-id)
     KDUMP_WATCH_NODE_NAME=$node
     KDUMP_WATCH_BROADCAST=no
     # shellcheck source=../../etc/kdump-watch-capture.sh

@@ -121,7 +121,13 @@ capture_tree() { # destination-tree
     echo "$guest_modules" >"$1/modules/order"
     copy_program "$SENDER" "$1" /sbin/kdump-watch-send
     install -D -m 0644 "$root/etc/kdump-watch-capture.sh" "$1/usr/share/kdump-watch/kdump-watch-capture.sh"
-    install -D -m 0600 "$CACHE/authkey" "$1/etc/kdump-watch/authkey"
+    # Each node's own key, never the cluster key (kdump-watchctl keygen --node), and the cluster
+    # key's id, which their messages carry.
+    for node in kwvm1 kwvm2; do
+        (umask 077 && mkdir -p "$1/etc/kdump-watch" && "$BUILD/kdump-watchctl" keygen --node "$node" \
+            --key "$CACHE/authkey" --cluster-name kw-e2e --output - >"$1/etc/kdump-watch/node-key-$node")
+    done
+    "$BUILD/kdump-watchctl" keygen --key-id --key "$CACHE/authkey" >"$1/etc/kdump-watch/key-id"
     copy_program "$(command -v makedumpfile)" "$1" /bin/makedumpfile
 }
 pack() { (cd "$1" && find . | cpio -o -H newc --quiet) | gzip -1 >"$2"; }
@@ -138,7 +144,7 @@ install_project() { # into $installed, as `make install` installs it; and the no
     make -s -C "$root" install-files DESTDIR="$installed" PREFIX=/usr BUILD="$BUILD" SENDER="$SENDER" \
         SHUTDOWNDIR=/usr/lib/systemd/system-shutdown >/dev/null
     printf '%s\n' 'NODES="10.0.2.2"' "ARGS=\"-i 1 -p $port\"" "KEY=\"$CACHE/authkey\"" 'NODE_NAME="kwvm1"' \
-        'BROADCAST="no"' >"$work/kdump-watch-send.conf"
+        'CLUSTER_NAME="kw-e2e"' 'BROADCAST="no"' >"$work/kdump-watch-send.conf"
 }
 check_listing() { # listing-file: what the image holds of ours, and the key's mode
     local ours
@@ -155,6 +161,7 @@ initramfs_tools_capture() { # output
     echo "$guest_modules" | tr ' ' '\n' >>"$confdir/modules"
     KDUMP_WATCH_KDUMP_CONFDIR=$confdir KDUMP_WATCH_LIBDIR=$installed/usr/share/kdump-watch \
         KDUMP_WATCH_SEND=$installed/usr/sbin/kdump-watch-send KDUMP_WATCH_SEND_CONF=$work/kdump-watch-send.conf \
+        KDUMP_WATCH_CTL=$installed/usr/sbin/kdump-watchctl \
         KDUMP_CONF=/nonexistent mkinitramfs -d "$confdir" -o "$1" "$kernel_version" >"$work/mkinitramfs.log" 2>&1 \
         || { cat "$work/mkinitramfs.log" >&2; fail "mkinitramfs failed"; }
     lsinitramfs -l "$1" >"$work/capture.list"
@@ -169,7 +176,7 @@ dracut_capture() { # output
     cp -a /usr/lib/dracut "$base"
     cp -a "$installed/usr/lib/dracut/modules.d/99kdump-watch" "$here/99kw-dump" "$base/modules.d/"
     dracutbasedir=$base KDUMP_CONF=/nonexistent KDUMP_WATCH_SEND=$installed/usr/sbin/kdump-watch-send \
-        KDUMP_WATCH_SEND_CONF=$work/kdump-watch-send.conf \
+        KDUMP_WATCH_SEND_CONF=$work/kdump-watch-send.conf KDUMP_WATCH_CTL=$installed/usr/sbin/kdump-watchctl \
         dracut --no-hostonly --no-hostonly-cmdline -m "systemd-initrd dracut-systemd base kdump-watch kw-dump network rootfs-block kernel-modules" \
         --add-drivers "virtio_pci virtio_net virtio_blk ext4" --kver "$kernel_version" --tmpdir "$work" -f "$1" \
         >"$work/dracut.log" 2>&1 || { tail -n 30 "$work/dracut.log" >&2; fail "dracut failed"; }
@@ -230,6 +237,7 @@ allow = nodes
 finished_after = 5s
 auth_key = $CACHE/authkey
 auth = required
+cluster_name = kw-e2e
 EOF
 "$BUILD/kdump-watchd" --config "$work/kdump-watchd.conf" >"$work/daemon.log" 2>&1 &
 pids+=($!)

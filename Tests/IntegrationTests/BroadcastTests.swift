@@ -61,7 +61,8 @@ struct BroadcastTests {
             "/usr/sbin/ip",
             [
                 "netns", "exec", namespaces.receiver, Build.path("kdump-watchd"), "--port", "0", "--control-socket",
-                socket, "--state-dir", directory.path, "--auth-key", key, "--log-level", "debug",
+                socket, "--state-dir", directory.path, "--auth-key", key, "--log-level", "debug", "--cluster-name",
+                TestCluster.clusterName,
             ])
         defer {
             daemon.process.terminate()
@@ -82,8 +83,9 @@ struct BroadcastTests {
         let sent = try run(
             "/usr/sbin/ip",
             [
-                "netns", "exec", namespaces.sender, Build.path("kdump-watch-send"), "--key", key, "--node-name",
-                "node-a", "--broadcast", "-p", "\(port)", "-c", "1", "-v",
+                "netns", "exec", namespaces.sender, Build.path("kdump-watch-send"), "--key",
+                try TestCluster.writeNodeKey(node: "node-a", clusterKey: key, in: directory.path), "--key-id",
+                TestCluster.keyIDText, "--node-name", "node-a", "--broadcast", "-p", "\(port)", "-c", "1", "-v",
             ])
         #expect(sent.status == 0, "\(sent)")
         // 255.255.255.255 needs a route, and the namespace has none: the subnet's broadcast

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import KdumpAuth
 import KdumpWire
 import Testing
 
@@ -8,6 +9,11 @@ import Testing
 /// temporary directories only.
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct CaptureKernelTests {
+    /// node-b's key in the tests' cluster: what its capture image must hold instead of the cluster key.
+    static var nodeKeyB: AuthKey {
+        KeyDerivation.nodeKey(clusterKey: TestCluster.key, clusterName: TestCluster.clusterName, node: "node-b")
+    }
+
     static let scripts = [
         "etc/kdump-watch-nodes.sh", "etc/kdump-watch-capture.sh", "etc/dracut/99kdump-watch/module-setup.sh",
         "etc/dracut/99kdump-watch/kdump-watch-send.sh", "etc/dracut/99kdump-watch/kdump-watch-post.sh",
@@ -66,7 +72,12 @@ struct CaptureKernelTests {
         let key = try TestCluster.writeKey(in: directory.path)
         let daemon = try DaemonUnderTest(signed ? ["--auth-key", key] : [])
         defer { daemon.remove() }
-        let signing = signed ? ["--key", key, "--node-name", "node-r"] : []
+        let signing =
+            signed
+            ? [
+                "--key", try TestCluster.writeNodeKey(node: "node-r", clusterKey: key, in: directory.path),
+                "--key-id", TestCluster.keyIDText, "--node-name", "node-r",
+            ] : []
         let traced = try run(
             "/usr/bin/strace",
             ["-f", "-e", "trace=getrandom", sender, "-v", "-c", "1", "-p", "\(daemon.port)"] + signing + ["127.0.0.1"])
@@ -102,6 +113,7 @@ struct CaptureKernelTests {
         environment["KDUMP_WATCH_SEND"] = try staticSender.get()
         environment["KDUMP_WATCH_SEND_CONF"] = "/nonexistent/kdump-watch-send.conf"
         environment["KDUMP_WATCH_DEFAULT_KEY"] = "/nonexistent/authkey"
+        environment["KDUMP_WATCH_CTL"] = Build.path("kdump-watchctl")
         environment["IN_KDUMP"] = "1"
         environment.merge(extra) { $1 }
         return try run(
@@ -144,7 +156,7 @@ struct CaptureKernelTests {
         let work = try TemporaryDirectory()
         defer { work.remove() }
         let key = try TestCluster.writeKey(in: work.path)
-        try "KEY=\(key)\nNODE_NAME=node-b\n".write(
+        try "KEY=\(key)\nNODE_NAME=node-b\nCLUSTER_NAME=\(TestCluster.clusterName)\n".write(
             toFile: work.path + "/send.conf", atomically: true, encoding: .utf8)
         let image = work.path + "/initrd.img"
         let settings = ["KDUMP_WATCH_SEND_CONF": work.path + "/send.conf"]
@@ -156,12 +168,13 @@ struct CaptureKernelTests {
         let keyLine = listing.first { $0.hasSuffix(" etc/kdump-watch/authkey") }
         #expect(keyLine?.hasPrefix("-rw------- ") == true, "\(listing)")
         let imageKey = try run("/usr/bin/lsinitrd", ["-f", "etc/kdump-watch/authkey", image]).stdout
-        #expect(imageKey == TestCluster.key.hexText + "\n")
+        #expect(imageKey == Self.nodeKeyB.hexText + "\n", "node-b's key, never the cluster key")
         let name = try run("/usr/bin/lsinitrd", ["-f", "etc/kdump-watch/node-name", image]).stdout
         #expect(name == "node-b\n")
         let config = try run("/usr/bin/lsinitrd", ["-f", "etc/kdump-watch-send.conf", image]).stdout
         #expect(config.contains("KDUMP_WATCH_NODES=\"\""), "\(config)")
         #expect(config.contains("KDUMP_WATCH_KEY=\"/etc/kdump-watch/authkey\""))
+        #expect(config.contains("KDUMP_WATCH_KEY_ID=\"\(TestCluster.keyIDText)\""), "\(config)")
         #expect(config.contains("KDUMP_WATCH_NODE_NAME=\"node-b\""))
         #expect(config.contains("KDUMP_WATCH_BROADCAST=\"yes\""))
 
@@ -192,6 +205,7 @@ struct CaptureKernelTests {
         environment["KDUMP_WATCH_SEND"] = try staticSender.get()
         environment["KDUMP_WATCH_SEND_CONF"] = work.path + "/send.conf"
         environment["KDUMP_WATCH_DEFAULT_KEY"] = "/nonexistent/authkey"
+        environment["KDUMP_WATCH_CTL"] = Build.path("kdump-watchctl")
         return try run(
             "/bin/sh",
             [
@@ -234,7 +248,8 @@ struct CaptureKernelTests {
         let work = try TemporaryDirectory()
         defer { work.remove() }
         let key = try TestCluster.writeKey(in: work.path)
-        let settings = "KEY=\(key)\nNODE_NAME=node-b\nBROADCAST=no\nNODES=192.0.2.7\n"
+        let settings =
+            "KEY=\(key)\nNODE_NAME=node-b\nCLUSTER_NAME=\(TestCluster.clusterName)\nBROADCAST=no\nNODES=192.0.2.7\n"
         let destination = work.path + "/initramfs"
         let hook = try Self.initramfsToolsHook(in: work, sendConf: settings, destination: destination)
         #expect(hook.status == 0, "\(hook)")
@@ -242,7 +257,7 @@ struct CaptureKernelTests {
         #expect(stat(destination + "/etc/kdump-watch/authkey", &info) == 0 && info.st_mode & 0o777 == 0o600)
         #expect(
             try String(contentsOfFile: destination + "/etc/kdump-watch/authkey", encoding: .utf8)
-                == TestCluster.key.hexText + "\n")
+                == Self.nodeKeyB.hexText + "\n", "node-b's key, never the cluster key")
         #expect(
             try String(contentsOfFile: destination + "/etc/kdump-watch/node-name", encoding: .utf8) == "node-b\n")
         let config = try String(contentsOfFile: destination + "/conf/kdump-watch-send.conf", encoding: .utf8)
@@ -277,8 +292,10 @@ struct CaptureKernelTests {
             root = work.path + "/\(node)-image"
             runDirectory = work.path + "/\(node)-run"
             let library = Build.repository + "/etc"
-            try "KEY=\(key)\nNODE_NAME=\(node)\nNODES=127.0.0.1\nARGS=\"-p \(port) -i 1\"\nBROADCAST=no\n".write(
-                toFile: work.path + "/\(node).conf", atomically: true, encoding: .utf8)
+            try
+                "KEY=\(key)\nNODE_NAME=\(node)\nCLUSTER_NAME=\(TestCluster.clusterName)\nNODES=127.0.0.1\nARGS=\"-p \(port) -i 1\"\nBROADCAST=no\n"
+                .write(
+                    toFile: work.path + "/\(node).conf", atomically: true, encoding: .utf8)
             var environment = ProcessInfo.processInfo.environment
             environment["KDUMP_CONF"] = "/nonexistent/kdump.conf"
             environment["KDUMP_WATCH_SEND_CONF"] = work.path + "/\(node).conf"
@@ -288,6 +305,7 @@ struct CaptureKernelTests {
             environment["KDUMP_WATCH_LIBDIR"] = library
             environment["KDUMP_WATCH_LIBEXECDIR"] = library + "/kdump-tools"
             environment["KDUMP_WATCH_SEND"] = try staticSender.get()
+            environment["KDUMP_WATCH_CTL"] = Build.path("kdump-watchctl")
             environment["KDUMP_TOOLS_DEFAULTS"] = work.path + "/kdump-tools"
             self.environment = environment
             let prepared = try run(

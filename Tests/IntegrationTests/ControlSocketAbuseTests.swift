@@ -186,6 +186,51 @@ struct ControlSocketAbuseTests {
         #expect(try daemon.ctl(["status"]).status == 0)
     }
 
+    /// The daemon's resident memory, from /proc.
+    func residentKilobytes(_ daemon: DaemonUnderTest) throws -> Int {
+        let pid = try #require(daemon.process?.processIdentifier)
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") })
+        return try #require(Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]))
+    }
+
+    /// A client pipelines 200,000 requests and reads no answer: the daemon stops reading from it
+    /// once its answers back up (Documentation/design.md §6), its memory stays bounded, and
+    /// other clients are answered meanwhile.
+    @Test func aClientThatNeverReadsItsAnswersIsNotBufferedFor() throws {
+        let daemon = try DaemonUnderTest()
+        defer { daemon.remove() }
+        let before = try residentKilobytes(daemon)
+        let greedy = try RawControlClient(path: daemon.socket)
+        let request = Array("{\"v\":1,\"op\":\"status\"}\n".utf8)
+        let total = 200_000
+        let all = [UInt8]((0..<total).lazy.flatMap { _ in request })
+        _ = fcntl(greedy.fd, F_SETFL, fcntl(greedy.fd, F_GETFL) | O_NONBLOCK)
+        var written = 0
+        // Writes until the daemon has read nothing for 3 s: it stopped reading. (Had it gone on
+        // reading, and buffering the answers, every request would be written.)
+        while written < all.count {
+            let count = all[written...].withUnsafeBytes { Glibc.send(greedy.fd, $0.baseAddress, $0.count, 0) }
+            if count > 0 {
+                written += count
+                continue
+            }
+            guard count < 0, errno == EAGAIN || errno == EWOULDBLOCK else { break }
+            var poller = pollfd(fd: greedy.fd, events: Int16(POLLOUT), revents: 0)
+            if poll(&poller, 1, 3000) == 0 { break }
+        }
+        let sent = written / request.count
+        #expect(sent < total / 2, "the daemon read \(sent) of \(total) requests whose answers nobody read")
+        // Another client is answered at once, and the daemon did not buffer the answers.
+        #expect(try daemon.ctl(["health"]).status == 0)
+        let after = try residentKilobytes(daemon)
+        #expect(after - before < 16 * 1024, "resident memory grew from \(before) kB to \(after) kB")
+        // Reading the answers lets the daemon go on.
+        _ = fcntl(greedy.fd, F_SETFL, fcntl(greedy.fd, F_GETFL) & ~O_NONBLOCK)
+        let answers = greedy.readAll(timeout: 2)
+        #expect(answers.hasPrefix("{"), "the answers come once the client reads them")
+    }
+
     @Test func aTenMegabyteLineIsRefusedAfterItsFirstKilobytes() throws {
         let daemon = try DaemonUnderTest()
         defer { daemon.remove() }

@@ -28,8 +28,39 @@ struct SignedMessageIntegrationTests {
 
         let daemon = try DaemonUnderTest(["--auth-key", key, "--nodes", "node-a=127.0.7.1"])
         defer { daemon.remove() }
+        // The node key, as the capture image holds it: derived by keygen --node, sent under the
+        // cluster key's id (which keygen --key-id prints).
+        let nodeKey = directory.path + "/node-key"
+        let derived = try run(
+            ctl,
+            [
+                "keygen", "--node", "node-a", "--key", key, "--cluster-name", TestCluster.clusterName, "--output",
+                nodeKey,
+            ])
+        #expect(
+            derived.status == 0 && derived.stdout.contains("wrote the node key of node-a (cluster 'kw-test'"),
+            "\(derived)")
+        stat(nodeKey, &info)
+        #expect(info.st_mode & 0o777 == 0o600)
+        let keyID = try run(ctl, ["keygen", "--key-id", "--key", key]).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        #expect(keyID.count == 2 && derived.stdout.contains("key id \(keyID)"))
+        // The cluster key itself, or another node's key, confirms nothing: a leaked image
+        // speaks for its own node only.
+        let wrong = try run(
+            sender,
+            [
+                "--key", nodeKey, "--key-id", keyID, "--node-name", "node-b", "-p", "\(daemon.port)", "-c", "1",
+                "127.0.0.1",
+            ])
+        #expect(wrong.status == 0)
+        #expect(try eventually { (try daemon.statusJSON()["invalid"] as? [String: Int])?["bad_mac"] == 1 })
         let sent = try run(
-            sender, ["--key", key, "--node-name", "node-a", "-p", "\(daemon.port)", "-c", "1", "-v", "127.0.0.1"])
+            sender,
+            [
+                "--key", nodeKey, "--key-id", keyID, "--node-name", "node-a", "-p", "\(daemon.port)", "-c", "1", "-v",
+                "127.0.0.1",
+            ])
         #expect(sent.status == 0 && sent.stderr.contains("signed message sent"), "\(sent)")
         #expect(try eventually { try daemon.hosts().first?["auth"] as? Bool == true })
         #expect(try daemon.hosts().first?["node"] as? String == "node-a")
@@ -108,7 +139,9 @@ struct SignedMessageIntegrationTests {
         #expect(
             failed.stderr.contains("kdump-watchd requires signed messages but cannot read its key: key file \(key)"),
             "\(failed)")
-        #expect(try daemon.ctl(["health"]).stdout.contains("auth: required; KEY FILE PROBLEM"))
+        #expect(
+            try daemon.ctl(["health"]).stdout.contains(
+                "auth: required (node keys of cluster 'kw-test'); KEY FILE PROBLEM"))
     }
 
     @Test func upstreamFenceKdumpIgnoresSignedDatagramsAndDoesNotCrash() throws {

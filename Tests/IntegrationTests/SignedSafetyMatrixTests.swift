@@ -226,7 +226,8 @@ struct SignedSafetyMatrixTests {
         defer { directory.remove() }
         let key = try TestCluster.writeKey(in: directory.path)
         let config = try FallbackAgent.writeConfiguration(
-            "auth_key = \(key)\nnodes = node-a=127.0.6.1 node-b=127.0.6.2\n", in: directory.path)
+            "auth_key = \(key)\nnodes = node-a=127.0.6.1 node-b=127.0.6.2\ncluster_name = \(TestCluster.clusterName)\n",
+            in: directory.path)
         let refusing = try FallbackAgent.start(["-n", "node-a", "-t", "3"], config: config)
         var forged = TestCluster.message(node: "node-a", sequence: 1)
         forged[forged.count - 1] ^= 0x01

@@ -64,7 +64,12 @@ final class DaemonUnderTest: @unchecked Sendable {
     private(set) var port: Int = 0
     private let arguments: [String]
 
-    init(_ extraArguments: [String] = [], directory: String? = nil) throws {
+    /// A command that runs the daemon (its path and arguments are appended), e.g. in a mount
+    /// namespace of its own; empty runs it directly.
+    let launcher: [String]
+
+    init(_ extraArguments: [String] = [], directory: String? = nil, launcher: [String] = []) throws {
+        self.launcher = launcher
         let base = try directory ?? TemporaryDirectory().path
         self.directory = base
         stateDirectory = base + "/state"
@@ -73,13 +78,19 @@ final class DaemonUnderTest: @unchecked Sendable {
         arguments =
             [
                 "--port", "0", "--control-socket", socket, "--state-dir", stateDirectory, "--log-level", "debug",
+                "--cluster-name", TestCluster.clusterName,
             ] + extraArguments
         try start()
     }
 
     /// Starts the daemon and waits until it answers `health`.
     func start() throws {
-        let process = try ChildProcess(Build.path("kdump-watchd"), arguments, stdout: logPath, stderr: logPath)
+        let process =
+            launcher.isEmpty
+            ? try ChildProcess(Build.path("kdump-watchd"), arguments, stdout: logPath, stderr: logPath)
+            : try ChildProcess(
+                launcher[0], Array(launcher.dropFirst()) + [Build.path("kdump-watchd")] + arguments, stdout: logPath,
+                stderr: logPath)
         self.process = process
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {

@@ -19,7 +19,8 @@ import Testing
     {
         DatagramAdmission(
             policy: AllowPolicy(rules: [], directory: NodeDirectory()), rateLimit: rateLimit,
-            authentication: Authentication(mode: mode, keys: MessageKeys(keys ?? [key]), window: .seconds(120)),
+            authentication: Authentication(
+                mode: mode, keys: MessageKeys(keys ?? [key], clusterName: "test"), window: .seconds(120)),
             replay: replay ?? ReplayRecords(capacity: 16))
     }
 
@@ -31,7 +32,7 @@ import Testing
         return MessageKeys.datagram(
             of: SignedMessage(
                 phase: phase, keyID: 0, nonce: nonce, sequence: sequence, timestamp: timestamp, nodeName: node),
-            key: key ?? self.key)
+            clusterKey: key ?? self.key, clusterName: "test")
     }
 
     @Test func requiredAcceptsOnlyVerifiedSignedMessages() {

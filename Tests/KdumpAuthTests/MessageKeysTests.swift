@@ -10,8 +10,16 @@ import Testing
     static let otherKey = AuthKey(bytes: [UInt8](repeating: 0x11, count: 32))!
     static var example: [UInt8] { ProtocolExample.datagram }
 
-    func verify(_ bytes: [UInt8], with keys: [AuthKey]) -> Result<MessageKeys.Verified, InvalidDatagramReason> {
-        bytes.withUnsafeBytes { MessageKeys(keys).verify($0) }
+    func verify(_ bytes: [UInt8], with keys: [AuthKey], cluster: String = ProtocolExample.clusterName)
+        -> Result<MessageKeys.Verified, InvalidDatagramReason>
+    {
+        bytes.withUnsafeBytes { MessageKeys(keys, clusterName: cluster).verify($0) }
+    }
+
+    func signed(_ node: String, key: AuthKey, cluster: String = ProtocolExample.clusterName) -> [UInt8] {
+        MessageKeys.datagram(
+            of: SignedMessage(phase: .started, keyID: 0, nonce: 1, sequence: 1, timestamp: 1, nodeName: node),
+            clusterKey: key, clusterName: cluster)
     }
 
     @Test func keyIDsAreTheFirstByteOfTheKeysSHA256() {
@@ -23,7 +31,52 @@ import Testing
         let message = SignedMessage(
             phase: .dumping, keyID: 0, nonce: 0x0102_0304_0506_0708, sequence: 7,
             timestamp: 1_796_212_800_000_000_000, nodeName: "node-a")
-        #expect(MessageKeys.datagram(of: message, key: Self.key) == Self.example)
+        #expect(
+            MessageKeys.datagram(of: message, clusterKey: Self.key, clusterName: ProtocolExample.clusterName)
+                == Self.example)
+        // The same bytes as a capture image signs them: with K_N alone, under K's key id.
+        let nodeKey = AuthKey(bytes: ProtocolExample.bytes(ProtocolExample.nodeKeyHex))!
+        var byNodeKey = message
+        byNodeKey.keyID = 0x63
+        #expect(byNodeKey.datagram(mac: MessageKeys.mac(of: byNodeKey.signedBytes, key: nodeKey)) == Self.example)
+    }
+
+    @Test func theNodeKeyIsHKDFSHA256OfTheClusterKeyWithClusterAndNodeInTheInfo() {
+        #expect(
+            KeyDerivation.nodeKey(clusterKey: Self.key, clusterName: "example", node: "node-a").hexText
+                == ProtocolExample.nodeKeyHex)
+        #expect(
+            KeyDerivation.nodeKey(clusterKey: Self.key, clusterName: "", node: "node-a").hexText
+                == "3a94e4682f04fddf42d4a065962c110a79b2afca6a5928cf1029c20fd595c570")
+    }
+
+    /// One leaked image, one node: a node key signs for its own node only, and a cluster that
+    /// shares the cluster key (a cloned Pacemaker authkey) but not the name confirms nothing.
+    @Test func aNodeKeySpeaksForItsNodeAndClusterOnly() throws {
+        let nodeKey = AuthKey(bytes: ProtocolExample.bytes(ProtocolExample.nodeKeyHex))!
+        var other = SignedMessage(phase: .started, keyID: 0x63, nonce: 1, sequence: 1, timestamp: 1, nodeName: "node-b")
+        other.keyID = 0x63
+        let forged = other.datagram(mac: MessageKeys.mac(of: other.signedBytes, key: nodeKey))
+        #expect(verify(forged, with: [Self.key]) == .failure(.badMAC))
+        #expect(verify(signed("node-a", key: Self.key, cluster: "clone"), with: [Self.key]) == .failure(.badMAC))
+        #expect(
+            try verify(signed("node-a", key: Self.key, cluster: "clone"), with: [Self.key], cluster: "clone").get()
+                .nodeName == "node-a")
+    }
+
+    @Test func onlyVerifiedNodesAreCached() {
+        let keys = MessageKeys([Self.key], clusterName: "example", cacheCapacity: 4)
+        for index in 0..<100 {
+            var forged = signed("forged-\(index)", key: Self.key)
+            forged[forged.count - 1] ^= 1
+            #expect(forged.withUnsafeBytes { keys.verify($0) } == .failure(.badMAC))
+        }
+        #expect(keys.cachedNodeKeys == 0)
+        for index in 0..<10 {
+            #expect((try? signed("node-\(index)", key: Self.key).withUnsafeBytes { try keys.verify($0).get() }) != nil)
+            #expect(keys.cachedNodeKeys <= 4)
+        }
+        #expect(Self.example.withUnsafeBytes { (try? keys.verify($0).get())?.nodeName } == "node-a")
     }
 
     @Test func aGenuineMessageIsVerifiedAndNamesItsNode() throws {
@@ -46,9 +99,7 @@ import Testing
     }
 
     @Test func anotherClustersKeyIsAnUnknownKeyAndASharedIDIsABadMAC() {
-        let foreign = MessageKeys.datagram(
-            of: SignedMessage(phase: .started, keyID: 0, nonce: 1, sequence: 1, timestamp: 1, nodeName: "x"),
-            key: Self.otherKey)
+        let foreign = signed("x", key: Self.otherKey)
         #expect(verify(foreign, with: [Self.key]) == .failure(.unknownKey))
         // A forger who copies our key id but not our key.
         var forged = foreign
@@ -57,9 +108,7 @@ import Testing
     }
 
     @Test func whileKeysRotateEitherKeyVerifies() throws {
-        let new = MessageKeys.datagram(
-            of: SignedMessage(phase: .started, keyID: 0, nonce: 1, sequence: 1, timestamp: 1, nodeName: "x"),
-            key: Self.otherKey)
+        let new = signed("x", key: Self.otherKey)
         #expect(try verify(new, with: [Self.key, Self.otherKey]).get().nodeName == "x")
         #expect(try verify(Self.example, with: [Self.key, Self.otherKey]).get().nodeName == "node-a")
         #expect(verify(Self.example, with: []) == .failure(.unknownKey))
