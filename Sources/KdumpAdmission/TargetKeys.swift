@@ -20,6 +20,24 @@ public enum TargetKeys {
     /// caller resolves them its own way: the daemon off its event loops, the agent directly).
     public static func needsAddresses(_ target: String, mode: AuthMode) -> Bool { mode != .required }
 
+    /// The addresses of `target` that need no resolver: itself when it is numeric (in
+    /// `family`), else the addresses `nodes` gives it; nil when only the system resolver can
+    /// tell.
+    public static func knownAddresses(of target: String, family: AddressFamily, directory: NodeDirectory)
+        -> Result<[HostAddress], AddressResolver.Failure>?
+    {
+        if let literal = HostAddress(target) {
+            guard family.admits(literal) else {
+                return .failure(AddressResolver.Failure(name: target, reason: "not an \(family.rawValue) address"))
+            }
+            return .success([literal])
+        }
+        if let configured = directory.addressesByName[target]?.filter(family.admits), !configured.isEmpty {
+            return .success(configured)
+        }
+        return nil
+    }
+
     /// The keys whose messages confirm a wait for `target`. `addresses` is what resolving
     /// `target` gave: its addresses, or the resolver's failure.
     public static func confirming(

@@ -203,15 +203,11 @@ public struct FenceAgent {
         let mode = settings.authentication.mode
         var addresses: Result<[HostAddress], AddressResolver.Failure> = .success([])
         if TargetKeys.needsAddresses(target, mode: mode) {
-            if let configured = settings.directory.addressesByName[target]?.filter(options.family.admits),
-                !configured.isEmpty, HostAddress(target) == nil
-            {
-                addresses = .success(configured)
-            } else {
-                addresses = Result { () throws(AddressResolver.Failure) in
+            addresses =
+                TargetKeys.knownAddresses(of: target, family: options.family, directory: settings.directory)
+                ?? Result { () throws(AddressResolver.Failure) in
                     try AddressResolver.resolve(target, family: options.family)
                 }
-            }
         }
         return try TargetKeys.confirming(target, mode: mode, directory: settings.directory, addresses: addresses)
     }

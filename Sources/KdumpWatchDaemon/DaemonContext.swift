@@ -109,14 +109,8 @@ final class DaemonContext: Sendable {
     /// Every address of `target`: itself if numeric, a configured node's addresses, or what
     /// the system resolver returns (on a thread of the blocking pool).
     func addresses(of target: String, family: AddressFamily) async -> Result<[HostAddress], AddressResolver.Failure> {
-        if let literal = HostAddress(target) {
-            guard family.admits(literal) else {
-                return .failure(AddressResolver.Failure(name: target, reason: "not an \(family.rawValue) address"))
-            }
-            return .success([literal])
-        }
-        if let configured = runtime.directory.addressesByName[target]?.filter(family.admits), !configured.isEmpty {
-            return .success(configured)
+        if let known = TargetKeys.knownAddresses(of: target, family: family, directory: runtime.directory) {
+            return known
         }
         do {
             return .success(

@@ -50,4 +50,17 @@ import Testing
         }
         #expect(throws: TargetKeys.Failure.self) { try keys("bad name!", .required, []) }
     }
+
+    @Test func knownAddressesNeedNoResolver() throws {
+        #expect(try TargetKeys.knownAddresses(of: "node-a", family: .auto, directory: directory)?.get() == [nodeA])
+        #expect(
+            try TargetKeys.knownAddresses(of: "10.0.0.9", family: .ipv4, directory: directory)?.get() == [
+                HostAddress("10.0.0.9")!
+            ])
+        #expect(throws: AddressResolver.Failure.self) {
+            try TargetKeys.knownAddresses(of: "10.0.0.9", family: .ipv6, directory: directory)?.get()
+        }
+        #expect(TargetKeys.knownAddresses(of: "node-a", family: .ipv6, directory: directory) == nil)
+        #expect(TargetKeys.knownAddresses(of: "elsewhere", family: .auto, directory: directory) == nil)
+    }
 }
