@@ -10,26 +10,6 @@ import NIOCore
 import NIOPosix
 import Prometheus
 
-/// The configuration in force and what was derived from it; replaced as a whole on reload.
-struct RuntimeSettings: Sendable {
-    var admission: AdmissionSettings
-    var logger: Logger
-
-    var configuration: DaemonConfiguration { admission.configuration }
-    var directory: NodeDirectory { admission.directory }
-    var allow: AllowPolicy { admission.allow }
-    var authentication: Authentication { admission.authentication }
-
-    /// Derives everything from `configuration` (``AdmissionSettings``); warnings go to
-    /// `logger`. Throws when a key file is refused, so that the daemon does not start, or a
-    /// reload keeps the configuration in force.
-    static func load(_ configuration: DaemonConfiguration, logger: Logger) throws -> RuntimeSettings {
-        let admission = try AdmissionSettings.load(configuration)
-        for warning in admission.warnings { logger.warning("\(warning)") }
-        return RuntimeSettings(admission: admission, logger: logger)
-    }
-}
-
 /// What every part of the running daemon shares: the tracker, the metrics, the settings in
 /// force, and a few facts for `health`.
 final class DaemonContext: Sendable {

@@ -81,21 +81,6 @@ enum FileIO {
     }
 }
 
-extension String {
-    var directoryName: String {
-        guard let slash = lastIndex(of: "/") else { return "." }
-        return slash == startIndex ? "/" : String(self[..<slash])
-    }
-}
-
-extension SystemClock {
-    /// The kernel's identifier of this boot; monotonic readings are comparable only within it.
-    public static func bootID() -> String {
-        ((try? FileIO.readText("/proc/sys/kernel/random/boot_id", limit: 128)) ?? "").trimmingSpaces()
-            .filter { $0 != "\n" }
-    }
-}
-
 extension FileIO {
     /// `rename(2)`; false when it failed.
     static func rename(_ from: String, to destination: String) -> Bool {

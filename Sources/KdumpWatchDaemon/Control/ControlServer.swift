@@ -7,44 +7,6 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 
-/// The credentials of the process at the other end of a Unix socket.
-///
-/// A Swift mirror of Linux's `struct ucred`: Glibc declares it behind `__USE_GNU`, which Swift
-/// does not see, and NIO has no peer-credentials API.
-struct PeerCredentials: Sendable {
-    var pid: pid_t = 0
-    var uid: uid_t = 0
-    var gid: gid_t = 0
-}
-
-/// One accepted control connection, wrapped for async use, with what was learnt at accept time.
-struct ControlConnection: Sendable {
-    let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
-    let credentials: PeerCredentials?
-    /// Completes when the client closes its sending side or the connection goes away.
-    let inputClosed: EventLoopFuture<Void>
-}
-
-/// Completes a promise when the peer half-closes or the channel goes inactive, so a wait can
-/// be cancelled when its client disappears.
-final class InputClosedNotifier: ChannelInboundHandler, Sendable {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
-    let promise: EventLoopPromise<Void>
-
-    init(promise: EventLoopPromise<Void>) { self.promise = promise }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case .inputClosed? = event as? ChannelEvent { promise.succeed() }
-        context.fireUserInboundEventTriggered(event)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        promise.succeed()
-        context.fireChannelInactive()
-    }
-}
-
 /// Serves the control socket (Documentation/control-protocol.md): accepts connections, checks their credentials and
 /// runs one ``ControlSession`` per client.
 struct ControlServer: Service, CustomStringConvertible {
@@ -59,7 +21,7 @@ struct ControlServer: Service, CustomStringConvertible {
     /// replaces it).
     static func ensureUnused(path: String) throws {
         if FileIO.exists(path), (try? ControlClient(path: path)) != nil {
-            throw StartupError("another daemon is already listening on \(path)")
+            throw DaemonFailure("another daemon is already listening on \(path)")
         }
     }
 
@@ -136,35 +98,4 @@ struct ControlServer: Service, CustomStringConvertible {
         }
         try outcome.get()
     }
-}
-
-/// Who may use the control socket: root, the daemon's own user, and members of the control
-/// group (primary or supplementary, as the peer process has them).
-struct ControlAccess: Sendable {
-    let groupID: gid_t?
-
-    func admits(_ credentials: PeerCredentials) -> Bool {
-        if credentials.uid == 0 || credentials.uid == geteuid() { return true }
-        guard let groupID else { return false }
-        if credentials.gid == groupID { return true }
-        return Self.supplementaryGroups(of: credentials.pid).contains(groupID)
-    }
-
-    /// The `Groups:` line of `/proc/PID/status`: the peer's actual supplementary groups.
-    private static func supplementaryGroups(of pid: pid_t) -> [gid_t] {
-        guard pid > 0, let status = try? FileIO.readText("/proc/\(pid)/status", limit: 1 << 16) else {
-            return []
-        }
-        for line in status.split(separator: "\n") where line.hasPrefix("Groups:") {
-            return line.dropFirst("Groups:".count).split(whereSeparator: { $0 == " " || $0 == "\t" })
-                .compactMap { gid_t($0) }
-        }
-        return []
-    }
-}
-
-/// A startup failure with a message for the administrator.
-struct StartupError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
