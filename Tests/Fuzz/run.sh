@@ -2,9 +2,9 @@
 # Fuzzes the parsers of untrusted input with libFuzzer (`make fuzz`; CI runs a short version):
 #   fuzz-datagram         UDP payloads (KdumpWire)
 #   fuzz-control-request  control-socket bytes: line framing and requests (KdumpControl)
-#   fuzz-configuration    kdump-watchd.conf (KdumpWatchDaemon)
+#   fuzz-configuration    kdump-watchd.conf (KdumpConfiguration)
 #   fuzz-agent-input      the fence agent's stdin and command line (KdumpFenceAgent)
-#   fuzz-state-file       the state file (KdumpState)
+#   fuzz-state-file       the state file, restored into a table and swept (KdumpState)
 #   fuzz-json-writer      text written as JSON reads back unchanged (KdumpJSON)
 #   fuzz-signed-message   protocol version 2 datagrams (KdumpWire)
 #   fuzz-key-file         the key files of auth_key and --key (KdumpWire)

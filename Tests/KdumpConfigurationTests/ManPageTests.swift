@@ -40,4 +40,20 @@ import Testing
         let sentence = "SIGHUP re-reads the file; \(names) take effect only after a restart."
         #expect(Self.page.replacingOccurrences(of: "\n", with: " ").contains(sentence))
     }
+
+    /// The operator's guide's table of keys (Documentation/operators-guide.md, "Configuration"):
+    /// the same keys as the code, in the same order.
+    @Test func theOperatorsGuideListsEveryKeyInOrder() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let guide = try String(
+            contentsOfFile: repository.appendingPathComponent("Documentation/operators-guide.md").path, encoding: .utf8)
+        let section = try #require(guide.components(separatedBy: "## Configuration:").dropFirst().first)
+        let table = section.components(separatedBy: "\n\n").first { $0.contains("| key | default | meaning |") } ?? ""
+        let keys = table.split(separator: "\n").dropFirst(2).compactMap { row -> String? in
+            let cell = row.split(separator: "|").first?.trimmingCharacters(in: .whitespaces) ?? ""
+            return cell.hasPrefix("`") ? String(cell.dropFirst().dropLast()) : nil
+        }
+        #expect(keys == ConfigurationKey.all.map(\.name))
+    }
 }

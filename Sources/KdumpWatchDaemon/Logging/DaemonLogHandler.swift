@@ -64,7 +64,17 @@ public struct DaemonLogHandler: LogHandler {
 
     private static func quoted(_ value: String) -> String {
         value.isEmpty || value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" })
-            ? "\"" + value.replacingQuotes() + "\"" : value
+            ? "\"" + escapingQuotes(value) + "\"" : value
+    }
+
+    /// `value` with `"` and `\` escaped by a backslash.
+    private static func escapingQuotes(_ value: String) -> String {
+        var result = ""
+        for character in value {
+            if character == "\"" || character == "\\" { result.append("\\") }
+            result.append(character)
+        }
+        return result
     }
 
     static func priority(_ level: Logger.Level) -> Int {
@@ -76,16 +86,5 @@ public struct DaemonLogHandler: LogHandler {
         case .error: 3
         case .critical: 2
         }
-    }
-}
-
-extension String {
-    fileprivate func replacingQuotes() -> String {
-        var result = ""
-        for character in self {
-            if character == "\"" || character == "\\" { result.append("\\") }
-            result.append(character)
-        }
-        return result
     }
 }
