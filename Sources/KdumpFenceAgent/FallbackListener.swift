@@ -109,23 +109,18 @@ struct FallbackListener {
     /// so a port held by kdump-watchd or another agent is reported, not shared.
     private func bind() throws(Failure) -> Int32 {
         var descriptor = socket(AF_INET6, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        let status: Int32
-        if descriptor >= 0 {
+        let ipv6 = descriptor >= 0
+        if ipv6 {
             var off: Int32 = 0
             setsockopt(descriptor, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &off, socklen_t(MemoryLayout<Int32>.size))
-            var address = sockaddr_in6()
-            address.sin6_family = sa_family_t(AF_INET6)
-            address.sin6_port = in_port_t(UInt16(port).bigEndian)
-            status = Self.bind(descriptor, to: &address)
         } else {
             descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             guard descriptor >= 0 else {
                 throw Failure(description: "cannot create a UDP socket: \(String(cString: strerror(errno)))")
             }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            status = Self.bind(descriptor, to: &address)
+        }
+        let status = HostAddress.unspecified(ipv6: ipv6).withSocketAddress(port: port) {
+            Glibc.bind(descriptor, $0, $1)
         }
         guard status == 0 else {
             let reason = String(cString: strerror(errno))
@@ -133,14 +128,5 @@ struct FallbackListener {
             throw Failure(description: "cannot bind UDP port \(port): \(reason)")
         }
         return descriptor
-    }
-
-    /// `bind(2)` with a `sockaddr_in` or `sockaddr_in6`.
-    private static func bind<Address>(_ descriptor: Int32, to address: inout Address) -> Int32 {
-        withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.bind(descriptor, $0, socklen_t(MemoryLayout<Address>.size))
-            }
-        }
     }
 }

@@ -206,7 +206,6 @@ struct SocketPair {
     /// Sends `bytes`; the error text on failure.
     mutating func send(_ bytes: [UInt8], to destination: Destination, port: Int) -> String? {
         let address = destination.address
-        let network = address.networkBytes
         if address.isIPv4 {
             if ipv4 < 0 {
                 ipv4 = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -214,28 +213,13 @@ struct SocketPair {
                 if ipv4 >= 0 { setsockopt(ipv4, SOL_SOCKET, SO_BROADCAST, &on, socklen_t(MemoryLayout<Int32>.size)) }
             }
             guard ipv4 >= 0 else { return String(cString: strerror(errno)) }
-            var destination = sockaddr_in()
-            destination.sin_family = sa_family_t(AF_INET)
-            destination.sin_port = in_port_t(UInt16(port).bigEndian)
-            withUnsafeMutableBytes(of: &destination.sin_addr) { $0.copyBytes(from: network) }
-            return Self.send(ipv4, bytes, &destination)
+        } else {
+            if ipv6 < 0 { ipv6 = socket(AF_INET6, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+            guard ipv6 >= 0 else { return String(cString: strerror(errno)) }
         }
-        if ipv6 < 0 { ipv6 = socket(AF_INET6, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
-        guard ipv6 >= 0 else { return String(cString: strerror(errno)) }
-        let scopeID = destination.scopeID
-        var destination = sockaddr_in6()
-        destination.sin6_family = sa_family_t(AF_INET6)
-        destination.sin6_port = in_port_t(UInt16(port).bigEndian)
-        destination.sin6_scope_id = scopeID
-        withUnsafeMutableBytes(of: &destination.sin6_addr) { $0.copyBytes(from: network) }
-        return Self.send(ipv6, bytes, &destination)
-    }
-
-    private static func send<Address>(_ descriptor: Int32, _ bytes: [UInt8], _ destination: inout Address) -> String? {
-        let sent = withUnsafePointer(to: &destination) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                sendto(descriptor, bytes, bytes.count, Int32(MSG_NOSIGNAL), $0, socklen_t(MemoryLayout<Address>.size))
-            }
+        let descriptor = address.isIPv4 ? ipv4 : ipv6
+        let sent = address.withSocketAddress(port: port, scopeID: destination.scopeID) {
+            sendto(descriptor, bytes, bytes.count, Int32(MSG_NOSIGNAL), $0, $1)
         }
         return sent == bytes.count ? nil : String(cString: strerror(errno))
     }

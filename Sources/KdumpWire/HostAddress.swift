@@ -86,18 +86,18 @@ public struct HostAddress: Hashable, Sendable, Comparable, CustomStringConvertib
     public var networkBytes: [UInt8] { withNetworkBytes { Array($0) } }
 
     /// Calls `body` with the address bytes in network order (4 or 16), kept on the stack.
-    func withNetworkBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+    func withNetworkBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
         var storage = in6_addr()
-        return withUnsafeMutableBytes(of: &storage) { bytes in
+        return try withUnsafeMutableBytes(of: &storage) { bytes in
             if isIPv4 {
                 for index in 0..<4 { bytes[index] = UInt8(truncatingIfNeeded: low >> UInt64(24 - 8 * index)) }
-                return body(UnsafeRawBufferPointer(rebasing: bytes[..<4]))
+                return try body(UnsafeRawBufferPointer(rebasing: bytes[..<4]))
             }
             for index in 0..<8 {
                 bytes[index] = UInt8(truncatingIfNeeded: high >> UInt64(56 - 8 * index))
                 bytes[8 + index] = UInt8(truncatingIfNeeded: low >> UInt64(56 - 8 * index))
             }
-            return body(UnsafeRawBufferPointer(bytes))
+            return try body(UnsafeRawBufferPointer(bytes))
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import KdumpWire
 import Synchronization
 import Testing
 
@@ -160,17 +161,9 @@ struct MetricsEndpointTests {
         // A TCP port this test holds.
         let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(holder) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
-        var size = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let held = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(holder, $0, size) == 0 && listen(holder, 1) == 0 && getsockname(holder, $0, &size) == 0
-            }
-        }
-        #expect(held)
-        let port = Int(UInt16(bigEndian: address.sin_port))
+        let held = HostAddress("127.0.0.1")!.withSocketAddress(port: 0) { bind(holder, $0, $1) } == 0
+        #expect(held && listen(holder, 1) == 0)
+        let port = try #require(HostAddress.localPort(ofSocket: holder))
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let result = try run(

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import KdumpWire
 import Testing
 
 /// Where `swift build` put the executables: beside the test bundle.
@@ -419,29 +420,11 @@ final class BackgroundProcess: @unchecked Sendable {
     func currentError() -> String { (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "" }
 }
 
-/// Calls `body` with a `sockaddr_un` for `path`.
 /// `host` (a numeric IPv4 or IPv6 address) and `port` as a `sockaddr`, for `body`.
 func withInternetSocketAddress<Result>(
     _ host: String, port: Int, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Result
 ) -> Result {
-    if host.contains(":") {
-        var address = sockaddr_in6()
-        address.sin6_family = sa_family_t(AF_INET6)
-        address.sin6_port = in_port_t(UInt16(port).bigEndian)
-        inet_pton(AF_INET6, host, &address.sin6_addr)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                body($0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-            }
-        }
-    }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    inet_pton(AF_INET, host, &address.sin_addr)
-    return withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
+    HostAddress(host)!.withSocketAddress(port: port, body)
 }
 
 func withUnixSocketAddress<Result>(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result {

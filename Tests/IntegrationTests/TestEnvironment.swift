@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import KdumpWire
 import Synchronization
 
 /// UDP ports for tools that must be told which port to bind (upstream `fence_kdump`, the agent's
@@ -43,14 +44,7 @@ enum TestPorts {
         let fd = socket(AF_INET6, Int32(SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
-        var address = sockaddr_in6()
-        address.sin6_family = sa_family_t(AF_INET6)
-        address.sin6_port = in_port_t(UInt16(port).bigEndian)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) == 0
-            }
-        }
+        return HostAddress.unspecified(ipv6: true).withSocketAddress(port: port) { bind(fd, $0, $1) } == 0
     }
 }
 

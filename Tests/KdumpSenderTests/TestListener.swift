@@ -1,5 +1,6 @@
 import Glibc
 import KdumpSender
+import KdumpWire
 
 /// A UDP socket bound on loopback that collects what arrives.
 final class TestListener {
@@ -9,32 +10,11 @@ final class TestListener {
     init(v6: Bool = false) throws {
         let descriptor = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         self.descriptor = descriptor
-        var length: socklen_t
-        var bound: Bool
-        if v6 {
-            var address = sockaddr_in6()
-            address.sin6_family = sa_family_t(AF_INET6)
-            address.sin6_addr = in6addr_loopback
-            length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-            bound = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
-                }
-            }
-            port = Int(UInt16(bigEndian: address.sin6_port))
-        } else {
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-            length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            bound = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
-                }
-            }
-            port = Int(UInt16(bigEndian: address.sin_port))
-        }
-        guard bound else { throw SenderUsageError("bind failed") }
+        let loopback = HostAddress(v6 ? "::1" : "127.0.0.1")!
+        guard loopback.withSocketAddress(port: 0, { bind(descriptor, $0, $1) }) == 0,
+            let port = HostAddress.localPort(ofSocket: descriptor)
+        else { throw SenderUsageError("bind failed") }
+        self.port = port
     }
 
     deinit { close(descriptor) }
