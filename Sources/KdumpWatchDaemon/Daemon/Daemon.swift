@@ -34,31 +34,22 @@ public struct Daemon: Sendable {
     }
 
     /// Runs until a graceful shutdown; throws ``DaemonFailure`` when it cannot start.
+    ///
+    /// Start-up, step by step: the configuration and what it derives; the state restored into a
+    /// tracker; the UDP sockets; the control socket; the metrics endpoint; then the services.
+    /// A step that fails closes what the earlier ones bound.
     public func run() async throws {
         let configuration = try loadConfiguration()
         var logger = Logger(label: "kdump-watchd") { _ in DaemonLogHandler(level: configuration.logLevel) }
         logger.logLevel = configuration.logLevel
-
         let runtime = try RuntimeSettings.load(configuration, logger: logger)
-        let directory = runtime.directory
         let controlPath = try controlSocketPath(configuration)
         let stateDirectory = try stateDirectoryPath(configuration)
-        var controlGroup = try controlGroupID(configuration, logger: logger)
+        let controlGroup = try controlGroupID(configuration, logger: logger)
 
-        let tracker = HostTracker(settings: configuration.tableSettings, clock: SystemClock.now)
-        await tracker.update(nodeNames: directory.nameByAddress)
-        let store = StateStore(directory: stateDirectory)
-        let restored = store.load(logger: logger)
-        await tracker.restore(restored.entries)
-        let pendingWrites = PendingStateWrites()
-        await tracker.observeChanges { pendingWrites.changed(episodeBoundary: $0) }
-
-        let context = DaemonContext(
-            settings: runtime, tracker: tracker, metrics: DaemonMetrics(), version: Self.version,
-            replay: ReplayRecords(capacity: configuration.maxHosts, restoring: restored.replay))
-
+        let (context, store, restored, pendingWrites) = await restoreState(
+            runtime: runtime, stateDirectory: stateDirectory, logger: logger)
         let inherited = Systemd.inheritedSockets()
-        let inheritedDatagrams = inherited.filter { $0.kind == .datagram }
         let inheritedControl = inherited.first { $0.kind == .stream }
         if inheritedControl == nil {
             do {
@@ -67,32 +58,89 @@ public struct Daemon: Sendable {
                 throw DaemonFailure("cannot use control socket \(controlPath): \(error)")
             }
         }
-        let group = MultiThreadedEventLoopGroup.singleton
-        // The UDP sockets read on a thread of their own: under a flood, the control connections'
-        // loops never wait behind datagram reads (Documentation/design.md §6).
-        let datagramGroup = UDPListener.eventLoopGroup
+        let listeners = try await bindDatagramSockets(
+            inherited: inherited.filter { $0.kind == .datagram }, configuration: configuration, context: context)
+        context.listeners = listeners.compactMap { HealthReport.Listener(boundBy: $0.channel) }
+        let control: ControlSocket
+        do {
+            control = try await bindControlSocket(
+                inherited: inheritedControl, path: controlPath, group: controlGroup, configuration: configuration,
+                logger: logger)
+        } catch {
+            await Self.close(listeners)
+            throw error
+        }
+        defer { if inheritedControl == nil { unlink(controlPath) } }
+        let metricsServer: MetricsServer?
+        do {
+            metricsServer = try await bindMetricsEndpoint(configuration, context: context)
+        } catch {
+            await Self.close(listeners)
+            try? await control.server.channel.close()
+            throw error
+        }
+
+        Self.raiseDescriptorLimit(maxClients: configuration.maxClients, logger: logger)
+        if configuration.allow.isEmpty {
+            logger.warning(
+                "allow is empty: any host that can reach UDP port \(context.listeners.map { String($0.port) }.joined(separator: ",")) can confirm a fence; set 'allow = nodes' or the cluster's networks"
+            )
+        }
+        let serviceGroup = await services(
+            context: context, store: store, pendingWrites: pendingWrites, listeners: listeners, control: control,
+            metricsServer: metricsServer, logger: logger)
+        let udpText = context.listeners.map(\.description)
+        logger.notice(
+            "kdump-watchd \(Self.version) ready: udp \(udpText.joined(separator: " ")), control \(control.shownPath)\(inheritedControl == nil ? "" : " (from systemd)"), state \(store.path), \(restored) hosts restored, auth \(configuration.auth.rawValue)\(configuration.auth == .none ? "" : " (node keys of cluster '\(runtime.authentication.keys.clusterName)', from \(runtime.admission.clusterNameOrigin))"), \(runtime.directory.addressesByName.count) nodes\(context.metricsListeners.isEmpty ? "" : ", metrics " + context.metricsListeners.map { "http://\($0)/metrics" }.joined(separator: " "))"
+        )
+        try await serviceGroup.run()
+        logger.notice("kdump-watchd stopped")
+    }
+
+    /// The tracker with the state file's entries, the shared context with its replay records,
+    /// the store, how many hosts were restored, and the bookkeeping of pending writes.
+    private func restoreState(runtime: RuntimeSettings, stateDirectory: String, logger: Logger) async -> (
+        DaemonContext, StateStore, Int, PendingStateWrites
+    ) {
+        let configuration = runtime.configuration
+        let tracker = HostTracker(settings: configuration.tableSettings, clock: SystemClock.now)
+        await tracker.update(nodeNames: runtime.directory.nameByAddress)
+        let store = StateStore(directory: stateDirectory)
+        let restored = store.load(logger: logger)
+        await tracker.restore(restored.entries)
+        let pendingWrites = PendingStateWrites()
+        await tracker.observeChanges { pendingWrites.changed(episodeBoundary: $0) }
+        let context = DaemonContext(
+            settings: runtime, tracker: tracker, metrics: DaemonMetrics(), version: Self.version,
+            replay: ReplayRecords(capacity: configuration.maxHosts, restoring: restored.replay))
+        return (context, store, restored.entries.count, pendingWrites)
+    }
+
+    /// The UDP sockets: those systemd passed (socket activation: `listen` and `port` do not
+    /// apply), else one per `listen` address, else one dual-stack socket. They read on a thread
+    /// of their own: under a flood, the control connections' loops never wait behind datagram
+    /// reads (Documentation/design.md §6).
+    private func bindDatagramSockets(
+        inherited: [Systemd.InheritedSocket], configuration: DaemonConfiguration, context: DaemonContext
+    ) async throws -> [UDPListener] {
+        let group = UDPListener.eventLoopGroup
         var listeners: [UDPListener] = []
-        if !inheritedDatagrams.isEmpty {
-            // Socket activation: systemd bound the UDP port (listen and port do not apply).
-            for socket in inheritedDatagrams {
-                do {
-                    listeners.append(
-                        try await UDPListener.adopt(
-                            descriptor: socket.descriptor, context: context, group: datagramGroup))
-                } catch {
-                    await Self.close(listeners)
-                    throw DaemonFailure("cannot use the UDP socket passed by systemd (\(socket.name)): \(error)")
-                }
+        for socket in inherited {
+            do {
+                listeners.append(
+                    try await UDPListener.adopt(descriptor: socket.descriptor, context: context, group: group))
+            } catch {
+                await Self.close(listeners)
+                throw DaemonFailure("cannot use the UDP socket passed by systemd (\(socket.name)): \(error)")
             }
         }
-        for address in inheritedDatagrams.isEmpty
-            ? (configuration.listen.isEmpty ? [nil] : configuration.listen.map(Optional.some)) : []
-        {
+        guard inherited.isEmpty else { return listeners }
+        for address in configuration.listen.isEmpty ? [nil] : configuration.listen.map(Optional.some) {
             let shown = address.map { $0.isIPv4 ? "\($0)" : "[\($0)]" } ?? "[::]"
             do {
                 listeners.append(
                     try await UDPListener.bind(
-                        address: address, port: configuration.port, context: context, group: datagramGroup))
+                        address: address, port: configuration.port, context: context, group: group))
             } catch let error as IOError where error.errnoCode == EADDRINUSE {
                 await Self.close(listeners)
                 throw DaemonFailure(
@@ -103,67 +151,85 @@ public struct Daemon: Sendable {
                 throw DaemonFailure("cannot bind UDP \(shown):\(configuration.port): \(error)")
             }
         }
-        context.listeners = listeners.compactMap { HealthReport.Listener(boundBy: $0.channel) }
+        return listeners
+    }
 
+    /// The bound control socket, with the path to show and the group it was given.
+    private struct ControlSocket {
+        var server: ControlServer.ServerChannel
+        var shownPath: String
+        var group: gid_t?
+    }
+
+    /// The control socket: the one systemd passed (it owns the file, its mode and group), else
+    /// bound at `path`, given to `group` and mode 0660 (0600 without a group).
+    private func bindControlSocket(
+        inherited: Systemd.InheritedSocket?, path: String, group: gid_t?, configuration: DaemonConfiguration,
+        logger: Logger
+    ) async throws -> ControlSocket {
+        let eventLoops = MultiThreadedEventLoopGroup.singleton
+        if let inherited {
+            let server: ControlServer.ServerChannel
+            do {
+                server = try await ControlServer.adopt(descriptor: inherited.descriptor, group: eventLoops)
+            } catch {
+                throw DaemonFailure("cannot use the control socket passed by systemd (\(inherited.name)): \(error)")
+            }
+            var shown = path
+            if case .unixDomainSocket? = server.channel.localAddress, let bound = server.channel.localAddress?.pathname
+            {
+                shown = bound
+            }
+            return ControlSocket(server: server, shownPath: shown, group: group)
+        }
         let server: ControlServer.ServerChannel
-        var shownControlPath = controlPath
-        if let inheritedControl {
-            // Socket activation: systemd owns the socket file, its mode and its group.
-            do {
-                server = try await ControlServer.adopt(descriptor: inheritedControl.descriptor, group: group)
-            } catch {
-                await Self.close(listeners)
-                throw DaemonFailure(
-                    "cannot use the control socket passed by systemd (\(inheritedControl.name)): \(error)")
-            }
-            if case .unixDomainSocket? = server.channel.localAddress, let path = server.channel.localAddress?.pathname {
-                shownControlPath = path
-            }
-        } else {
-            do {
-                server = try await ControlServer.bind(path: controlPath, group: group)
-            } catch {
-                await Self.close(listeners)
-                throw DaemonFailure("cannot bind control socket \(controlPath): \(error)")
-            }
-            if let group = controlGroup, chown(controlPath, uid_t.max, group) != 0 {
-                let reason = String(cString: strerror(errno))
-                if configuration.controlGroup != nil {
-                    logger.warning("cannot give \(controlPath) to group \(configuration.controlGroup!): \(reason)")
-                } else {
-                    // An unprivileged daemon outside haclient: the socket is its user's alone.
-                    logger.info(
-                        "control socket \(controlPath) is for this user only (cannot give it to haclient: \(reason))")
-                    controlGroup = nil
-                }
-            }
-            if chmod(controlPath, controlGroup == nil ? 0o600 : 0o660) != 0 {
-                logger.warning("cannot set the mode of \(controlPath): \(String(cString: strerror(errno)))")
+        do {
+            server = try await ControlServer.bind(path: path, group: eventLoops)
+        } catch {
+            throw DaemonFailure("cannot bind control socket \(path): \(error)")
+        }
+        var group = group
+        if let gid = group, chown(path, uid_t.max, gid) != 0 {
+            let reason = String(cString: strerror(errno))
+            if let name = configuration.controlGroup {
+                logger.warning("cannot give \(path) to group \(name): \(reason)")
+            } else {
+                // An unprivileged daemon outside haclient: the socket is its user's alone.
+                logger.info("control socket \(path) is for this user only (cannot give it to haclient: \(reason))")
+                group = nil
             }
         }
-        defer { if inheritedControl == nil { unlink(controlPath) } }
+        if chmod(path, group == nil ? 0o600 : 0o660) != 0 {
+            logger.warning("cannot set the mode of \(path): \(String(cString: strerror(errno)))")
+        }
+        return ControlSocket(server: server, shownPath: path, group: group)
+    }
 
-        var metricsServer: MetricsServer?
-        if !configuration.metricsListen.isEmpty {
-            do {
-                metricsServer = try await MetricsServer.bind(
-                    configuration.metricsListen, context: context, group: group)
-            } catch {
-                await Self.close(listeners)
-                try? await server.channel.close()
-                throw DaemonFailure("\(error)")
-            }
-            context.metricsListeners = metricsServer?.listeners ?? []
+    /// The HTTP `/metrics` endpoint, when `metrics_listen` asks for one.
+    private func bindMetricsEndpoint(_ configuration: DaemonConfiguration, context: DaemonContext) async throws
+        -> MetricsServer?
+    {
+        guard !configuration.metricsListen.isEmpty else { return nil }
+        let server: MetricsServer
+        do {
+            server = try await MetricsServer.bind(
+                configuration.metricsListen, context: context, group: MultiThreadedEventLoopGroup.singleton)
+        } catch {
+            throw DaemonFailure("\(error)")
         }
+        context.metricsListeners = server.listeners
+        return server
+    }
 
-        Self.raiseDescriptorLimit(maxClients: configuration.maxClients, logger: logger)
-        if configuration.allow.isEmpty {
-            logger.warning(
-                "allow is empty: any host that can reach UDP port \(context.listeners.map { String($0.port) }.joined(separator: ",")) can confirm a fence; set 'allow = nodes' or the cluster's networks"
-            )
-        }
+    /// The services in the order they start; shut down in reverse, so the notifier, last,
+    /// says STOPPING=1 first.
+    private func services(
+        context: DaemonContext, store: StateStore, pendingWrites: PendingStateWrites, listeners: [UDPListener],
+        control: ControlSocket, metricsServer: MetricsServer?, logger: Logger
+    ) async -> ServiceGroup {
         // Message events are logged at debug level only; without it the log skips them.
-        let events = await tracker.events(bufferSize: 4096, includingMessages: configuration.logLevel <= .debug)
+        let events = await context.tracker.events(
+            bufferSize: 4096, includingMessages: context.runtime.configuration.logLevel <= .debug)
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let daemon = self
         var services: [any Service] = [
@@ -173,25 +239,18 @@ public struct Daemon: Sendable {
         ]
         services += listeners as [any Service]
         services += [
-            ControlServer(server: server, context: context, access: ControlAccess(groupID: controlGroup))
+            ControlServer(server: control.server, context: context, access: ControlAccess(groupID: control.group))
         ]
         if let metricsServer { services.append(metricsServer) }
         services += [
             Reloader(signals: hangups, context: context, load: { try daemon.loadConfiguration() }),
-            // Last in the list, first to hear of a shutdown: says STOPPING=1 at once.
             SystemdNotifier(context: context),
         ]
-        let serviceGroup = ServiceGroup(
+        return ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        let udpText = context.listeners.map(\.description)
-        logger.notice(
-            "kdump-watchd \(Self.version) ready: udp \(udpText.joined(separator: " ")), control \(shownControlPath)\(inheritedControl == nil ? "" : " (from systemd)"), state \(store.path), \(restored.entries.count) hosts restored, auth \(configuration.auth.rawValue)\(configuration.auth == .none ? "" : " (node keys of cluster '\(runtime.authentication.keys.clusterName)', from \(runtime.admission.clusterNameOrigin))"), \(directory.addressesByName.count) nodes\(context.metricsListeners.isEmpty ? "" : ", metrics " + context.metricsListeners.map { "http://\($0)/metrics" }.joined(separator: " "))"
-        )
-        try await serviceGroup.run()
-        logger.notice("kdump-watchd stopped")
     }
 
     /// Closes channels that were bound but will never run (startup failed half-way).
