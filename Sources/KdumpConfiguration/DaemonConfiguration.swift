@@ -12,7 +12,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// (or `0.0.0.0` where IPv6 is disabled).
     public var listen: [HostAddress] = []
     /// The UDP port; 0 picks a free port (for tests; `health` tells which).
-    public var port: Int = 7410
+    public var port: Int = KdumpDatagram.defaultPort
     /// The control socket's path; nil means the default for this user (`ControlSocketPath`).
     public var controlSocket: String?
     /// The group allowed on the control socket; nil means `haclient` if that group exists.

@@ -1,71 +1,9 @@
-import KdumpConfiguration
-
 /// The fence-agents metadata document (`-o metadata`), valid against fence-agents'
 /// `metadata.rng`.
 ///
 /// The agent presents itself under the name it was invoked by, so a symlink
 /// `fence_kdump` → `fence_kdump_watch` is a drop-in that Pacemaker sees as `fence_kdump`.
 public enum AgentMetadata {
-    struct Parameter {
-        var name: String
-        var getopt: String
-        var type: String
-        var defaultValue: String?
-        var description: String
-        var required = false
-    }
-
-    static let parameters: [Parameter] = [
-        Parameter(
-            name: "nodename", getopt: "-n, --nodename=NODE[,NODE...]", type: "string", defaultValue: nil,
-            description:
-                "List of names or IP addresses of the node to be fenced, separated by commas. Required for the \"off\" action. A message from any address of any of them confirms the fence; names resolve to all their addresses."
-        ),
-        Parameter(
-            name: "ipport", getopt: "-p, --ipport=PORT", type: "string", defaultValue: "7410",
-            description:
-                "UDP port of the fence_kdump messages: the port kdump-watchd must hold (monitor) and the port the fallback listener binds."
-        ),
-        Parameter(
-            name: "family", getopt: "-f, --family=FAMILY", type: "string", defaultValue: "auto",
-            description: "IP network family of the node addresses: \"auto\", \"ipv4\" or \"ipv6\"."),
-        Parameter(
-            name: "action", getopt: "-o, --action=ACTION", type: "string", defaultValue: "off",
-            description:
-                "Fencing action: \"off\" (or \"reboot\", treated as \"off\"), \"monitor\", \"metadata\" or \"validate-all\"."
-        ),
-        Parameter(
-            name: "timeout", getopt: "-t, --timeout=TIMEOUT", type: "string", defaultValue: "60",
-            description: "Number of seconds to wait for a message from the failed node before the fence fails."),
-        Parameter(
-            name: "verbose", getopt: "-v, --verbose", type: "boolean", defaultValue: nil,
-            description: "Print verbose output."),
-        Parameter(
-            name: "version", getopt: "-V, --version", type: "boolean", defaultValue: nil,
-            description: "Print version."),
-        Parameter(
-            name: "usage", getopt: "-h, --help", type: "boolean", defaultValue: nil,
-            description: "Print usage."),
-        Parameter(
-            name: "max_age", getopt: "--max-age=SECONDS", type: "string", defaultValue: "30",
-            description:
-                "Oldest message, in seconds before the fence request, that may confirm it (default: kdump-watchd's max_age, 30). 0 accepts only messages that arrive after the request."
-        ),
-        Parameter(
-            name: "socket", getopt: "--socket=PATH", type: "string", defaultValue: "/run/kdump-watch/control.sock",
-            description: "Control socket of kdump-watchd."),
-        Parameter(
-            name: "fallback", getopt: "--fallback=MODE", type: "string", defaultValue: "listen",
-            description:
-                "What to do when kdump-watchd cannot be reached: \"listen\" binds the UDP port and admits exactly what kdump-watchd's configuration admits (under auth = required, only signed messages); \"none\" fails at once."
-        ),
-        Parameter(
-            name: "config", getopt: "--config=PATH", type: "string", defaultValue: DaemonConfiguration.defaultPath,
-            description:
-                "kdump-watchd's configuration file, which the fallback listener reads to admit what the daemon would (allow, auth, keys, nodes). If it cannot be read, the fallback fails at once."
-        ),
-    ]
-
     /// The project's home, which the metadata gives as its vendor URL (the packages' Homepage
     /// and URL fields name it too).
     public static let homepage = "https://github.com/kdumpwatch/kdumpwatch"
@@ -79,11 +17,10 @@ public enum AgentMetadata {
             "<vendor-url>\(homepage)</vendor-url>",
             "<parameters>",
         ]
-        for parameter in parameters {
-            lines.append(
-                #"\#t<parameter name="\#(parameter.name)" unique="0" required="\#(parameter.required ? 1 : 0)">"#)
-            lines.append(#"\#t\#t<getopt mixed="\#(escape(parameter.getopt))" />"#)
-            if let defaultValue = parameter.defaultValue {
+        for parameter in AgentOption.all {
+            lines.append(#"\#t<parameter name="\#(parameter.name)" unique="0" required="0">"#)
+            lines.append(#"\#t\#t<getopt mixed="\#(escape(parameter.spelling))" />"#)
+            if let defaultValue = parameter.defaultText {
                 lines.append(#"\#t\#t<content type="\#(parameter.type)" default="\#(escape(defaultValue))" />"#)
             } else {
                 lines.append(#"\#t\#t<content type="\#(parameter.type)" />"#)

@@ -22,7 +22,7 @@ public enum FallbackMode: String, Sendable, CaseIterable {
 /// The agent's settings, with upstream `fence_kdump`'s defaults.
 public struct AgentOptions: Sendable, Equatable {
     public var nodenames: [String] = []
-    public var ipport: Int = 7410
+    public var ipport: Int = KdumpDatagram.defaultPort
     public var family: AddressFamily = .auto
     public var action: AgentAction = .off
     /// Seconds to wait for a message.
@@ -70,34 +70,22 @@ public enum AgentInputParser {
     /// Keys Pacemaker or fence-agents pass that do not concern this agent.
     public static let ignoredKeys: Set<String> = ["port", "plug", "nodeid", "agent", "separator"]
 
-    private static let commandLineOptions: [GetoptOption] = [
-        GetoptOption(long: "nodename", short: "n", takesValue: true),
-        GetoptOption(long: "ipport", short: "p", takesValue: true),
-        GetoptOption(long: "family", short: "f", takesValue: true),
-        GetoptOption(long: "action", short: "o", takesValue: true),
-        GetoptOption(long: "timeout", short: "t", takesValue: true),
-        GetoptOption(long: "verbose", short: "v", takesValue: false),
-        GetoptOption(long: "version", short: "V", takesValue: false),
-        GetoptOption(long: "help", short: "h", takesValue: false),
-        GetoptOption(long: "max-age", takesValue: true),
-        GetoptOption(long: "socket", takesValue: true),
-        GetoptOption(long: "fallback", takesValue: true),
-        GetoptOption(long: "config", takesValue: true),
-    ]
-
     /// Parses command-line arguments (without the program name).
     public static func parse(arguments: [String]) throws(AgentInputError) -> AgentInvocation {
         var invocation = AgentInvocation()
         let tokens: [GetoptToken]
         do {
-            tokens = try GetoptParser.tokenize(arguments, options: commandLineOptions)
+            tokens = try GetoptParser.tokenize(arguments, options: AgentOption.all.map(\.getopt))
         } catch {
             throw AgentInputError(error.message)
         }
         for token in tokens {
             switch token {
             case .option(let name, let value, let spelled):
-                try apply(name, value, to: &invocation, origin: spelled)
+                guard let option = AgentOption.named(long: name) else {
+                    throw AgentInputError("\(spelled): unknown option")
+                }
+                try option.apply(value, &invocation, spelled)
             case .operand(let text):
                 throw AgentInputError("unexpected argument '\(text)'")
             }
@@ -125,93 +113,16 @@ public enum AgentInputParser {
                 key = line.lowercased()
             }
             let origin = "stdin line \(lineNumber) (\(key))"
-            switch key {
-            case "nodename", "ipport", "family", "action", "timeout", "socket", "fallback", "config":
-                guard let value else { throw AgentInputError("\(origin): needs a value") }
-                try apply(key, value, to: &invocation, origin: origin)
-            case "option":
-                guard let value else { throw AgentInputError("\(origin): needs a value") }
-                try apply("action", value, to: &invocation, origin: origin)
-            case "max_age", "max-age":
-                guard let value else { throw AgentInputError("\(origin): needs a value") }
-                try apply("max-age", value, to: &invocation, origin: origin)
-            case "verbose":
-                // Pacemaker passes booleans as values; fence-agents accept a bare key too.
-                let enabled = value.map { ["1", "yes", "true", "on", ""].contains($0.lowercased()) } ?? true
-                if enabled { invocation.options.verbose += 1 }
-            default:
-                if ignoredKeys.contains(key) || key.hasPrefix("pcmk_") || key.hasPrefix("crm_meta_") { continue }
+            if let option = AgentOption.onStdin(key) {
+                guard value != nil || option.valueName == nil else {
+                    throw AgentInputError("\(origin): needs a value")
+                }
+                try option.apply(value, &invocation, origin)
+            } else if !(ignoredKeys.contains(key) || key.hasPrefix("pcmk_") || key.hasPrefix("crm_meta_")) {
                 invocation.unknownKeys.append(key)
             }
         }
         return invocation
-    }
-
-    private static func apply(
-        _ name: String, _ value: String?, to invocation: inout AgentInvocation, origin: String
-    ) throws(AgentInputError) {
-        var options = invocation.options
-        switch name {
-        case "nodename":
-            let names = (value ?? "").split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
-            guard !names.isEmpty, names.allSatisfy(isTarget) else {
-                throw AgentInputError(
-                    "\(origin): '\(value ?? "")' is not a comma-separated list of node names or addresses")
-            }
-            options.nodenames = names
-        case "ipport":
-            guard let text = value, let port = Int(text), (1...65_535).contains(port) else {
-                throw AgentInputError("\(origin): '\(value ?? "")' is not a port number from 1 to 65535")
-            }
-            options.ipport = port
-        case "family":
-            guard let family = AddressFamily(rawValue: (value ?? "").lowercased()) else {
-                throw AgentInputError("\(origin): '\(value ?? "")' is not one of auto, ipv4, ipv6")
-            }
-            options.family = family
-        case "action":
-            guard let action = AgentAction(rawValue: (value ?? "").lowercased()) else {
-                throw AgentInputError(
-                    "unsupported action '\(value ?? "")' (supported: off, reboot, monitor, metadata, validate-all)")
-            }
-            options.action = action
-        case "timeout":
-            guard let text = value, let seconds = Int(text), (1...86_400).contains(seconds) else {
-                throw AgentInputError("\(origin): '\(value ?? "")' is not a whole number of seconds from 1 to 86400")
-            }
-            options.timeout = seconds
-        case "max-age":
-            guard let text = value, let seconds = Double(text), seconds.isFinite, seconds >= 0, seconds <= 604_800,
-                text.allSatisfy({ $0.isNumber || $0 == "." })
-            else {
-                throw AgentInputError("\(origin): '\(value ?? "")' is not a number of seconds from 0 to 604800")
-            }
-            options.maxAge = seconds
-        case "socket":
-            guard let path = value, path.hasPrefix("/"), path.utf8.count < 108 else {
-                throw AgentInputError("\(origin): '\(value ?? "")' is not an absolute socket path")
-            }
-            options.socket = path
-        case "fallback":
-            guard let mode = FallbackMode(rawValue: (value ?? "").lowercased()) else {
-                throw AgentInputError("\(origin): '\(value ?? "")' is not one of listen, none")
-            }
-            options.fallback = mode
-        case "config":
-            guard let path = value, path.hasPrefix("/"), path.utf8.count < 4096 else {
-                throw AgentInputError("\(origin): '\(value ?? "")' is not an absolute path")
-            }
-            options.config = path
-        case "verbose":
-            options.verbose += 1
-        case "version":
-            invocation.printVersion = true
-        case "help":
-            invocation.printHelp = true
-        default:
-            throw AgentInputError("\(origin): unknown option")
-        }
-        invocation.options = options
     }
 
     /// A node name or numeric address as resolvers take them.

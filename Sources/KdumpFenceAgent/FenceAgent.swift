@@ -273,28 +273,23 @@ public struct FenceAgent {
         return 0
     }
 
+    /// The usage text, upstream's layout: the options in a column of 31, then their help.
     static func usage(agentName: String) -> String {
-        """
-        Usage: \(agentName) [options]
+        let options = AgentOption.all.map { option in
+            let spelled = (option.short == nil ? "      " : "  ") + option.spelling
+            let padded = spelled.count < 31 ? spelled + String(repeating: " ", count: 31 - spelled.count) : spelled
+            return padded + option.usage
+        }
+        return """
+            Usage: \(agentName) [options]
 
-        Options:
+            Options:
 
-          -n, --nodename=NODE[,NODE...]List of names or IP addresses of node to be fenced
-          -p, --ipport=PORT            IP port number (default: 7410)
-          -f, --family=FAMILY          Network family: ([auto], ipv4, ipv6)
-          -o, --action=ACTION          Fencing action: ([off], reboot, monitor, metadata, validate-all)
-          -t, --timeout=TIMEOUT        Timeout in seconds (default: 60)
-          -v, --verbose                Print verbose output
-          -V, --version                Print version
-          -h, --help                   Print usage
-              --max-age=SECONDS        Oldest acceptable message before the request (default: kdump-watchd's)
-              --socket=PATH            kdump-watchd control socket (default: \(ControlSocketPath.system))
-              --fallback=MODE          When kdump-watchd is unreachable: [listen], none
-              --config=PATH            kdump-watchd's configuration, for the fallback (default: \(DaemonConfiguration.defaultPath))
+            \(options.joined(separator: "\n"))
 
-        With no arguments, options are read as key=value lines on standard input.
+            With no arguments, options are read as key=value lines on standard input.
 
-        """
+            """
     }
 }
 

@@ -3,7 +3,7 @@ import KdumpWire
 
 /// The settings of `kdump-watch-send`, with upstream `fence_kdump_send`'s defaults.
 public struct SenderOptions: Sendable, Equatable {
-    public var port: Int = 7410
+    public var port: Int = KdumpDatagram.defaultPort
     public var family: AddressFamily = .auto
     /// Rounds to send; 0 sends until killed.
     public var count: Int = 0
@@ -145,7 +145,7 @@ public enum SenderCommandLine {
 
         Options:
 
-          -p, --ipport=PORT            Port number (default: 7410)
+          -p, --ipport=PORT            Port number (default: \(KdumpDatagram.defaultPort))
           -f, --family=FAMILY          Network family ([auto], ipv4, ipv6)
           -c, --count=COUNT            Number of messages to send (default: 0)
           -i, --interval=INTERVAL      Interval in seconds (default: 10)

@@ -11,6 +11,8 @@ public enum KdumpDatagram {
     public static let version: UInt32 = 1
     /// The exact length of a version 1 message.
     public static let length = 8
+    /// The UDP port `fence_kdump` and `fence_kdump_send` use unless told otherwise.
+    public static let defaultPort = 7410
 
     /// The bytes every sender of this project puts on the wire: little-endian, as upstream on
     /// x86 and arm.
