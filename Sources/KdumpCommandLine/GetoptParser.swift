@@ -1,34 +1,5 @@
 import KdumpWire
 
-/// A command-line option in the style of `getopt_long(3)`.
-public struct GetoptOption: Sendable {
-    public var long: String
-    public var short: Character?
-    public var takesValue: Bool
-
-    public init(long: String, short: Character? = nil, takesValue: Bool) {
-        self.long = long
-        self.short = short
-        self.takesValue = takesValue
-    }
-}
-
-/// One element of a parsed command line.
-public enum GetoptToken: Equatable, Sendable {
-    /// An option by its long name, with its value, and as it was spelled (`-n`, `--nodename`).
-    case option(String, value: String?, spelled: String)
-    /// A non-option argument.
-    case operand(String)
-}
-
-/// Why a command line could not be parsed; the message quotes the offending option.
-public struct GetoptError: Error, Equatable, CustomStringConvertible, Sendable {
-    public var message: String
-    /// The message is kept to one line: it quotes the command line.
-    public init(_ message: String) { self.message = message.oneLineMessage }
-    public var description: String { message }
-}
-
 /// Splits a command line the way glibc's `getopt_long` does, so the fence-agents tools
 /// accept exactly the forms their upstream counterparts accept: `-n node`, `-nnode`,
 /// `--nodename=node`, `--nodename node`, bundled flags (`-vv`), operands anywhere, and `--`

@@ -292,8 +292,3 @@ public struct FenceAgent {
             """
     }
 }
-
-extension MonotonicInstant {
-    /// The time from this reading to now.
-    fileprivate var durationUntilNow: Duration { SystemClock.now().monotonic.since(self) }
-}

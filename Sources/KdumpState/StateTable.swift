@@ -1,49 +1,6 @@
 import KdumpDecision
 import KdumpWire
 
-/// The tunables of the state table (Documentation/design.md §2).
-public struct TableSettings: Sendable, Equatable {
-    /// A host is `dumping` while its last message is younger than this.
-    public var finishedAfter: Duration
-    /// A `finished` host is removed this long after its last message.
-    public var retain: Duration
-    /// The most entries the table holds.
-    public var maxHosts: Int
-
-    /// The values come from the daemon's configuration (kdump-watchd.conf(5)), where their
-    /// defaults are declared; the table has none of its own.
-    public init(finishedAfter: Duration, retain: Duration, maxHosts: Int) {
-        self.finishedAfter = finishedAfter
-        self.retain = retain
-        self.maxHosts = max(1, maxHosts)
-    }
-}
-
-/// A change to the table, in the order it happened; the daemon turns these into logs, watch
-/// events and state-file writes.
-public struct TableEvent: Sendable, Equatable {
-    public enum Kind: String, Sendable {
-        /// The first message of a new episode: a host entered kdump.
-        case episodeStarted = "episode_started"
-        /// A further message of a running episode.
-        case message
-        /// Messages stopped for `finished_after`.
-        case finished
-        /// The entry outlived `retain` and was removed.
-        case expired
-        /// The entry was removed to make room (`max_hosts`).
-        case evicted
-        /// An administrator removed the entry.
-        case forgotten
-    }
-
-    public var kind: Kind
-    public var entry: HostEntry
-
-    /// Whether this event starts or ends an episode, which the state file records at once.
-    public var isEpisodeBoundary: Bool { kind != .message }
-}
-
 /// The "in kdump since" table (Documentation/design.md §2): one entry per version 1 sender
 /// address and one per node that signs its messages (``HostKey``). A value type with no clock
 /// and no I/O: every operation is told the time, which keeps it exact to test.
@@ -228,14 +185,5 @@ public struct StateTable: Sendable {
             $0.state(at: now, finishedAfter: settings.finishedAfter) == .finished
         }
         return (finished.isEmpty ? Array(entries.values) : finished).min(by: older)
-    }
-}
-
-extension Int {
-    /// `self + other`, or `Int.max` where that would overflow: a counter restored from a file
-    /// must never trap.
-    func addingClamped(_ other: Int) -> Int {
-        let (sum, overflow) = addingReportingOverflow(other)
-        return overflow ? (other > 0 ? .max : .min) : sum
     }
 }

@@ -156,10 +156,3 @@ public struct SignedMessage: Sendable, Equatable {
         public var macRange: Range<Int> { signedLength..<(signedLength + macLength) }
     }
 }
-
-extension UnsafeRawBufferPointer {
-    @inlinable
-    func loadBigEndian<T: FixedWidthInteger>(_ type: T.Type, at offset: Int) -> T {
-        T(bigEndian: loadUnaligned(fromByteOffset: offset, as: T.self))
-    }
-}

@@ -1,32 +1,3 @@
-/// A reading of the monotonic clock (`CLOCK_BOOTTIME`), in nanoseconds since the machine booted.
-///
-/// Ages and freshness are computed on this clock only, so setting the wall clock back or
-/// forward can never make an old message look fresh. It keeps counting while the machine is
-/// suspended and is shared by every process of one boot, which lets a restarted daemon keep
-/// exact ages for the messages it persisted (see ``PersistedState``).
-public struct MonotonicInstant: Hashable, Comparable, Sendable {
-    public var nanoseconds: UInt64
-
-    public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
-
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
-
-    /// The time from `earlier` to `self`, zero when `earlier` is later.
-    public func since(_ earlier: MonotonicInstant) -> Duration {
-        guard nanoseconds >= earlier.nanoseconds else { return .zero }
-        return .nanoseconds(Int64(clamping: nanoseconds - earlier.nanoseconds))
-    }
-
-    public func advanced(by duration: Duration) -> MonotonicInstant {
-        let delta = duration.nanosecondsClamped
-        if delta >= 0 {
-            return MonotonicInstant(nanoseconds: nanoseconds &+ UInt64(delta))
-        }
-        let back = delta.magnitude
-        return MonotonicInstant(nanoseconds: nanoseconds > back ? nanoseconds - back : 0)
-    }
-}
-
 /// A wall-clock time, nanoseconds since the Unix epoch, for showing times to people.
 public struct WallClockTime: Hashable, Comparable, Sendable {
     public var nanosecondsSinceEpoch: Int64
@@ -103,39 +74,5 @@ public struct WallClockTime: Hashable, Comparable, Sendable {
         put(millis, width: 3)
         put("Z")
         return index
-    }
-}
-
-/// One reading of both clocks, taken together when a datagram arrives or a request starts.
-public struct Timestamp: Hashable, Sendable {
-    public var monotonic: MonotonicInstant
-    public var wall: WallClockTime
-
-    public init(monotonic: MonotonicInstant, wall: WallClockTime) {
-        self.monotonic = monotonic
-        self.wall = wall
-    }
-}
-
-extension Duration {
-    /// The duration in whole nanoseconds, clamped to `Int64`.
-    public var nanosecondsClamped: Int64 {
-        let (seconds, attoseconds) = components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        return scaled.addingReportingOverflow(attoseconds / 1_000_000_000).overflow
-            ? (seconds < 0 ? .min : .max) : scaled + attoseconds / 1_000_000_000
-    }
-
-    /// The duration in seconds as a `Double`, for JSON and logs.
-    public var secondsValue: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}
-
-extension Int64 {
-    fileprivate func floorDivided(by divisor: Int64) -> Int64 {
-        let quotient = self / divisor
-        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }
 }

@@ -1,0 +1,7 @@
+import Glibc
+import KdumpWire
+
+struct DestinationError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}

@@ -1,0 +1,118 @@
+import KdumpCommandLine
+import KdumpWire
+
+/// The command line of `fence_kdump_send`, which `kdump-watch-send` accepts unchanged.
+public enum SenderCommandLine {
+    static let options: [GetoptOption] = [
+        GetoptOption(long: "ipport", short: "p", takesValue: true),
+        GetoptOption(long: "family", short: "f", takesValue: true),
+        GetoptOption(long: "count", short: "c", takesValue: true),
+        GetoptOption(long: "interval", short: "i", takesValue: true),
+        GetoptOption(long: "verbose", short: "v", takesValue: false),
+        GetoptOption(long: "version", short: "V", takesValue: false),
+        GetoptOption(long: "help", short: "h", takesValue: false),
+        GetoptOption(long: "key", takesValue: true),
+        GetoptOption(long: "key-id", takesValue: true),
+        GetoptOption(long: "node-name", takesValue: true),
+        GetoptOption(long: "phase", takesValue: true),
+        GetoptOption(long: "broadcast", takesValue: false),
+        GetoptOption(long: "also-v1", takesValue: false),
+    ]
+
+    public static func parse(_ arguments: [String]) throws(SenderUsageError) -> SenderCommand {
+        let tokens: [GetoptToken]
+        do {
+            tokens = try GetoptParser.tokenize(arguments, options: options)
+        } catch {
+            throw SenderUsageError(error.message)
+        }
+        var result = SenderOptions()
+        for token in tokens {
+            switch token {
+            case .operand(let node):
+                guard !node.isEmpty else { throw SenderUsageError("empty node name") }
+                result.nodes.append(node)
+            case .option("help", _, _): return .help
+            case .option("version", _, _): return .version
+            case .option("verbose", _, _): result.verbose += 1
+            case .option("ipport", let value, _):
+                guard let port = Int(value ?? ""), (1...65_535).contains(port) else {
+                    throw SenderUsageError("invalid ipport '\(value ?? "")'")
+                }
+                result.port = port
+            case .option("family", let value, _):
+                guard let family = AddressFamily(rawValue: value ?? "") else {
+                    throw SenderUsageError("unsupported family '\(value ?? "")'")
+                }
+                result.family = family
+            case .option("count", let value, _):
+                guard let count = Int(value ?? ""), count >= 0 else {
+                    throw SenderUsageError("invalid count '\(value ?? "")'")
+                }
+                result.count = count
+            case .option("interval", let value, _):
+                guard let interval = Int(value ?? ""), (1...86_400).contains(interval) else {
+                    throw SenderUsageError("invalid interval '\(value ?? "")'")
+                }
+                result.interval = interval
+            case .option("key", let value, _):
+                guard let path = value, !path.isEmpty else { throw SenderUsageError("empty key file name") }
+                result.keyFile = path
+            case .option("key-id", let value, _):
+                guard let text = value, text.utf8.count == 2, let id = UInt8(text, radix: 16) else {
+                    throw SenderUsageError("invalid key id '\(value ?? "")' (two hexadecimal digits)")
+                }
+                result.keyID = id
+            case .option("node-name", let value, _):
+                guard let name = value, SignedMessage.isValidNodeName(name) else {
+                    throw SenderUsageError(
+                        "invalid node name '\(value ?? "")' (1 to 64 of A-Z a-z 0-9 . _ -)")
+                }
+                result.nodeName = name
+            case .option("phase", let value, _):
+                guard let phase = SignedMessage.Phase(name: value ?? "") else {
+                    throw SenderUsageError("invalid phase '\(value ?? "")' (started, dumping, finished, failed)")
+                }
+                result.phase = phase
+            case .option("broadcast", _, _): result.broadcast = true
+            case .option("also-v1", _, _): result.alsoV1 = true
+            case .option(let name, _, let spelled):
+                throw SenderUsageError("unhandled option \(spelled) (\(name))")
+            }
+        }
+        if result.keyFile == nil {
+            for (set, option) in [
+                (result.nodeName != nil, "--node-name"), (result.phase != nil, "--phase"), (result.alsoV1, "--also-v1"),
+                (result.keyID != nil, "--key-id"),
+            ]
+            where set {
+                throw SenderUsageError("\(option) needs --key (it applies to signed messages)")
+            }
+        }
+        guard !result.nodes.isEmpty || result.broadcast else { throw SenderUsageError("no node to send to") }
+        return .send(result)
+    }
+
+    public static func usage(name: String) -> String {
+        """
+        Usage: \(name) [options] [nodes]
+
+        Options:
+
+          -p, --ipport=PORT            Port number (default: \(KdumpDatagram.defaultPort))
+          -f, --family=FAMILY          Network family ([auto], ipv4, ipv6)
+          -c, --count=COUNT            Number of messages to send (default: 0)
+          -i, --interval=INTERVAL      Interval in seconds (default: 10)
+          -v, --verbose                Print verbose output
+          -V, --version                Print version
+          -h, --help                   Print usage
+              --key=FILE               Send signed messages (protocol 2) with this key
+              --key-id=HH              Key id the messages carry (default: the key's own)
+              --node-name=NAME         Name the messages carry (default: recorded, else uname -n)
+              --phase=PHASE            started, dumping, finished or failed (default: started, then dumping)
+              --broadcast              Also send to 255.255.255.255 and ff02::1 on every interface
+              --also-v1                Also send the version 1 message (clusters in migration)
+
+        """
+    }
+}

@@ -1,0 +1,37 @@
+import Glibc
+import KdumpWire
+
+/// One unconnected UDP socket per address family, created on first use; the IPv4 one may
+/// broadcast.
+struct SocketPair {
+    private var ipv4: Int32 = -1
+    private var ipv6: Int32 = -1
+
+    /// Sends `bytes`; the error text on failure.
+    mutating func send(_ bytes: [UInt8], to destination: Destination, port: Int) -> String? {
+        let address = destination.address
+        if address.isIPv4 {
+            if ipv4 < 0 {
+                ipv4 = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+                var on: Int32 = 1
+                if ipv4 >= 0 { setsockopt(ipv4, SOL_SOCKET, SO_BROADCAST, &on, socklen_t(MemoryLayout<Int32>.size)) }
+            }
+            guard ipv4 >= 0 else { return String(cString: strerror(errno)) }
+        } else {
+            if ipv6 < 0 { ipv6 = socket(AF_INET6, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+            guard ipv6 >= 0 else { return String(cString: strerror(errno)) }
+        }
+        let descriptor = address.isIPv4 ? ipv4 : ipv6
+        let sent = address.withSocketAddress(port: port, scopeID: destination.scopeID) {
+            sendto(descriptor, bytes, bytes.count, Int32(MSG_NOSIGNAL), $0, $1)
+        }
+        return sent == bytes.count ? nil : String(cString: strerror(errno))
+    }
+
+    mutating func close() {
+        if ipv4 >= 0 { Glibc.close(ipv4) }
+        if ipv6 >= 0 { Glibc.close(ipv6) }
+        ipv4 = -1
+        ipv6 = -1
+    }
+}
