@@ -22,7 +22,7 @@ struct CaptureKernelTests {
         "Tests/EndToEnd/99kw-dump/module-setup.sh", "Tests/EndToEnd/99kw-dump/kw-dump.sh",
         "Tests/EndToEnd/guest-init.sh", "scripts/install-deps.sh", "scripts/sanitize.sh", "Tests/Fuzz/run.sh",
         "Benchmarks/run.sh", ".ci/run", "Tests/Packaging/deb-test.sh", "Tests/Packaging/rpm-test.sh",
-        "debian/kdump-watch.postrm",
+        "debian/kdump-watch.postrm", "scripts/rooms.sh",
     ].map { Build.repository + "/" + $0 }
 
     /// The sender as it is installed: release, Swift runtime linked statically.
