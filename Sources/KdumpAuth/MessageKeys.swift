@@ -73,12 +73,12 @@ public struct MessageKeys: Sendable {
         case .success(let parsed): header = parsed
         case .failure(let reason): return .failure(reason)
         }
-        var known = false
+        // Before the node's name is even read: a flood under another key id stays this cheap.
+        guard entries.contains(where: { $0.id == header.keyID }) else { return .failure(.unknownKey) }
         let signed = UnsafeRawBufferPointer(rebasing: bytes[..<header.signedLength])
         let mac = UnsafeRawBufferPointer(rebasing: bytes[header.macRange])
         let node = header.nodeName(in: bytes)
         for (index, entry) in entries.enumerated() where entry.id == header.keyID {
-            known = true
             let cached = cache.key(index: index, node: node)
             let nodeKey =
                 cached
@@ -89,7 +89,7 @@ public struct MessageKeys: Sendable {
                 return .success(Verified(header: header, nodeName: node))
             }
         }
-        return .failure(known ? .badMAC : .unknownKey)
+        return .failure(.badMAC)
     }
 
     /// Node keys derived so far (tests and metrics).

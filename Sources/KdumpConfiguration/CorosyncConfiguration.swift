@@ -4,15 +4,10 @@
 ///
 /// Written by hand: corosync's format is a small nested `key: value` syntax that no package
 /// reads, and corosync's own parser (libcmap) needs a running corosync.
-package struct CorosyncConfiguration: Sendable, Equatable {
+package struct CorosyncConfiguration: Sendable {
     package var nodes: [(name: String, addresses: [String])] = []
     /// `totem { cluster_name: … }`; nil when the file has none.
     package var clusterName: String?
-
-    package static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.clusterName == rhs.clusterName && lhs.nodes.map(\.name) == rhs.nodes.map(\.name)
-            && lhs.nodes.map(\.addresses) == rhs.nodes.map(\.addresses)
-    }
 
     package static func parse(_ text: String, fileName: String) throws(ConfigurationError) -> CorosyncConfiguration {
         var configuration = CorosyncConfiguration()

@@ -17,7 +17,8 @@ struct KdumpWatchd: AsyncParsableCommand {
 
     @Option(
         name: .customLong("config"),
-        help: ArgumentHelp("Configuration file (default: \(Daemon.defaultConfigPath), if present).", valueName: "path"))
+        help: ArgumentHelp(
+            "Configuration file (default: \(DaemonConfiguration.defaultPath), if present).", valueName: "path"))
     var config: String?
     /// Every key flag (`--state-dir PATH`), read by the configuration's own table of keys.
     @Argument(

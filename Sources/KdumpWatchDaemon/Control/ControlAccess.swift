@@ -1,4 +1,5 @@
 import Glibc
+import KdumpConfiguration
 
 /// Who may use the control socket: root, the daemon's own user, and members of the control
 /// group (primary or supplementary, as the peer process has them).
@@ -14,7 +15,7 @@ struct ControlAccess: Sendable {
 
     /// The `Groups:` line of `/proc/PID/status`: the peer's actual supplementary groups.
     private static func supplementaryGroups(of pid: pid_t) -> [gid_t] {
-        guard pid > 0, let status = try? FileIO.readText("/proc/\(pid)/status", limit: 1 << 16) else {
+        guard pid > 0, let status = try? SystemFile.readText("/proc/\(pid)/status", limit: 1 << 16) else {
             return []
         }
         for line in status.split(separator: "\n") where line.hasPrefix("Groups:") {

@@ -1,4 +1,5 @@
 import Glibc
+import KdumpConfiguration
 import KdumpControl
 import KdumpState
 import KdumpWire
@@ -20,7 +21,7 @@ struct ControlServer: Service, CustomStringConvertible {
     /// Fails when a live daemon listens at `path`; a stale socket file is fine (``bind(path:group:)``
     /// replaces it).
     static func ensureUnused(path: String) throws {
-        if FileIO.exists(path), (try? ControlClient(path: path)) != nil {
+        if SystemFile.exists(path), (try? ControlClient(path: path)) != nil {
             throw DaemonFailure("another daemon is already listening on \(path)")
         }
     }

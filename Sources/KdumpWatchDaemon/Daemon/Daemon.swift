@@ -16,7 +16,6 @@ import UnixSignals
 /// UDP and control sockets, and runs the services in a `ServiceGroup` until SIGTERM or SIGINT.
 public struct Daemon: Sendable {
     public static let version = "0.1.0"
-    public static let defaultConfigPath = DaemonConfiguration.defaultPath
 
     /// `--config`; nil means the default path, which may be absent.
     public var configPath: String?

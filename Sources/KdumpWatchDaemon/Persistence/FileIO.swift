@@ -11,16 +11,6 @@ import KdumpState
 enum FileIO {
     typealias Failure = SystemFile.Failure
 
-    static func readBytes(_ path: String, limit: Int) throws(Failure) -> [UInt8] {
-        try SystemFile.readBytes(path, limit: limit)
-    }
-
-    static func readText(_ path: String, limit: Int) throws(Failure) -> String {
-        try SystemFile.readText(path, limit: limit)
-    }
-
-    static func exists(_ path: String) -> Bool { SystemFile.exists(path) }
-
     /// Writes `bytes` to `path` so that a crash at any moment leaves either the old or the new
     /// file complete.
     static func replaceAtomically(_ path: String, with bytes: [UInt8], mode: mode_t = 0o644) throws(Failure) {

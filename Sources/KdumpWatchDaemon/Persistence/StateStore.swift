@@ -1,4 +1,5 @@
 import KdumpAdmission
+import KdumpConfiguration
 import KdumpDecision
 import KdumpState
 import Logging
@@ -18,9 +19,9 @@ struct StateStore: Sendable {
     /// The persisted entries and replay records; a damaged or foreign file is moved aside
     /// (never a crash loop) and the daemon starts empty.
     func load(logger: Logger) -> (entries: [HostEntry], replay: [String: ReplayGuard.Record]) {
-        guard FileIO.exists(path) else { return ([], [:]) }
+        guard SystemFile.exists(path) else { return ([], [:]) }
         do {
-            let bytes = try FileIO.readBytes(path, limit: 64 << 20)
+            let bytes = try SystemFile.readBytes(path, limit: 64 << 20)
             let now = SystemClock.now()
             let state = try PersistedState.decode(bytes, currentBootID: bootID, now: now.monotonic)
             return (state.entries, state.replay)

@@ -4,7 +4,7 @@ import KdumpDecision
 extension SystemClock {
     /// The kernel's identifier of this boot; monotonic readings are comparable only within it.
     public static func bootID() -> String {
-        ((try? FileIO.readText("/proc/sys/kernel/random/boot_id", limit: 128)) ?? "").trimmingSpaces()
+        ((try? SystemFile.readText("/proc/sys/kernel/random/boot_id", limit: 128)) ?? "").trimmingSpaces()
             .filter { $0 != "\n" }
     }
 }
