@@ -66,7 +66,7 @@ struct AgentOption: Sendable {
             invocation.options.nodenames = names
         },
         AgentOption(
-            name: "ipport", aliases: [], long: "ipport", short: "p", valueName: "PORT", type: "string",
+            name: "ipport", aliases: [], shared: .ipport, valueName: "PORT", type: "string",
             defaultText: String(KdumpDatagram.defaultPort),
             description:
                 "UDP port of the fence_kdump messages: the port kdump-watchd must hold (monitor) and the port the fallback listener binds.",
@@ -78,7 +78,7 @@ struct AgentOption: Sendable {
             invocation.options.ipport = port
         },
         AgentOption(
-            name: "family", aliases: [], long: "family", short: "f", valueName: "FAMILY", type: "string",
+            name: "family", aliases: [], shared: .family, valueName: "FAMILY", type: "string",
             defaultText: AddressFamily.auto.rawValue,
             description: "IP network family of the node addresses: \"auto\", \"ipv4\" or \"ipv6\".",
             usage: "Network family: ([auto], ipv4, ipv6)", onStdin: true
@@ -113,7 +113,7 @@ struct AgentOption: Sendable {
             invocation.options.timeout = seconds
         },
         AgentOption(
-            name: "verbose", aliases: [], long: "verbose", short: "v", valueName: nil, type: "boolean",
+            name: "verbose", aliases: [], shared: .verbose, valueName: nil, type: "boolean",
             defaultText: nil, description: "Print verbose output.", usage: "Print verbose output", onStdin: true
         ) { (value, invocation, _) throws(AgentInputError) in
             // Pacemaker passes booleans as values; fence-agents accept a bare key too.
@@ -122,11 +122,11 @@ struct AgentOption: Sendable {
             }
         },
         AgentOption(
-            name: "version", aliases: [], long: "version", short: "V", valueName: nil, type: "boolean",
+            name: "version", aliases: [], shared: .version, valueName: nil, type: "boolean",
             defaultText: nil, description: "Print version.", usage: "Print version", onStdin: false
         ) { (_, invocation, _) throws(AgentInputError) in invocation.printVersion = true },
         AgentOption(
-            name: "usage", aliases: [], long: "help", short: "h", valueName: nil, type: "boolean", defaultText: nil,
+            name: "usage", aliases: [], shared: .help, valueName: nil, type: "boolean", defaultText: nil,
             description: "Print usage.", usage: "Print usage", onStdin: false
         ) { (_, invocation, _) throws(AgentInputError) in invocation.printHelp = true },
         AgentOption(
@@ -179,4 +179,20 @@ struct AgentOption: Sendable {
             invocation.options.config = path
         },
     ]
+}
+
+extension AgentOption {
+    /// An option `fence_kdump_send` has too: its spelling comes from the one declaration both
+    /// commands use (`GetoptOption.ipport` and the others).
+    init(
+        name: String, aliases: [String], shared: GetoptOption, valueName: String?, type: String,
+        defaultText: String?, description: String, usage: String, onStdin: Bool,
+        apply:
+            @escaping @Sendable (_ value: String?, _ invocation: inout AgentInvocation, _ origin: String)
+            throws(AgentInputError) -> Void
+    ) {
+        self.init(
+            name: name, aliases: aliases, long: shared.long, short: shared.short, valueName: valueName, type: type,
+            defaultText: defaultText, description: description, usage: usage, onStdin: onStdin, apply: apply)
+    }
 }

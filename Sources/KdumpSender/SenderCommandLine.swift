@@ -4,13 +4,13 @@ import KdumpWire
 /// The command line of `fence_kdump_send`, which `kdump-watch-send` accepts unchanged.
 public enum SenderCommandLine {
     static let options: [GetoptOption] = [
-        GetoptOption(long: "ipport", short: "p", takesValue: true),
-        GetoptOption(long: "family", short: "f", takesValue: true),
+        .ipport,
+        .family,
         GetoptOption(long: "count", short: "c", takesValue: true),
         GetoptOption(long: "interval", short: "i", takesValue: true),
-        GetoptOption(long: "verbose", short: "v", takesValue: false),
-        GetoptOption(long: "version", short: "V", takesValue: false),
-        GetoptOption(long: "help", short: "h", takesValue: false),
+        .verbose,
+        .version,
+        .help,
         GetoptOption(long: "key", takesValue: true),
         GetoptOption(long: "key-id", takesValue: true),
         GetoptOption(long: "node-name", takesValue: true),
