@@ -5,7 +5,7 @@
 #
 #   Tests/EndToEnd/run.sh [handmade|initramfs-tools|dracut]
 #
-# The capture kernel's initramfs:
+# The capture kernel's initramfs (built by node-image.sh):
 #   handmade         busybox and guest-init.sh, which starts the sender through the shipped
 #                    etc/kdump-watch-capture.sh, saves the dump and reports `finished`;
 #   initramfs-tools  built by the real mkinitramfs from a copy of /etc/initramfs-tools with the
@@ -98,138 +98,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# ---------------------------------------------------------------------------------------------
-# The guest's initramfs, cached by the hash of everything that goes into it.
-kernel_version=${KERNEL#/boot/vmlinuz-}
-modules_dir=/lib/modules/$kernel_version/kernel
-# The network driver and what it needs, in load order (modules.dep lists the same).
-guest_modules="failover net_failover virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_net"
-
-copy_program() { # program destination-tree path-in-tree
-    install -D -m 0755 "$1" "$2$3"
-    ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | while read -r library; do
-        [ -e "$2$library" ] || install -D -m 0755 "$(readlink -f "$library")" "$2$library"
-    done
-}
-capture_tree() { # destination-tree
-    mkdir -p "$1"/{bin,sbin,proc,sys,dev,tmp,modules,boot}
-    install -m 0755 "$(command -v busybox)" "$1/bin/busybox"
-    install -m 0755 "$here/guest-init.sh" "$1/init"
-    for module in $guest_modules; do
-        install -m 0644 "$(find "$modules_dir" -name "$module.ko" | head -n 1)" "$1/modules/"
-    done
-    echo "$guest_modules" >"$1/modules/order"
-    copy_program "$SENDER" "$1" /sbin/kdump-watch-send
-    install -D -m 0644 "$root/etc/kdump-watch-capture.sh" "$1/usr/share/kdump-watch/kdump-watch-capture.sh"
-    # Each node's own key, never the cluster key (kdump-watchctl keygen --node), and the cluster
-    # key's id, which their messages carry.
-    for node in kwvm1 kwvm2; do
-        (umask 077 && mkdir -p "$1/etc/kdump-watch" && "$BUILD/kdump-watchctl" keygen --node "$node" \
-            --key "$CACHE/authkey" --cluster-name kw-e2e --output - >"$1/etc/kdump-watch/node-key-$node")
-    done
-    "$BUILD/kdump-watchctl" keygen --key-id --key "$CACHE/authkey" >"$1/etc/kdump-watch/key-id"
-    copy_program "$(command -v makedumpfile)" "$1" /bin/makedumpfile
-}
-pack() { (cd "$1" && find . | cpio -o -H newc --quiet) | gzip -1 >"$2"; }
-
-# The cluster key, made once per cache: it is inside the cached image.
-mkdir -p "$CACHE"
-[ -s "$CACHE/authkey" ] || "$BUILD/kdump-watchctl" keygen --output "$CACHE/authkey" >/dev/null
-# initramfs-tools: the capture initrd as kdump-tools builds it (its kernel hook runs
-# mkinitramfs -d on a copy of /etc/initramfs-tools), with the project's files installed by
-# `make install-files` into a scratch root, and the node's settings as the operator's guide
-# says to write them. MODULES=list keeps the image small: the network driver is all it needs.
-installed=$work/installed
-install_project() { # into $installed, as `make install` installs it; and the node's settings
-    make -s -C "$root" install-files DESTDIR="$installed" PREFIX=/usr BUILD="$BUILD" SENDER="$SENDER" \
-        SHUTDOWNDIR=/usr/lib/systemd/system-shutdown >/dev/null
-    printf '%s\n' 'NODES="10.0.2.2"' "ARGS=\"-i 1 -p $port\"" "KEY=\"$CACHE/authkey\"" 'NODE_NAME="kwvm1"' \
-        'CLUSTER_NAME="kw-e2e"' 'BROADCAST="no"' >"$work/kdump-watch-send.conf"
-}
-check_listing() { # listing-file: what the image holds of ours, and the key's mode
-    local ours
-    ours=$(awk '/kdump-watch/ && $1 ~ /^-/ { sum += $5 } END { print sum }' "$1")
-    grep -q -- '-rw-------.* etc/kdump-watch/authkey$' "$1" || fail "no 0600 key in the capture image"
-    echo "$ours"
-}
-initramfs_tools_capture() { # output
-    local confdir=$work/initramfs-tools ours
-    install_project
-    cp -a /etc/initramfs-tools "$confdir"
-    cp -a "$installed/etc/initramfs-tools/." "$confdir/"
-    sed -i 's/^MODULES=.*/MODULES=list/' "$confdir/initramfs.conf"
-    echo "$guest_modules" | tr ' ' '\n' >>"$confdir/modules"
-    KDUMP_WATCH_KDUMP_CONFDIR=$confdir KDUMP_WATCH_LIBDIR=$installed/usr/share/kdump-watch \
-        KDUMP_WATCH_SEND=$installed/usr/sbin/kdump-watch-send KDUMP_WATCH_SEND_CONF=$work/kdump-watch-send.conf \
-        KDUMP_WATCH_CTL=$installed/usr/sbin/kdump-watchctl \
-        KDUMP_CONF=/nonexistent mkinitramfs -d "$confdir" -o "$1" "$kernel_version" >"$work/mkinitramfs.log" 2>&1 \
-        || { cat "$work/mkinitramfs.log" >&2; fail "mkinitramfs failed"; }
-    lsinitramfs -l "$1" >"$work/capture.list"
-    ours=$(check_listing "$work/capture.list")
-    phase "initramfs-tools: mkinitramfs built the capture initrd ($(du -b "$1" | cut -f 1) bytes compressed; our files $ours bytes)"
-}
-# dracut: as kdump-utils' mkdumprd runs it, from a copy of the system's modules with ours
-# installed by `make install-files` and the test's stand-in for kdumpbase.
-dracut_capture() { # output
-    local base=$work/dracut ours
-    install_project
-    cp -a /usr/lib/dracut "$base"
-    cp -a "$installed/usr/lib/dracut/modules.d/99kdump-watch" "$here/99kw-dump" "$base/modules.d/"
-    dracutbasedir=$base KDUMP_CONF=/nonexistent KDUMP_WATCH_SEND=$installed/usr/sbin/kdump-watch-send \
-        KDUMP_WATCH_SEND_CONF=$work/kdump-watch-send.conf KDUMP_WATCH_CTL=$installed/usr/sbin/kdump-watchctl \
-        dracut --no-hostonly --no-hostonly-cmdline -m "systemd-initrd dracut-systemd base kdump-watch kw-dump network rootfs-block kernel-modules" \
-        --add-drivers "virtio_pci virtio_net virtio_blk ext4" --kver "$kernel_version" --tmpdir "$work" -f "$1" \
-        >"$work/dracut.log" 2>&1 || { tail -n 30 "$work/dracut.log" >&2; fail "dracut failed"; }
-    lsinitrd "$1" >"$work/capture.list"
-    ours=$(check_listing "$work/capture.list")
-    phase "dracut: built the capture initramfs ($(du -b "$1" | cut -f 1) bytes compressed; our files $ours bytes)"
-}
-
-# The port is in the initramfs-tools image (the capture kernel's ARGS), so it is chosen first.
-port=$((27000 + RANDOM % 3000))
-key=$(cat "$here/guest-init.sh" "$here/run.sh" "$SENDER" "$KERNEL" "$(command -v busybox)" "$(command -v kexec)" \
-    "$(command -v makedumpfile)" "$root/etc/kdump-watch-capture.sh" "$CACHE/authkey" | sha256sum | cut -c 1-16)
-image=$CACHE/initramfs-$key.cpio.gz
-if [ "$CASE" != handmade ]; then
-    # Built every time: it holds this run's port.
-    image=$work/node.cpio.gz
-    rm -rf "$work/node"
-    capture_tree "$work/node"
-    if [ "$CASE" = initramfs-tools ]; then
-        initramfs_tools_capture "$work/node/boot/capture.cpio.gz"
-        # As the operator's guide says for KDUMP_CMDLINE_APPEND; QEMU's user network answers DHCP.
-        echo "ip=dhcp" >"$work/node/boot/capture.append"
-    else
-        dracut_capture "$work/node/boot/capture.cpio.gz"
-        # The dump target, an empty ext4 disk, is the root that dracut mounts before pre-pivot.
-        truncate -s 64M "$work/kwvm1.disk"
-        mkfs.ext4 -q -F "$work/kwvm1.disk"
-        echo "root=/dev/vda rw rd.neednet=1 ip=dhcp" >"$work/node/boot/capture.append"
-    fi
-    install -m 0644 "$KERNEL" "$work/node/boot/vmlinuz"
-    copy_program "$(command -v kexec)" "$work/node" /sbin/kexec
-    pack "$work/node" "$image"
-    rm -rf "$work/node"
-elif [ -s "$image" ]; then
-    phase "initramfs: cached $image"
-else
-    rm -rf "$work/capture" "$work/node"
-    capture_tree "$work/capture"
-    capture_tree "$work/node"
-    pack "$work/capture" "$work/node/boot/capture.cpio.gz"
-    install -m 0644 "$KERNEL" "$work/node/boot/vmlinuz"
-    copy_program "$(command -v kexec)" "$work/node" /sbin/kexec
-    pack "$work/node" "$image.tmp" && mv "$image.tmp" "$image"
-    rm -rf "$work/capture" "$work/node"
-    phase "initramfs: built $image ($(du -h "$image" | cut -f 1))"
-fi
+# shellcheck source=Tests/EndToEnd/node-image.sh
+. "$here/node-image.sh"
+make_cluster_key
 
 # ---------------------------------------------------------------------------------------------
 # The host: kdump-watchd on loopback, then a stand-alone pacemaker-fenced with our agent.
+# The daemon is started first: the port it holds goes into the initramfs-tools image. Ports are
+# tried in order until one binds, so no other program can take the port between a check and its use.
 mkdir -p "$work/state"
-cat >"$work/kdump-watchd.conf" <<EOF
+ctl() { "$BUILD/kdump-watchctl" --socket "$work/control.sock" "$@"; }
+start_daemon() { # port: 0 when it runs, 1 when the port is taken
+    cat >"$work/kdump-watchd.conf" <<EOF
 listen = 127.0.0.1 ::1
-port = $port
+port = $1
 control_socket = $work/control.sock
 state_dir = $work/state
 nodes = kwvm1=127.0.0.1 kwvm2=::1
@@ -239,12 +121,25 @@ auth_key = $CACHE/authkey
 auth = required
 cluster_name = kw-e2e
 EOF
-"$BUILD/kdump-watchd" --config "$work/kdump-watchd.conf" >"$work/daemon.log" 2>&1 &
-pids+=($!)
-ctl() { "$BUILD/kdump-watchctl" --socket "$work/control.sock" "$@"; }
-for _ in $(seq 100); do ctl status >/dev/null 2>&1 && break; sleep 0.1; done
-ctl status >/dev/null || fail "kdump-watchd did not start"
+    "$BUILD/kdump-watchd" --config "$work/kdump-watchd.conf" >"$work/daemon.log" 2>&1 &
+    local daemon=$!
+    for _ in $(seq 100); do
+        ctl status >/dev/null 2>&1 && { pids+=("$daemon"); return 0; }
+        kill -0 "$daemon" 2>/dev/null || break
+        sleep 0.1
+    done
+    wait "$daemon" 2>/dev/null || true
+    grep -q "address already in use" "$work/daemon.log" && return 1
+    fail "kdump-watchd did not start"
+}
+port=27410
+until start_daemon "$port"; do
+    port=$((port + 1))
+    [ "$port" -lt 27510 ] || fail "kdump-watchd found no free UDP port from 27410 to 27509"
+done
 phase "kdump-watchd ready on 127.0.0.1 and ::1 port $port"
+
+build_node_image "$CASE"
 
 # Pacemaker looks for agents in /usr/sbin; never replace an agent that is not ours.
 if [ -e "$AGENT_LINK" ] || [ -L "$AGENT_LINK" ]; then

@@ -18,7 +18,7 @@ struct CaptureKernelTests {
         "etc/kdump-watch-nodes.sh", "etc/kdump-watch-capture.sh", "etc/dracut/99kdump-watch/module-setup.sh",
         "etc/dracut/99kdump-watch/kdump-watch-send.sh", "etc/dracut/99kdump-watch/kdump-watch-post.sh",
         "etc/initramfs-tools/hooks/kdump-watch", "etc/initramfs-tools/scripts/init-premount/kdump-watch",
-        "etc/kdump-tools/kdump-watch-report", "etc/kdump-tools/kdump-watch.shutdown", "Tests/EndToEnd/run.sh",
+        "etc/kdump-tools/kdump-watch-report", "etc/kdump-tools/kdump-watch.shutdown", "Tests/EndToEnd/run.sh", "Tests/EndToEnd/node-image.sh",
         "Tests/EndToEnd/99kw-dump/module-setup.sh", "Tests/EndToEnd/99kw-dump/kw-dump.sh",
         "Tests/EndToEnd/guest-init.sh", "scripts/install-deps.sh", "scripts/sanitize.sh", "Tests/Fuzz/run.sh",
         "Benchmarks/run.sh", ".ci/run", "Tests/Packaging/deb-test.sh", "Tests/Packaging/rpm-test.sh",
