@@ -16,26 +16,28 @@ SYSCONFDIR ?= /etc
 INITRAMFSDIR ?= $(SYSCONFDIR)/initramfs-tools
 DESTDIR ?=
 # What install-files copies: the release build, linked statically against the Swift runtime, so
-# that cluster nodes and capture initramfs need no Swift installation.
+# that cluster nodes and capture initramfs need no Swift installation; and the sender in Embedded
+# Swift (EmbeddedSender/), which needs glibc only.
 BUILD ?= .build-static/release
+SENDER ?= .build-embedded/release/kdump-watch-send
 # How that build is made (here only: the tests and benchmarks call make release or make
-# sender-static). --disable-local-rpath: nothing is loaded from beside the executables, so they
+# sender). --disable-local-rpath: nothing is loaded from beside the executables, so they
 # carry no $$ORIGIN run path; -z now: with RELRO, a read-only GOT (Debian's hardening flags).
 STATIC_BUILD = -c release --static-swift-stdlib --disable-local-rpath -Xlinker -z -Xlinker now --scratch-path .build-static
 # Where make deb and make rpm put the packages.
 DEB_OUT ?= .build-deb
 RPM_TOPDIR ?= $(CURDIR)/.build-rpm
-SENDER ?= $(BUILD)/kdump-watch-send
 # What swift format checks (make lint, .ci/run) and rewrites (make format).
-SWIFT_SOURCES = Sources Tests Package.swift Benchmarks/Micro/Package.swift Benchmarks/Micro/Benchmarks
+SWIFT_SOURCES = Sources Tests Package.swift EmbeddedSender Benchmarks/Micro/Package.swift Benchmarks/Micro/Benchmarks
 
-.PHONY: help build release sender-static run test test-unit e2e fuzz sanitize lint format clean install install-files uninstall bench bench-micro soak deb rpm package-test
+.PHONY: help build release sender run test test-unit e2e fuzz sanitize lint format clean install install-files uninstall bench bench-micro soak deb rpm package-test
 
 help:
 	@echo "make run      build and run kdump-watchd on built-in defaults"
 	@echo "make test     install test dependencies and run the whole test suite"
 	@echo "make e2e      end-to-end test: a kernel panic in a QEMU VM, fenced through pacemaker-fenced (about a minute)"
 	@echo "make build    debug build of every executable"
+	@echo "make sender   the capture-kernel sender in Embedded Swift, as installed (.build-embedded/release)"
 	@echo "make lint     swift format lint"
 	@echo "make format   swift format in place"
 	@echo "make install  release build, then install (PREFIX, DESTDIR, SBINDIR, LIBEXECDIR, UNITDIR, SHUTDOWNDIR, MANDIR, SYSCONFDIR)"
@@ -77,19 +79,19 @@ format:
 clean:
 	rm -rf .build .build-*
 
-release:
-	scripts/install-deps.sh build
+release: sender
 	$(SWIFT) build $(STATIC_BUILD)
 
-# The sender alone, as installed (release, Swift runtime linked statically).
-sender-static:
-	$(SWIFT) build $(STATIC_BUILD) --product kdump-watch-send
+# The capture-kernel sender as installed: Embedded Swift, Nettle linked statically, glibc only.
+sender:
+	scripts/install-deps.sh build
+	cd EmbeddedSender && $(SWIFT) build -c release --disable-local-rpath --scratch-path ../.build-embedded
 
 # Runs as root: QEMU guests under software emulation, a stand-alone pacemaker-fenced.
 e2e:
 	scripts/install-deps.sh e2e
 	$(SWIFT) build
-	$(MAKE) sender-static
+	$(MAKE) sender
 	Tests/EndToEnd/run.sh handmade
 	Tests/EndToEnd/run.sh initramfs-tools
 	Tests/EndToEnd/run.sh dracut

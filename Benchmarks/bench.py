@@ -390,7 +390,7 @@ def signed_sender_row(args, reference_sender):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", default=os.path.join(REPO, ".build-static", "release"))
-    parser.add_argument("--sender", default=os.path.join(REPO, ".build-static", "release", "kdump-watch-send"))
+    parser.add_argument("--sender", default=os.path.join(REPO, ".build-embedded", "release", "kdump-watch-send"))
     parser.add_argument("--tools", default=os.path.join(REPO, ".build-bench"))
     parser.add_argument("--slow-runs", type=int, default=10, help="runs at the default 10 s interval")
     parser.add_argument("--only", default="1,2,3,4,5,6,7,8,9", help="the rows to run, e.g. 2,3 (default: all)")

@@ -1,5 +1,9 @@
 // Start-up code of kdump-watch-send that must run before the Swift runtime's.
 //
+// The installed sender is the Embedded Swift build, which has no runtime to start and no
+// CommandLine: there the constructor only keeps argc and argv for main. What follows explains
+// the rest, which the normal build (unit tests, the debug executable) still needs.
+//
 // The Swift runtime seeds its hash functions with a blocking getrandom(2) in a static
 // initializer, before main. In a kdump capture kernel the kernel's random pool is often not
 // initialised yet, and getrandom() then waits until it is: measured under QEMU (make e2e), the

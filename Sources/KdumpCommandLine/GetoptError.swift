@@ -1,4 +1,6 @@
-import KdumpWire
+#if !hasFeature(Embedded)  // the embedded sender is one module (EmbeddedSender/)
+    import KdumpWire
+#endif
 
 /// Why a command line could not be parsed; the message quotes the offending option.
 public struct GetoptError: Error, Equatable, CustomStringConvertible, Sendable {

@@ -1,4 +1,6 @@
-import KdumpWire
+#if !hasFeature(Embedded)  // the embedded sender is one module (EmbeddedSender/)
+    import KdumpWire
+#endif
 
 /// Splits a command line the way glibc's `getopt_long` does, so the fence-agents tools
 /// accept exactly the forms their upstream counterparts accept: `-n node`, `-nnode`,
@@ -10,33 +12,39 @@ import KdumpWire
 /// sender, which must link nothing but the standard library and glibc.
 public enum GetoptParser {
     public static func tokenize(_ arguments: [String], options: [GetoptOption]) throws(GetoptError) -> [GetoptToken] {
+        // Compared as scalars and UTF-8 bytes, never as Characters or with `==` (which would link
+        // Unicode's normalisation and grapheme tables into the embedded sender); for the ASCII
+        // spellings of options the answers are the same.
+        let dash = Unicode.Scalar(UInt8(ascii: "-"))
         var tokens: [GetoptToken] = []
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]
+            let scalars = argument.unicodeScalars
             index += 1
-            if argument == "--" {
+            if argument.hasSameUTF8(as: "--") {
                 tokens += arguments[index...].map { .operand($0) }
                 break
             }
-            if argument.hasPrefix("--") {
-                let body = argument.dropFirst(2)
-                let name = String(body.prefix { $0 != "=" })
-                guard let option = options.first(where: { $0.long == name }) else {
+            if scalars.starts(with: [dash, dash]) {
+                let body = scalars.dropFirst(2)
+                let equals = body.firstIndex(of: "=")
+                let name = String(String.UnicodeScalarView(body[..<(equals ?? body.endIndex)]))
+                guard let option = options.first(where: { $0.long.hasSameUTF8(as: name) }) else {
                     throw GetoptError("unrecognized option '--\(name)'")
                 }
                 var value: String?
-                if let equals = body.firstIndex(of: "=") {
+                if let equals {
                     guard option.takesValue else { throw GetoptError("option '--\(name)' doesn't allow an argument") }
-                    value = String(body[body.index(after: equals)...])
+                    value = String(String.UnicodeScalarView(body[body.index(after: equals)...]))
                 } else if option.takesValue {
                     guard index < arguments.count else { throw GetoptError("option '--\(name)' requires an argument") }
                     value = arguments[index]
                     index += 1
                 }
                 tokens.append(.option(option.long, value: value, spelled: "--\(name)"))
-            } else if argument.hasPrefix("-"), argument.count > 1 {
-                var rest = Substring(argument.dropFirst())
+            } else if scalars.first == dash, scalars.count > 1 {
+                var rest = scalars.dropFirst()
                 while let letter = rest.first {
                     rest = rest.dropFirst()
                     guard let option = options.first(where: { $0.short == letter }) else {
@@ -45,8 +53,8 @@ public enum GetoptParser {
                     var value: String?
                     if option.takesValue {
                         if !rest.isEmpty {
-                            value = String(rest)
-                            rest = ""
+                            value = String(String.UnicodeScalarView(rest))
+                            rest = rest.dropFirst(rest.count)
                         } else {
                             guard index < arguments.count else {
                                 throw GetoptError("option requires an argument -- '\(letter)'")

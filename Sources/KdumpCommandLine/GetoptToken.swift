@@ -1,4 +1,6 @@
-import KdumpWire
+#if !hasFeature(Embedded)  // the embedded sender is one module (EmbeddedSender/)
+    import KdumpWire
+#endif
 
 /// One element of a parsed command line.
 public enum GetoptToken: Equatable, Sendable {

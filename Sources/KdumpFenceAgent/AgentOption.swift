@@ -14,7 +14,7 @@ struct AgentOption: Sendable {
     /// Other stdin keys meaning the same (`option` is the old name of `action`).
     let aliases: [String]
     let long: String
-    let short: Character?
+    let short: Unicode.Scalar?
     /// What the value is called (`NODE[,NODE...]`); nil for an option without a value.
     let valueName: String?
     /// The metadata's content type: `string` or `boolean`.

@@ -1,5 +1,9 @@
-import Glibc
-import KdumpWire
+#if hasFeature(Embedded)
+    import CLibc
+#else
+    import Glibc
+    import KdumpWire
+#endif
 
 /// Where one datagram goes: an address, and for IPv6 link-local or multicast addresses the
 /// interface (scope id) it leaves by.
@@ -23,7 +27,7 @@ public struct Destination: Equatable, CustomStringConvertible {
         var list: UnsafeMutablePointer<ifaddrs>?
         guard getifaddrs(&list) == 0 else { return result }
         defer { freeifaddrs(list) }
-        var allNodesOn = Set<String>()
+        var allNodesOn: [UInt32] = []  // interface indexes: no string hashing (see Sender.run)
         let allNodes = HostAddress("ff02::1")!
         var cursor = list
         while let interface = cursor {
@@ -44,11 +48,12 @@ public struct Destination: Equatable, CustomStringConvertible {
                     result.append(Destination(address: broadcast, interface: text))
                 }
             }
-            if addressFamily == sa_family_t(AF_INET6), family != .ipv4, flags & Int32(IFF_MULTICAST) != 0,
-                allNodesOn.insert(text).inserted
-            {
+            if addressFamily == sa_family_t(AF_INET6), family != .ipv4, flags & Int32(IFF_MULTICAST) != 0 {
                 let index = if_nametoindex(name)
-                if index != 0 { result.append(Destination(address: allNodes, scopeID: index, interface: text)) }
+                if index != 0, !allNodesOn.contains(index) {
+                    allNodesOn.append(index)
+                    result.append(Destination(address: allNodes, scopeID: index, interface: text))
+                }
             }
         }
         return result

@@ -1,5 +1,9 @@
-import Glibc
-import KdumpWire
+#if hasFeature(Embedded)
+    import CLibc
+#else
+    import Glibc
+    import KdumpWire
+#endif
 
 struct DestinationError: Error, CustomStringConvertible {
     var message: String

@@ -1,6 +1,11 @@
 import CNettle
-import Glibc
-import KdumpWire
+
+#if hasFeature(Embedded)
+    import CLibc
+#else
+    import Glibc
+    import KdumpWire
+#endif
 
 /// Signs the sender's protocol version 2 messages (Documentation/protocol.md §4) with Nettle's
 /// HMAC-SHA256.

@@ -1,5 +1,9 @@
-import Glibc
-import KdumpWire
+#if hasFeature(Embedded)
+    import CLibc
+#else
+    import Glibc
+    import KdumpWire
+#endif
 
 /// The capture-kernel sender: every `interval` seconds, sends the little-endian version 1
 /// `fence_kdump` message, or with a key a signed version 2 message, to every address of every
@@ -9,7 +13,7 @@ import KdumpWire
 /// the capture kernel's network (and its resolver) can come up late, so the name is tried again
 /// every round. Send errors are counted and shown with `-v`, never fatal.
 public struct Sender {
-    public typealias Resolver = (String, AddressFamily) throws -> [HostAddress]
+    public typealias Resolver = (String, AddressFamily) throws(AddressResolver.Failure) -> [HostAddress]
 
     public let options: SenderOptions
     private let resolve: Resolver
@@ -22,7 +26,9 @@ public struct Sender {
     ///   - writeLine: where log lines go (stderr).
     public init(
         options: SenderOptions, signer: MessageSigner? = nil,
-        resolve: @escaping Resolver = { try AddressResolver.resolve($0, family: $1) },
+        resolve: @escaping Resolver = { (name, family) throws(AddressResolver.Failure) in
+            try AddressResolver.resolve(name, family: family)
+        },
         writeLine: @escaping (String) -> Void = Sender.standardError
     ) {
         self.options = options
@@ -53,28 +59,31 @@ public struct Sender {
     public func run() -> Statistics {
         var statistics = Statistics()
         var signer = self.signer
-        var resolved: [String: [Destination]] = [:]
-        var reportedUnresolved = Set<String>()
+        // By the node's place in the list: no string is hashed (the embedded sender links no
+        // Unicode tables, and hashing would seed itself from the blocking getrandom(2)).
+        var resolved = [[Destination]?](repeating: nil, count: options.nodes.count)
+        var reportedUnresolved = [Bool](repeating: false, count: options.nodes.count)
         var sockets = SocketPair()
         defer { sockets.close() }
         var round = 0
         while options.count == 0 || round < options.count {
             round += 1
             statistics.rounds = round
-            for node in options.nodes {
-                if resolved[node] == nil {
+            for (place, node) in options.nodes.enumerated() {
+                if resolved[place] == nil {
                     do {
-                        resolved[node] = try destinations(of: node)
-                        if reportedUnresolved.contains(node) { debug("node '\(node)' resolves now") }
+                        resolved[place] = try destinations(of: node)
+                        if reportedUnresolved[place] { debug("node '\(node)' resolves now") }
                     } catch {
                         statistics.unresolved += 1
-                        if reportedUnresolved.insert(node).inserted {
+                        if !reportedUnresolved[place] {
+                            reportedUnresolved[place] = true
                             debug("failed to get node '\(node)' (\(error)); trying again every round")
                         }
                         continue
                     }
                 }
-                for destination in resolved[node] ?? [] {
+                for destination in resolved[place] ?? [] {
                     send(
                         to: destination, named: "node '\(node)'", round: round, signer: &signer, sockets: &sockets,
                         statistics: &statistics)
@@ -112,14 +121,20 @@ public struct Sender {
 
     /// A NODE's destinations: a literal address, with `%interface` for a link-local or
     /// multicast IPv6 one (`ff02::1%eth0`), or what the resolver gives the name.
-    private func destinations(of node: String) throws -> [Destination] {
-        if let percent = node.firstIndex(of: "%"), let address = HostAddress(String(node[..<percent])) {
-            let interface = String(node[node.index(after: percent)...])
+    private func destinations(of node: String) throws(DestinationError) -> [Destination] {
+        if let percent = node.utf8.firstIndex(of: UInt8(ascii: "%")),
+            let address = HostAddress(String(node[..<percent]))
+        {
+            let interface = String(node[node.utf8.index(after: percent)...])
             let index = UInt32(interface) ?? if_nametoindex(interface)
             guard index != 0 else { throw DestinationError(message: "no interface '\(interface)'") }
             return [Destination(address: address, scopeID: index, interface: interface)]
         }
-        return try resolve(node, options.family).map { Destination(address: $0) }
+        do {
+            return try resolve(node, options.family).map { Destination(address: $0) }
+        } catch {
+            throw DestinationError(message: error.description)
+        }
     }
 
     private func debug(_ message: String) {

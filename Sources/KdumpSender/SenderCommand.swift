@@ -1,5 +1,7 @@
-import KdumpCommandLine
-import KdumpWire
+#if !hasFeature(Embedded)  // the embedded sender is one module (EmbeddedSender/)
+    import KdumpCommandLine
+    import KdumpWire
+#endif
 
 /// What the command line asks for.
 public enum SenderCommand: Equatable, Sendable {

@@ -1,23 +1,11 @@
-import KdumpCommandLine
-import KdumpWire
+#if !hasFeature(Embedded)  // the embedded sender is one module (EmbeddedSender/)
+    import KdumpCommandLine
+    import KdumpWire
+#endif
 
 /// The command line of `fence_kdump_send`, which `kdump-watch-send` accepts unchanged.
 public enum SenderCommandLine {
-    static let options: [GetoptOption] = [
-        .ipport,
-        .family,
-        GetoptOption(long: "count", short: "c", takesValue: true),
-        GetoptOption(long: "interval", short: "i", takesValue: true),
-        .verbose,
-        .version,
-        .help,
-        GetoptOption(long: "key", takesValue: true),
-        GetoptOption(long: "key-id", takesValue: true),
-        GetoptOption(long: "node-name", takesValue: true),
-        GetoptOption(long: "phase", takesValue: true),
-        GetoptOption(long: "broadcast", takesValue: false),
-        GetoptOption(long: "also-v1", takesValue: false),
-    ]
+    static let options = SenderFlag.allCases.map { $0.option }
 
     public static func parse(_ arguments: [String]) throws(SenderUsageError) -> SenderCommand {
         let tokens: [GetoptToken]
@@ -28,56 +16,65 @@ public enum SenderCommandLine {
         }
         var result = SenderOptions()
         for token in tokens {
+            let value: String?
+            let flag: SenderFlag
             switch token {
             case .operand(let node):
                 guard !node.isEmpty else { throw SenderUsageError("empty node name") }
                 result.nodes.append(node)
-            case .option("help", _, _): return .help
-            case .option("version", _, _): return .version
-            case .option("verbose", _, _): result.verbose += 1
-            case .option("ipport", let value, _):
+                continue
+            case .option(let name, let given, let spelled):
+                guard let known = SenderFlag(long: name) else {
+                    throw SenderUsageError("unhandled option \(spelled) (\(name))")
+                }
+                flag = known
+                value = given
+            }
+            switch flag {
+            case .help: return .help
+            case .version: return .version
+            case .verbose: result.verbose += 1
+            case .ipport:
                 guard let port = Int(value ?? ""), (1...65_535).contains(port) else {
                     throw SenderUsageError("invalid ipport '\(value ?? "")'")
                 }
                 result.port = port
-            case .option("family", let value, _):
-                guard let family = AddressFamily(rawValue: value ?? "") else {
+            case .family:
+                guard let family = AddressFamily(name: value ?? "") else {
                     throw SenderUsageError("unsupported family '\(value ?? "")'")
                 }
                 result.family = family
-            case .option("count", let value, _):
+            case .count:
                 guard let count = Int(value ?? ""), count >= 0 else {
                     throw SenderUsageError("invalid count '\(value ?? "")'")
                 }
                 result.count = count
-            case .option("interval", let value, _):
+            case .interval:
                 guard let interval = Int(value ?? ""), (1...86_400).contains(interval) else {
                     throw SenderUsageError("invalid interval '\(value ?? "")'")
                 }
                 result.interval = interval
-            case .option("key", let value, _):
+            case .key:
                 guard let path = value, !path.isEmpty else { throw SenderUsageError("empty key file name") }
                 result.keyFile = path
-            case .option("key-id", let value, _):
+            case .keyID:
                 guard let text = value, text.utf8.count == 2, let id = UInt8(text, radix: 16) else {
                     throw SenderUsageError("invalid key id '\(value ?? "")' (two hexadecimal digits)")
                 }
                 result.keyID = id
-            case .option("node-name", let value, _):
+            case .nodeName:
                 guard let name = value, SignedMessage.isValidNodeName(name) else {
                     throw SenderUsageError(
                         "invalid node name '\(value ?? "")' (1 to 64 of A-Z a-z 0-9 . _ -)")
                 }
                 result.nodeName = name
-            case .option("phase", let value, _):
+            case .phase:
                 guard let phase = SignedMessage.Phase(name: value ?? "") else {
                     throw SenderUsageError("invalid phase '\(value ?? "")' (started, dumping, finished, failed)")
                 }
                 result.phase = phase
-            case .option("broadcast", _, _): result.broadcast = true
-            case .option("also-v1", _, _): result.alsoV1 = true
-            case .option(let name, _, let spelled):
-                throw SenderUsageError("unhandled option \(spelled) (\(name))")
+            case .broadcast: result.broadcast = true
+            case .alsoV1: result.alsoV1 = true
             }
         }
         if result.keyFile == nil {

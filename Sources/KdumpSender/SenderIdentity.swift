@@ -1,5 +1,9 @@
-import Glibc
-import KdumpWire
+#if hasFeature(Embedded)
+    import CLibc
+#else
+    import Glibc
+    import KdumpWire
+#endif
 
 /// The node name a signed message carries: `--node-name`, else the name the capture-kernel
 /// integration recorded when it built the initramfs, else `uname -n` (the capture kernel's own
@@ -11,7 +15,7 @@ public enum SenderIdentity {
 
     public static func nodeName(
         _ options: SenderOptions, recordedAt path: String = SenderOptions.recordedNodeNamePath
-    ) throws -> String {
+    ) throws(Failure) -> String {
         if let name = options.nodeName { return name }
         if let recorded = readFirstLine(path) {
             guard SignedMessage.isValidNodeName(recorded) else {
@@ -23,7 +27,7 @@ public enum SenderIdentity {
         uname(&system)
         let name = withUnsafeBytes(of: system.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         // A fully qualified host name: the cluster knows the node by its first label.
-        let short = String(name.split(separator: ".").first ?? "")
+        let short = String(decoding: name.utf8.prefix { $0 != UInt8(ascii: ".") }, as: UTF8.self)
         guard SignedMessage.isValidNodeName(short) else {
             throw Failure(description: "the host name '\(name)' is not a node name; give --node-name")
         }

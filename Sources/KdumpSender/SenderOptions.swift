@@ -1,5 +1,7 @@
-import KdumpCommandLine
-import KdumpWire
+#if !hasFeature(Embedded)  // the embedded sender is one module (EmbeddedSender/)
+    import KdumpCommandLine
+    import KdumpWire
+#endif
 
 /// The settings of `kdump-watch-send`, with upstream `fence_kdump_send`'s defaults.
 public struct SenderOptions: Sendable, Equatable {

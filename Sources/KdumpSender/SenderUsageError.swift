@@ -1,5 +1,7 @@
-import KdumpCommandLine
-import KdumpWire
+#if !hasFeature(Embedded)  // the embedded sender is one module (EmbeddedSender/)
+    import KdumpCommandLine
+    import KdumpWire
+#endif
 
 /// A usage error; like upstream, the sender prints it with the usage text and exits 1.
 public struct SenderUsageError: Error, Equatable, CustomStringConvertible, Sendable {

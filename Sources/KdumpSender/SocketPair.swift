@@ -1,5 +1,9 @@
-import Glibc
-import KdumpWire
+#if hasFeature(Embedded)
+    import CLibc
+#else
+    import Glibc
+    import KdumpWire
+#endif
 
 /// One unconnected UDP socket per address family, created on first use; the IPv4 one may
 /// broadcast.
@@ -29,9 +33,13 @@ struct SocketPair {
     }
 
     mutating func close() {
-        if ipv4 >= 0 { Glibc.close(ipv4) }
-        if ipv6 >= 0 { Glibc.close(ipv6) }
+        if ipv4 >= 0 { _ = closeDescriptor(ipv4) }
+        if ipv6 >= 0 { _ = closeDescriptor(ipv6) }
         ipv4 = -1
         ipv6 = -1
     }
 }
+
+/// close(2), under a name that `SocketPair.close()` does not hide (the embedded build has no
+/// `Glibc.` to qualify it with).
+private func closeDescriptor(_ descriptor: Int32) -> Int32 { close(descriptor) }

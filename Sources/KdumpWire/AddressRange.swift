@@ -1,4 +1,8 @@
-import Glibc
+#if hasFeature(Embedded)
+    import CLibc
+#else
+    import Glibc
+#endif
 
 /// An address or a CIDR block (`192.0.2.0/24`, `2001:db8::/32`, or a single address), as the
 /// `allow` key of the daemon's configuration takes them.

@@ -1,4 +1,8 @@
-import Glibc
+#if hasFeature(Embedded)
+    import CLibc
+#else
+    import Glibc
+#endif
 
 /// Turns node names into every address the system resolver knows for them.
 ///
@@ -48,13 +52,13 @@ public enum AddressResolver {
             throw Failure(name: name, reason: String(cString: gai_strerror(status)))
         }
         defer { freeaddrinfo(list) }
-        var found = Set<HostAddress>()
+        var found: [HostAddress] = []  // a handful: no hashing, whose seed would wait for the random pool
         var cursor = list
         while let entry = cursor {
             if let sockaddr = entry.pointee.ai_addr, let address = HostAddress(socketAddress: sockaddr),
                 family.admits(address)
             {
-                found.insert(address)
+                if !found.contains(address) { found.append(address) }
             }
             cursor = entry.pointee.ai_next
         }

@@ -1,4 +1,8 @@
-import Glibc
+#if hasFeature(Embedded)
+    import CLibc
+#else
+    import Glibc
+#endif
 
 /// A cluster's message key: the 32 bytes that sign version 2 messages (Documentation/protocol.md
 /// §6), as read from a key file of 64 hexadecimal digits.
@@ -64,7 +68,9 @@ public struct AuthKey: Sendable, Equatable {
         guard fstat(descriptor, &info) == 0 else {
             throw FileError(path: path, problem: String(cString: strerror(errno)))
         }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw FileError(path: path, problem: "not a regular file") }
+        guard info.st_mode & mode_t(S_IFMT) == mode_t(S_IFREG) else {
+            throw FileError(path: path, problem: "not a regular file")
+        }
         guard info.st_mode & 0o077 == 0 else {
             throw FileError(
                 path: path,

@@ -1,22 +1,27 @@
-import Glibc
+#if hasFeature(Embedded)
+    import CLibc
+#else
+    import Glibc
+#endif
 
 extension HostAddress {
     /// Calls `body` with this address and `port` as a `sockaddr_in` or `sockaddr_in6` (with
     /// `scopeID`, the interface of a link-local or multicast IPv6 address) and its length: the
     /// one place the project builds a socket address by hand, for `bind(2)`, `connect(2)` and
     /// `sendto(2)`.
-    public func withSocketAddress<Result>(
-        port: Int, scopeID: UInt32 = 0, _ body: (UnsafePointer<sockaddr>, socklen_t) throws -> Result
-    ) rethrows -> Result {
-        try withNetworkBytes { network in
+    public func withSocketAddress<Result, Failure: Error>(
+        port: Int, scopeID: UInt32 = 0, _ body: (UnsafePointer<sockaddr>, socklen_t) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        try withNetworkBytes { (network) throws(Failure) -> Result in
             if isIPv4 {
                 var address = sockaddr_in()
                 address.sin_family = sa_family_t(AF_INET)
                 address.sin_port = in_port_t(UInt16(truncatingIfNeeded: port).bigEndian)
                 withUnsafeMutableBytes(of: &address.sin_addr) { $0.copyBytes(from: network) }
-                return try withUnsafePointer(to: &address) {
-                    try $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        try body($0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                return try withUnsafePointer(to: &address) { (pointer) throws(Failure) -> Result in
+                    try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        (pointer) throws(Failure) -> Result in
+                        try body(pointer, socklen_t(MemoryLayout<sockaddr_in>.size))
                     }
                 }
             }
@@ -25,9 +30,9 @@ extension HostAddress {
             address.sin6_port = in_port_t(UInt16(truncatingIfNeeded: port).bigEndian)
             address.sin6_scope_id = scopeID
             withUnsafeMutableBytes(of: &address.sin6_addr) { $0.copyBytes(from: network) }
-            return try withUnsafePointer(to: &address) {
-                try $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    try body($0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+            return try withUnsafePointer(to: &address) { (pointer) throws(Failure) -> Result in
+                try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (pointer) throws(Failure) -> Result in
+                    try body(pointer, socklen_t(MemoryLayout<sockaddr_in6>.size))
                 }
             }
         }

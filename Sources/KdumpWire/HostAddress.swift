@@ -1,4 +1,8 @@
-import Glibc
+#if hasFeature(Embedded)
+    import CLibc
+#else
+    import Glibc
+#endif
 
 /// An IPv4 or IPv6 host address in normal form: the identity of a `fence_kdump` sender.
 ///
@@ -86,9 +90,12 @@ public struct HostAddress: Hashable, Sendable, Comparable, CustomStringConvertib
     public var networkBytes: [UInt8] { withNetworkBytes { Array($0) } }
 
     /// Calls `body` with the address bytes in network order (4 or 16), kept on the stack.
-    func withNetworkBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+    func withNetworkBytes<Result, Failure: Error>(_ body: (UnsafeRawBufferPointer) throws(Failure) -> Result)
+        throws(Failure)
+        -> Result
+    {
         var storage = in6_addr()
-        return try withUnsafeMutableBytes(of: &storage) { bytes in
+        return try withUnsafeMutableBytes(of: &storage) { (bytes) throws(Failure) -> Result in
             if isIPv4 {
                 for index in 0..<4 { bytes[index] = UInt8(truncatingIfNeeded: low >> UInt64(24 - 8 * index)) }
                 return try body(UnsafeRawBufferPointer(rebasing: bytes[..<4]))

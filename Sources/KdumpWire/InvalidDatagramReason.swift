@@ -4,7 +4,7 @@
 /// `short` to `bad_version` are properties of version 1 bytes (``KdumpDatagram/classify(_:)``),
 /// `not_allowed` and `rate_limited` the daemon's policy about the sender, and the rest the
 /// checks of a version 2 message (Documentation/protocol.md §5).
-public enum InvalidDatagramReason: String, CaseIterable, Sendable, Codable, Comparable, Error {
+public enum InvalidDatagramReason: String, CaseIterable, Sendable, Comparable, Error {
     case short
     case long
     case badMagic = "bad_magic"
@@ -26,3 +26,8 @@ public enum InvalidDatagramReason: String, CaseIterable, Sendable, Codable, Comp
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 }
+
+#if !hasFeature(Embedded)
+    // Status answers and the state file carry it; Embedded Swift (the sender) has no Codable.
+    extension InvalidDatagramReason: Codable {}
+#endif

@@ -7,7 +7,7 @@
 /// signed and says where the MAC sits. Every integer is in network byte order.
 public struct SignedMessage: Sendable, Equatable {
     /// What the sender says its capture kernel is doing.
-    public enum Phase: UInt8, Sendable, CaseIterable, Codable, CustomStringConvertible {
+    public enum Phase: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case started = 1
         case dumping = 2
         case finished = 3
@@ -24,7 +24,7 @@ public struct SignedMessage: Sendable, Equatable {
         }
 
         public init?(name: String) {
-            guard let phase = Self.allCases.first(where: { $0.description == name }) else { return nil }
+            guard let phase = Self.allCases.first(where: { $0.description.hasSameUTF8(as: name) }) else { return nil }
             self = phase
         }
 
@@ -156,3 +156,8 @@ public struct SignedMessage: Sendable, Equatable {
         public var macRange: Range<Int> { signedLength..<(signedLength + macLength) }
     }
 }
+
+#if !hasFeature(Embedded)
+    // The state file carries it; Embedded Swift (the sender) has no Codable.
+    extension SignedMessage.Phase: Codable {}
+#endif

@@ -12,9 +12,13 @@ extension String {
     public var oneLineMessage: String {
         var result = String.UnicodeScalarView()
         for scalar in unicodeScalars {
+            // Unicode's control characters (general category Cc, fixed for good: C0, DEL and C1),
+            // and its one line separator and one paragraph separator (Zl, Zp): spelled out
+            // rather than looked up, so that no Unicode property table is linked (the embedded
+            // sender quotes its command line with this).
             let escape: Bool
-            switch scalar.properties.generalCategory {
-            case .control, .lineSeparator, .paragraphSeparator: escape = true
+            switch scalar.value {
+            case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029: escape = true
             default: escape = false
             }
             let piece = escape ? Array(scalar.escaped(asASCII: true).unicodeScalars) : [scalar]

@@ -1,19 +1,28 @@
 // Its constructor runs before the Swift runtime starts (see sender_startup.c).
 import CSenderStartup
-import Glibc
-import KdumpSender
-import KdumpWire
+
+#if hasFeature(Embedded)
+    import CLibc
+#else
+    import Glibc
+    import KdumpSender
+    import KdumpWire
+#endif
 
 // Killing the sender is how a capture kernel stops it; a broken network is not a reason to die.
 signal(SIGPIPE, SIG_IGN)
 
+// The command line as the C library handed it to the start-up constructor; Embedded Swift has
+// no CommandLine, and the constructor always runs before this.
 let arguments: [String] =
     if let argv = kdump_watch_sender_argv() {
         (0..<Int(kdump_watch_sender_argc())).map { String(cString: argv[$0]!) }
     } else {
-        CommandLine.arguments
+        []
     }
-let name = arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? "kdump-watch-send"
+let name =
+    arguments.first.map { String(decoding: $0.utf8.split(separator: UInt8(ascii: "/")).last ?? [], as: UTF8.self) }
+    ?? "kdump-watch-send"
 do {
     switch try SenderCommandLine.parse(Array(arguments.dropFirst())) {
     case .help:
@@ -23,15 +32,22 @@ do {
     case .send(let options):
         var signer: MessageSigner?
         if let keyFile = options.keyFile {
-            do {
-                signer = MessageSigner(
-                    key: try AuthKey.load(path: keyFile), keyID: options.keyID,
-                    nodeName: try SenderIdentity.nodeName(options),
-                    nonce: kdump_watch_sender_boot_nonce())
+            let key: AuthKey
+            let nodeName: String
+            do throws(AuthKey.FileError) {
+                key = try AuthKey.load(path: keyFile)
             } catch {
                 Sender.standardError("[error]: \(error)")
                 exit(1)
             }
+            do throws(SenderIdentity.Failure) {
+                nodeName = try SenderIdentity.nodeName(options)
+            } catch {
+                Sender.standardError("[error]: \(error)")
+                exit(1)
+            }
+            signer = MessageSigner(
+                key: key, keyID: options.keyID, nodeName: nodeName, nonce: kdump_watch_sender_boot_nonce())
         }
         Sender(options: options, signer: signer).run()
     }

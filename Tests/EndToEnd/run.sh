@@ -53,7 +53,7 @@ esac
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 BUILD=${BUILD:-$root/.build/debug}
-SENDER=${SENDER:-$root/.build-static/release/kdump-watch-send}
+SENDER=${SENDER:-$root/.build-embedded/release/kdump-watch-send}
 CACHE=${CACHE:-$root/.build-e2e}
 KERNEL=${KERNEL:-$(find /boot -maxdepth 1 -name 'vmlinuz-*-cloud-amd64' | sort -V | tail -n 1)}
 # Seconds fence_kdump_watch waits for a message before it answers "not confirmed".

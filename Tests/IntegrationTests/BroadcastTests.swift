@@ -83,7 +83,7 @@ struct BroadcastTests {
         let sent = try run(
             "/usr/sbin/ip",
             [
-                "netns", "exec", namespaces.sender, Build.path("kdump-watch-send"), "--key",
+                "netns", "exec", namespaces.sender, Build.sender, "--key",
                 try TestCluster.writeNodeKey(node: "node-a", clusterKey: key, in: directory.path), "--key-id",
                 TestCluster.keyIDText, "--node-name", "node-a", "--broadcast", "-p", "\(port)", "-c", "1", "-v",
             ])

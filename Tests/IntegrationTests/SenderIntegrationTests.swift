@@ -5,7 +5,7 @@ import Testing
 /// `kdump-watch-send` against the real upstream `fence_kdump`, our daemon, and the real resolver.
 @Suite(.timeLimit(.minutes(2)))
 struct SenderIntegrationTests {
-    let sender = Build.path("kdump-watch-send")
+    let sender = Build.sender
 
     @Test func theRealUpstreamFenceKdumpAcceptsOurSender() throws {
         let upstreamAgent = try #require(

@@ -10,7 +10,7 @@ import Testing
 @Suite(.timeLimit(.minutes(3)))
 struct SignedMessageIntegrationTests {
     let ctl = Build.path("kdump-watchctl")
-    let sender = Build.path("kdump-watch-send")
+    let sender = Build.sender
 
     @Test func keygenWritesAPrivateKeyThatTheDaemonAndTheSenderShare() throws {
         let directory = try TemporaryDirectory()

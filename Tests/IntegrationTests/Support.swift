@@ -18,6 +18,19 @@ enum Build {
 
     static func path(_ name: String) -> String { directory + "/" + name }
 
+    /// The capture-kernel sender as it is installed: the Embedded Swift build (`make sender`),
+    /// made once per test run; the debug build's `kdump-watch-send` is only its sources' unit
+    /// test vehicle. A failed build leaves a path that does not exist, and every test that
+    /// runs the sender fails saying so.
+    static let sender: String = {
+        let path = repository + "/.build-embedded/release/kdump-watch-send"
+        let build = try? run("/usr/bin/make", ["-C", repository, "sender"], timeout: 900)
+        if build?.status != 0 {
+            FileHandle.standardError.write(Data("make sender failed: \(build.map { "\($0)" } ?? "")\n".utf8))
+        }
+        return path
+    }()
+
     /// The repository's top directory.
     static let repository: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().path

@@ -107,7 +107,7 @@ struct SystemServiceTests {
             #expect(agentPage.contains(option), "fence_kdump_watch(8) lacks \(option)")
         }
         let senderPage = try render("kdump-watch-send.8")
-        for option in longOptions(try run(Build.path("kdump-watch-send"), ["-h"]).stdout) {
+        for option in longOptions(try run(Build.sender, ["-h"]).stdout) {
             #expect(senderPage.contains(option), "kdump-watch-send(8) lacks \(option)")
         }
     }
@@ -117,7 +117,7 @@ struct SystemServiceTests {
         defer { destination.remove() }
         let common = [
             "-C", Build.repository, "-s", "DESTDIR=\(destination.path)", "PREFIX=/usr", "BUILD=\(Build.directory)",
-            "SENDER=\(Build.path("kdump-watch-send"))", "SHUTDOWNDIR=/usr/lib/systemd/system-shutdown",
+            "SENDER=\(Build.sender)", "SHUTDOWNDIR=/usr/lib/systemd/system-shutdown",
         ]
         #expect(try run("/usr/bin/make", ["install-files"] + common).status == 0)
         for path in [

@@ -37,7 +37,7 @@ import Testing
         nonisolated(unsafe) var lines: [String] = []
         let statistics = Sender(
             options: options,
-            resolve: { name, _ in
+            resolve: { (name, _) throws(AddressResolver.Failure) in
                 attempts += 1
                 guard attempts >= 3 else { throw AddressResolver.Failure(name: name, reason: "not yet") }
                 return [HostAddress("127.0.0.1")!]

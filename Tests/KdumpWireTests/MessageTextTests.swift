@@ -16,6 +16,18 @@ import Testing
         #expect("\0".oneLineMessage == #"\0"#)
     }
 
+    /// The escaped set is spelled out as ranges (no property table in the embedded sender); it
+    /// must be exactly Unicode's control characters and line and paragraph separators.
+    @Test func theEscapedScalarsAreUnicodesControlsAndSeparators() {
+        for value in UInt32(0)...0x10_FFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let category = scalar.properties.generalCategory
+            let expected = category == .control || category == .lineSeparator || category == .paragraphSeparator
+            let text = String(scalar)
+            #expect((text.oneLineMessage != text) == expected, "U+\(String(value, radix: 16))")
+        }
+    }
+
     @Test func longTextIsCut() {
         let message = String(repeating: "x", count: 5000).oneLineMessage
         #expect(message.unicodeScalars.count == String.oneLineMessageLimit)

@@ -1,0 +1,50 @@
+// swift-tools-version: 6.2
+// kdump-watch-send in Embedded Swift: the capture-kernel sender at the size of a C program,
+// needing glibc only (Documentation/architecture.md, "The embedded sender"). Its sources are the
+// normal build's, linked here (Sources/kdump-watch-send/KdumpWire, KdumpCommandLine,
+// KdumpSender, main.swift) and compiled as one module, which lets the optimiser drop what the
+// sender does not use. `make sender` builds it into .build-embedded.
+import PackageDescription
+
+let embeddedSettings: [SwiftSetting] = [
+    .enableExperimentalFeature("Embedded"),
+    .unsafeFlags(["-wmo", "-Osize", "-Xfrontend", "-function-sections"]),
+]
+
+let package = Package(
+    name: "EmbeddedSender",
+    products: [
+        .executable(name: "kdump-watch-send", targets: ["kdump-watch-send"]),
+        // A test tool: the embedded build's datagrams for given inputs (SenderEmbeddedBuildTests).
+        .executable(name: "kdump-watch-wire-vectors", targets: ["kdump-watch-wire-vectors"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CLibc"),
+        .systemLibrary(name: "CNettle"),
+        .target(name: "CSenderStartup"),
+        .executableTarget(
+            name: "kdump-watch-send",
+            dependencies: ["CLibc", "CNettle", "CSenderStartup"],
+            swiftSettings: embeddedSettings,
+            linkerSettings: [
+                .unsafeFlags([
+                    // Nettle from its static library: the capture image needs no libnettle.so.
+                    "-Xlinker", "-Bstatic", "-Xlinker", "-lnettle", "-Xlinker", "-Bdynamic",
+                    // The toolchain's lld: unused sections dropped, identical code folded, no
+                    // page padding between segments; RELRO with a read-only GOT.
+                    "-use-ld=lld", "-Xlinker", "--gc-sections", "-Xlinker", "--icf=all",
+                    "-Xlinker", "-z", "-Xlinker", "noseparate-code",
+                    "-Xlinker", "-z", "-Xlinker", "relro", "-Xlinker", "-z", "-Xlinker", "now",
+                ])
+            ]
+        ),
+        .executableTarget(
+            name: "kdump-watch-wire-vectors",
+            dependencies: ["CLibc", "CNettle", "CSenderStartup"],
+            swiftSettings: embeddedSettings,
+            linkerSettings: [
+                .unsafeFlags(["-Xlinker", "-Bstatic", "-Xlinker", "-lnettle", "-Xlinker", "-Bdynamic", "-use-ld=lld"])
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,1 @@
+../../../../Sources/KdumpWire/AddressResolver.swift

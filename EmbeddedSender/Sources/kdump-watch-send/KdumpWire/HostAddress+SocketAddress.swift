@@ -1,0 +1,1 @@
+../../../../Sources/KdumpWire/HostAddress+SocketAddress.swift

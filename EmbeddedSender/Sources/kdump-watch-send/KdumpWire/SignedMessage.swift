@@ -1,0 +1,1 @@
+../../../../Sources/KdumpWire/SignedMessage.swift

@@ -1,0 +1,1 @@
+../../../../Sources/KdumpWire/String+OneLineMessage.swift

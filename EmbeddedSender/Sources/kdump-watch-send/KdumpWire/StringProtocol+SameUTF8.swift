@@ -1,0 +1,1 @@
+../../../../Sources/KdumpWire/StringProtocol+SameUTF8.swift

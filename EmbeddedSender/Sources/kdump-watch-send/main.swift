@@ -1,0 +1,1 @@
+../../../Sources/kdump-watch-send/main.swift

@@ -1,0 +1,1 @@
+../kdump-watch-send/Libc+Embedded.swift

@@ -1,0 +1,1 @@
+../../../Sources/KdumpSender/MessageSigner.swift

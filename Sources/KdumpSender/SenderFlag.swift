@@ -1,0 +1,36 @@
+#if !hasFeature(Embedded)  // the embedded sender is one module (EmbeddedSender/)
+    import KdumpCommandLine
+    import KdumpWire
+#endif
+
+/// One option of `kdump-watch-send`: upstream `fence_kdump_send`'s, then protocol 2's. The
+/// parser switches over these rather than over option names, so that no string is compared
+/// with `==` (see `hasSameUTF8(as:)`).
+enum SenderFlag: CaseIterable {
+    case ipport, family, count, interval, verbose, version, help
+    case key, keyID, nodeName, phase, broadcast, alsoV1
+
+    var option: GetoptOption {
+        switch self {
+        case .ipport: .ipport
+        case .family: .family
+        case .count: GetoptOption(long: "count", short: "c", takesValue: true)
+        case .interval: GetoptOption(long: "interval", short: "i", takesValue: true)
+        case .verbose: .verbose
+        case .version: .version
+        case .help: .help
+        case .key: GetoptOption(long: "key", takesValue: true)
+        case .keyID: GetoptOption(long: "key-id", takesValue: true)
+        case .nodeName: GetoptOption(long: "node-name", takesValue: true)
+        case .phase: GetoptOption(long: "phase", takesValue: true)
+        case .broadcast: GetoptOption(long: "broadcast", takesValue: false)
+        case .alsoV1: GetoptOption(long: "also-v1", takesValue: false)
+        }
+    }
+
+    /// The option whose long name the parser reported.
+    init?(long: String) {
+        guard let flag = Self.allCases.first(where: { $0.option.long.hasSameUTF8(as: long) }) else { return nil }
+        self = flag
+    }
+}

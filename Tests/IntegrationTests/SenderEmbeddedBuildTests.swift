@@ -1,0 +1,89 @@
+import Foundation
+import KdumpAuth
+import KdumpTestSupport
+import KdumpWire
+import Testing
+
+/// The installed sender is the Embedded Swift build of the same source files as the normal
+/// build (Documentation/architecture.md, "The embedded sender"). These tests run the embedded
+/// build's codec and signer (the test tool `kdump-watch-wire-vectors`, built by `make sender`
+/// from the sender's own files) and check that it puts on the wire exactly what the normal
+/// build's codec and the daemon's swift-crypto MAC give for the same inputs.
+@Suite struct SenderEmbeddedBuildTests {
+    static var tool: String { (Build.sender as NSString).deletingLastPathComponent + "/kdump-watch-wire-vectors" }
+
+    /// The embedded build's datagram, as hexadecimal digits.
+    func embedded(
+        key: AuthKey, keyID: UInt8, node: String, phase: SignedMessage.Phase, nonce: UInt64, sequence: UInt32,
+        timestamp: UInt64
+    ) throws -> String {
+        let result = try run(
+            Self.tool,
+            [key.hexText, String(format: "%02x", keyID), node, "\(phase)", "\(nonce)", "\(sequence)", "\(timestamp)"])
+        #expect(result.status == 0, "\(result)")
+        return result.stdout.trimmingCharacters(in: .newlines)
+    }
+
+    func normal(
+        key: AuthKey, keyID: UInt8, node: String, phase: SignedMessage.Phase, nonce: UInt64, sequence: UInt32,
+        timestamp: UInt64
+    ) -> String {
+        let message = SignedMessage(
+            phase: phase, keyID: keyID, nonce: nonce, sequence: sequence, timestamp: timestamp, nodeName: node)
+        return message.datagram(mac: MessageKeys.mac(of: message.signedBytes, key: key)).map {
+            String(format: "%02x", $0)
+        }.joined()
+    }
+
+    /// The embedded package holds links to the normal build's files, never copies: besides the
+    /// C module maps, only the libc shims and the test tool's main are its own. Whole modules
+    /// are linked as directories.
+    @Test func theEmbeddedPackageCopiesNoSource() throws {
+        let top = Build.repository + "/EmbeddedSender/Sources"
+        let own = ["kdump-watch-send/Libc+Embedded.swift", "kdump-watch-wire-vectors/main.swift"].map { top + "/" + $0 }
+        func resolved(_ path: String) -> String {
+            URL(fileURLWithPath: top + "/" + path).resolvingSymlinksInPath().path
+        }
+        #expect(resolved("kdump-watch-send/KdumpSender") == Build.repository + "/Sources/KdumpSender")
+        #expect(resolved("kdump-watch-send/KdumpCommandLine") == Build.repository + "/Sources/KdumpCommandLine")
+        let files = try FileManager.default.subpathsOfDirectory(atPath: top).filter { $0.hasSuffix(".swift") }
+        #expect(files.count >= 10, "\(files)")
+        for file in files {
+            let target = resolved(file)
+            #expect(target.hasPrefix(Build.repository + "/Sources/") || own.contains(target), "\(file) is a copy")
+        }
+    }
+
+    @Test func theProtocolDocumentsExampleComesOutOfTheEmbeddedBuild() throws {
+        let example = try ProtocolExample.datagram.withUnsafeBytes { SignedMessage.Header.parse($0) }.get()
+        let key = try #require(AuthKey(bytes: ProtocolExample.bytes(ProtocolExample.nodeKeyHex)))
+        let bytes = try embedded(
+            key: key, keyID: example.keyID, node: "node-a", phase: example.phase, nonce: example.nonce,
+            sequence: example.sequence, timestamp: example.timestamp)
+        #expect(bytes == ProtocolExample.hex)
+    }
+
+    @Test func randomInputsGiveTheSameBytesInBothBuilds() throws {
+        var random = SeededGenerator(seed: 0x6B77_656D_6265_6464)
+        let nameBytes = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-".utf8)
+        for _ in 0..<64 {
+            let key = AuthKey(bytes: (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) })!
+            let keyID = UInt8.random(in: 0...255, using: &random)
+            let length = Int.random(in: 1...SignedMessage.maxNameLength, using: &random)
+            let node = String(
+                decoding: (0..<length).map { _ in nameBytes.randomElement(using: &random)! }, as: UTF8.self)
+            let phase = SignedMessage.Phase.allCases.randomElement(using: &random)!
+            let nonce = UInt64.random(in: 0...UInt64.max, using: &random)
+            let sequence = UInt32.random(in: 1...20, using: &random)
+            let timestamp = UInt64.random(in: 0...UInt64.max, using: &random)
+            let inputs = (key, keyID, node, phase, nonce, sequence, timestamp)
+            #expect(
+                try embedded(
+                    key: inputs.0, keyID: inputs.1, node: inputs.2, phase: inputs.3, nonce: inputs.4,
+                    sequence: inputs.5, timestamp: inputs.6)
+                    == normal(
+                        key: inputs.0, keyID: inputs.1, node: inputs.2, phase: inputs.3, nonce: inputs.4,
+                        sequence: inputs.5, timestamp: inputs.6), "node \(node), phase \(phase)")
+        }
+    }
+}
