@@ -36,8 +36,9 @@ struct CaptureKernelTests {
 
     /// The sender is in every node's capture image, and `crashkernel=` reserves its memory on
     /// every node for good: Embedded Swift with Nettle linked statically needs glibc alone
-    /// (libc, libm, the loader, the vDSO) and, stripped as `make install` strips it, stays
-    /// within 100 KB (upstream's C sender: 14.6 KB, plus libc).
+    /// (libc, libm, the loader, the vDSO). Stripped as `make install` strips it, it is 159 KB
+    /// today; the goal is 100 KB (Documentation/performance.md says what the rest is), and this
+    /// bound keeps it from growing back (upstream's C sender: 14.6 KB, plus libc).
     @Test func theInstalledSenderNeedsOnlyGlibcAndIsSmall() throws {
         let ldd = try run("/usr/bin/ldd", [Build.sender])
         let libraries = ldd.stdout.split(separator: "\n").map {
