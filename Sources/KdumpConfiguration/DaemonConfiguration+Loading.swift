@@ -31,6 +31,15 @@ extension DaemonConfiguration {
     /// configuration (the one `nodes = corosync:PATH` names, else the default path) when that
     /// file exists; else empty. `kdump-watchctl keygen --node` asks the same function, so that
     /// a capture image and the daemons agree.
+    /// The names of the cluster's nodes as `nodes` gives them (its list, or corosync's nodelist),
+    /// and where they come from; nil when `nodes` names none. Nothing is resolved.
+    public func clusterNodeNames() throws(ConfigurationError) -> (names: [String], origin: String)? {
+        switch nodes {
+        case .list(let specs): specs.isEmpty ? nil : (specs.map(\.name), "nodes")
+        case .corosync(let path): (try CorosyncConfiguration.load(path).nodes.map(\.name), path)
+        }
+    }
+
     public func clusterName() throws(ConfigurationError) -> (name: String, origin: String) {
         if let clusterNameSetting { return (clusterNameSetting, "cluster_name") }
         let path =

@@ -47,7 +47,7 @@ struct Keygen: ParsableCommand {
     var key: String?
     @Option(
         help: ArgumentHelp(
-            "With --node: kdump-watchd's configuration, for its cluster_name (default: \(DaemonConfiguration.defaultPath)).",
+            "With --node: kdump-watchd's configuration, for its cluster_name and its nodes, which must include the node (default: \(DaemonConfiguration.defaultPath)).",
             valueName: "file"))
     var config: String?
     @Flag(name: .customLong("key-id"), help: "Print the key id of the cluster key (--key) and write nothing.")
@@ -112,14 +112,31 @@ struct Keygen: ParsableCommand {
     }
 
     /// K_N for `node`: the key its capture image holds (Documentation/protocol.md §6).
+    /// A name the cluster does not know is refused: its messages would name no node the daemons
+    /// know, and a dumping node would be power-fenced (a capture image built with it, too).
     private func writeNodeKey(_ node: String) throws {
         let clusterKey = try clusterKey()
+        let daemonConfiguration: DaemonConfiguration
+        let known: (names: [String], origin: String)?
+        do {
+            daemonConfiguration = try DaemonConfiguration.load(path: config)
+            known = try daemonConfiguration.clusterNodeNames()
+        } catch {
+            throw Failure(status: .negative, message: "kdump-watchctl: \(error)")
+        }
+        if let known, !known.names.contains(node) {
+            throw Failure(
+                status: .negative,
+                message:
+                    "kdump-watchctl: '\(node)' is not one of the cluster's nodes in \(known.origin) (\(known.names.joined(separator: ", "))); give the node's name as the cluster knows it"
+            )
+        }
         let cluster: (name: String, origin: String)
         if let clusterName {
             cluster = (clusterName, "--cluster-name")
         } else {
             do {
-                cluster = try DaemonConfiguration.load(path: config).clusterName()
+                cluster = try daemonConfiguration.clusterName()
             } catch {
                 throw Failure(
                     status: .negative,
