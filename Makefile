@@ -60,8 +60,10 @@ run: build
 
 # The upstream fence_kdump tools and metadata schema come from Debian's fence-agents
 # (scripts/reference-agents.sh unpacks them into .build-reference).
+# The integration tests run the installed form of the sender, the Embedded Swift build.
 test:
 	scripts/install-deps.sh test
+	$(MAKE) sender
 	eval "$$(scripts/reference-agents.sh .build-reference)" && \
 	  export FENCE_KDUMP FENCE_KDUMP_SEND FENCE_AGENTS_SCHEMA && \
 	  $(SWIFT) test --skip IntegrationTests && \
