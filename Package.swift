@@ -22,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        // Without its Foundation trait: kdump-watchctl uses FoundationEssentials only.
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2", traits: []),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     ],
     targets: [
         // Datagram codec and address handling; standard library and Glibc only, because the
@@ -99,10 +102,19 @@ let package = Package(
         .target(
             name: "KdumpWatchCtl",
             dependencies: [
-                "KdumpControl", "KdumpJSON", "KdumpWire", "KdumpAuth", "KdumpConfiguration",
+                "KdumpControl", "KdumpJSON", "KdumpWire", "KdumpAuth", "KdumpConfiguration", "KdumpReadiness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Whether this node's crash would be caught (readiness): the crash kernel, the capture
+        // image the distribution's kdump service built, read with its own listing tool.
+        .target(
+            name: "KdumpReadiness",
+            dependencies: [
+                "KdumpWire", "KdumpJSON", "KdumpAuth", "KdumpConfiguration",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]),
         .executableTarget(name: "kdump-watchctl", dependencies: ["KdumpWatchCtl"]),
         // What several test targets share (a seeded random number generator).
         .target(name: "KdumpTestSupport", path: "Tests/KdumpTestSupport"),
@@ -137,7 +149,8 @@ let package = Package(
             name: "KdumpSenderTests", dependencies: ["KdumpSender", "KdumpCommandLine", "KdumpWire", "KdumpAuth"]),
         .testTarget(name: "KdumpCommandLineTests", dependencies: ["KdumpCommandLine"]),
         .testTarget(
-            name: "IntegrationTests", dependencies: ["KdumpWire", "KdumpControl", "KdumpAuth", "KdumpTestSupport"]),
+            name: "IntegrationTests",
+            dependencies: ["KdumpWire", "KdumpControl", "KdumpAuth", "KdumpReadiness", "KdumpTestSupport"]),
     ]
 )
 

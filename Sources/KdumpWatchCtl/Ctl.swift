@@ -13,6 +13,6 @@ public struct Ctl: ParsableCommand {
         discussion: "Exit status: 0 success, 1 negative answer (not in kdump, timeout), 2 usage, 3 daemon unreachable.",
         version: "0.1.0",
         subcommands: [
-            StatusCommand.self, Watch.self, Wait.self, Forget.self, Metrics.self, Health.self, Keygen.self,
+            StatusCommand.self, Watch.self, Wait.self, Forget.self, Metrics.self, Health.self, Check.self, Keygen.self,
         ])
 }

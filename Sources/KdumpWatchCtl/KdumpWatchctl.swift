@@ -5,10 +5,14 @@ import Glibc
 /// command, and returns the exit status (kdump-watchctl(8)): parse errors exit 2, not
 /// ArgumentParser's 64, and every failure is one line on stderr.
 public enum KdumpWatchctl {
-    public static func main(arguments: [String]) -> Int32 {
+    public static func main(arguments: [String]) async -> Int32 {
         do {
             var command = try Ctl.parseAsRoot(reorderedArguments(arguments))
-            try command.run()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
             return 0
         } catch let failure as Failure {
             writeStandardError(failure.message)

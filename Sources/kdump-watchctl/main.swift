@@ -7,4 +7,4 @@ var emptySignalSet = sigset_t()
 sigemptyset(&emptySignalSet)
 sigprocmask(SIG_SETMASK, &emptySignalSet, nil)
 
-exit(KdumpWatchctl.main(arguments: Array(CommandLine.arguments.dropFirst())))
+exit(await KdumpWatchctl.main(arguments: Array(CommandLine.arguments.dropFirst())))

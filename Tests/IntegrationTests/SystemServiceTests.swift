@@ -96,7 +96,7 @@ struct SystemServiceTests {
         for key in keys { #expect(confPage.contains(String(key)), "kdump-watchd.conf(5) lacks \(key)") }
 
         let ctlPage = try render("kdump-watchctl.8")
-        for command in ["status", "watch", "wait", "forget", "metrics", "health"] {
+        for command in ["status", "watch", "wait", "forget", "metrics", "health", "check"] {
             #expect(ctlPage.contains(command))
             for option in longOptions(try run(Build.path("kdump-watchctl"), [command, "--help"]).stdout) {
                 #expect(ctlPage.contains(option), "kdump-watchctl(8) lacks \(option) of \(command)")

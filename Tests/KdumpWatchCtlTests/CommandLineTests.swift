@@ -16,19 +16,19 @@ import Testing
         ["bogus"], ["wait"], ["wait", "a", "--timeout", "-1"], ["wait", "a", "--max-age", "x"], ["forget"],
         ["status", "--no-such-flag"],
     ])
-    func usageErrorsExitTwo(arguments: [String]) {
-        #expect(KdumpWatchctl.main(arguments: arguments + ["--socket", "/nonexistent/kw.sock"]) == 2)
+    func usageErrorsExitTwo(arguments: [String]) async {
+        #expect(await KdumpWatchctl.main(arguments: arguments + ["--socket", "/nonexistent/kw.sock"]) == 2)
     }
 
-    @Test func anUnreachableDaemonExitsThree() {
+    @Test func anUnreachableDaemonExitsThree() async {
         for command in [["status"], ["health"], ["metrics"], ["wait", "a"], ["forget", "a"]] {
-            #expect(KdumpWatchctl.main(arguments: command + ["--socket", "/nonexistent/kw.sock"]) == 3)
+            #expect(await KdumpWatchctl.main(arguments: command + ["--socket", "/nonexistent/kw.sock"]) == 3)
         }
     }
 
-    @Test func helpAndVersionExitZero() {
-        #expect(KdumpWatchctl.main(arguments: ["--version"]) == 0)
-        #expect(KdumpWatchctl.main(arguments: ["status", "--help"]) == 0)
+    @Test func helpAndVersionExitZero() async {
+        #expect(await KdumpWatchctl.main(arguments: ["--version"]) == 0)
+        #expect(await KdumpWatchctl.main(arguments: ["status", "--help"]) == 0)
     }
 
     @Test func daemonErrorsMapToTheDocumentedStatuses() {

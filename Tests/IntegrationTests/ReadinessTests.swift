@@ -1,0 +1,205 @@
+import Foundation
+import Glibc
+import KdumpAuth
+import KdumpTestSupport
+import KdumpWire
+import Testing
+
+/// `kdump-watchctl check` against real capture images: one built by dracut as kdump-utils'
+/// mkdumprd runs it, one by mkinitramfs as kdump-tools' kernel hook runs it, both with the
+/// project's module or hook. Each is ready as built, then broken one way at a time; every
+/// failure names its check and the command that fixes it. The crash kernel's state is a file
+/// the test writes (`KDUMP_WATCH_KEXEC_CRASH_LOADED`): no kernel here can load one.
+@Suite(.timeLimit(.minutes(5)))
+struct ReadinessTests {
+    let ctl = Build.path("kdump-watchctl")
+
+    /// A node's files: the cluster key, kdump-watch-send.conf, kdump-watchd.conf (nodes node-a
+    /// and node-b), and the crash kernel's state, loaded.
+    struct Node {
+        let work: TemporaryDirectory
+        var key: String { work.path + "/authkey" }
+        var sendConf: String { work.path + "/send.conf" }
+        var daemonConf: String { work.path + "/kdump-watchd.conf" }
+        var crashLoaded: String { work.path + "/kexec_crash_loaded" }
+
+        init() throws {
+            work = try TemporaryDirectory()
+            _ = try TestCluster.writeKey(in: work.path)
+            try writeFile(
+                sendConf, "KEY=\(work.path)/authkey\nNODE_NAME=node-b\nCLUSTER_NAME=\(TestCluster.clusterName)\n")
+            try writeFile(
+                daemonConf,
+                "auth_key = \(work.path)/authkey\ncluster_name = \(TestCluster.clusterName)\n"
+                    + "nodes = node-a=192.0.2.1 node-b=192.0.2.2\n")
+            try writeFile(crashLoaded, "1\n")
+        }
+
+        var environment: [String: String] {
+            var environment = ProcessInfo.processInfo.environment
+            environment["KDUMP_WATCH_SEND_CONF"] = sendConf
+            environment["KDUMP_WATCH_KEXEC_CRASH_LOADED"] = crashLoaded
+            environment["KDUMP_WATCH_SEND"] = Build.sender
+            environment["KDUMP_WATCH_NODE_NAME_FILE"] = "/nonexistent/node-name"
+            return environment
+        }
+    }
+
+    struct Answer {
+        var status: Int32
+        var ready: Bool
+        var checks: [String: (ok: Bool, detail: String, fix: String?)]
+    }
+
+    func check(_ node: Node, image: String, builder: String) throws -> Answer {
+        let result = try run(
+            ctl, ["check", "--json", "--config", node.daemonConf, "--image", image, "--builder", builder],
+            environment: node.environment)
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)")
+        var checks: [String: (ok: Bool, detail: String, fix: String?)] = [:]
+        for check in object["checks"] as? [[String: Any]] ?? [] {
+            checks[check["name"] as? String ?? ""] = (
+                check["ok"] as? Bool ?? false, check["detail"] as? String ?? "", check["fix"] as? String
+            )
+        }
+        return Answer(status: result.status, ready: object["ready"] as? Bool ?? false, checks: checks)
+    }
+
+    static let names = [
+        "crash_kernel_loaded", "capture_image", "sender_in_image", "key_in_image", "key_current", "node_name",
+        "image_fresh",
+    ]
+
+    func expectReady(_ answer: Answer) {
+        #expect(answer.status == 0 && answer.ready, "\(answer.checks)")
+        #expect(Set(answer.checks.keys) == Set(Self.names))
+        for name in Self.names { #expect(answer.checks[name]?.ok == true, "\(name): \(answer.checks[name] as Any)") }
+    }
+
+    /// Only the named checks fail, each with its fix; one of them says `detail`.
+    func expectFailing(_ answer: Answer, _ failing: [String: String], _ detail: String) {
+        #expect(answer.status == 1 && !answer.ready)
+        for name in Self.names {
+            let check = answer.checks[name]
+            #expect(check?.ok == (failing[name] == nil), "\(name): \(check as Any)")
+        }
+        for (name, fix) in failing {
+            #expect(answer.checks[name]?.fix == fix, "\(name): \(answer.checks[name] as Any)")
+        }
+        #expect(failing.keys.contains { answer.checks[$0]?.detail.contains(detail) == true }, "\(answer.checks)")
+    }
+
+    /// The running kernel's release, which the rebuild commands name.
+    var release: String { (try? run("/bin/uname", ["-r"]))?.stdout.split(separator: "\n").first.map(String.init) ?? "" }
+
+    /// Moves a file's modification time `seconds` into the future (newer than the image).
+    func touch(_ path: String, secondsAhead seconds: Int = 5) {
+        var times = [
+            timespec(tv_sec: time(nil) + seconds, tv_nsec: 0), timespec(tv_sec: time(nil) + seconds, tv_nsec: 0),
+        ]
+        utimensat(AT_FDCWD, path, &times, 0)
+    }
+
+    @Test func aKdumpUtilsImageBuiltByDracutIsReadyThenEachBreakIsNamedWithItsFix() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/dracut"), "Debian's dracut-core")
+        let node = try Node()
+        defer { node.work.remove() }
+        let image = node.work.path + "/initramfs-kdump.img"
+        let built = try CaptureKernelTests.dracut(
+            in: node.work, kdumpConf: "path /var/crash\n", environment: ["KDUMP_WATCH_SEND_CONF": node.sendConf],
+            image: image)
+        try #require(built.status == 0, "\(built.stderr)")
+        let rebuild = "kdumpctl rebuild && kdumpctl restart"
+        expectReady(try check(node, image: image, builder: "kdump-utils"))
+
+        // No capture kernel loaded.
+        try writeFile(node.crashLoaded, "0\n")
+        expectFailing(
+            try check(node, image: image, builder: "kdump-utils"), ["crash_kernel_loaded": "kdumpctl start"],
+            "no capture kernel is loaded")
+        try writeFile(node.crashLoaded, "1\n")
+
+        // The node's name is not the image's.
+        let sendConf = try String(contentsOfFile: node.sendConf, encoding: .utf8)
+        try writeFile(node.sendConf, sendConf.replacingOccurrences(of: "NODE_NAME=node-b", with: "NODE_NAME=node-a"))
+        expectFailing(
+            try check(node, image: image, builder: "kdump-utils"),
+            ["node_name": "set NODE_NAME in \(node.sendConf), then \(rebuild)", "image_fresh": rebuild],
+            "the image's name is 'node-b', this node's is 'node-a'")
+        try writeFile(node.sendConf, sendConf)
+        touch(node.sendConf, secondsAhead: -3600)
+
+        // The configuration changed after the image was built.
+        touch(node.daemonConf)
+        expectFailing(
+            try check(node, image: image, builder: "kdump-utils"), ["image_fresh": rebuild],
+            "is older than \(node.daemonConf)")
+        touch(node.daemonConf, secondsAhead: -3600)
+        expectReady(try check(node, image: image, builder: "kdump-utils"))
+
+        // The cluster key rotated without a rebuild: the image's key is a former key's.
+        _ = try TestCluster.writeKey(KeyDerivation.random(), in: node.work.path)
+        expectFailing(
+            try check(node, image: image, builder: "kdump-utils"), ["key_current": rebuild, "image_fresh": rebuild],
+            "a key rotated without a rebuild?")
+    }
+
+    @Test func aKdumpToolsImageBuiltByMkinitramfsIsReadyAndOneWithoutOurHookIsNot() throws {
+        try #require(
+            FileManager.default.isExecutableFile(atPath: "/usr/sbin/mkinitramfs"), "Debian's initramfs-tools-core")
+        let release = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: "/lib/modules").sorted().last, "a kernel's modules")
+        let node = try Node()
+        defer { node.work.remove() }
+        let rebuild = "/etc/kernel/postinst.d/kdump-tools \(self.release) && kdump-config reload"
+        for withHook in [true, false] {
+            let confdir = node.work.path + "/initramfs-tools-\(withHook)"
+            #expect(try run("/bin/cp", ["-a", "/etc/initramfs-tools", confdir]).status == 0)
+            if withHook {
+                #expect(
+                    try run("/bin/cp", ["-a", Build.repository + "/etc/initramfs-tools/.", confdir + "/"]).status == 0)
+            }
+            let conf = try String(contentsOfFile: confdir + "/initramfs.conf", encoding: .utf8)
+            try writeFile(
+                confdir + "/initramfs.conf",
+                conf.split(separator: "\n").map { $0.hasPrefix("MODULES=") ? "MODULES=list" : String($0) }.joined(
+                    separator: "\n") + "\n")
+            var environment = node.environment
+            environment["KDUMP_WATCH_KDUMP_CONFDIR"] = confdir
+            environment["KDUMP_WATCH_LIBDIR"] = Build.repository + "/etc"
+            environment["KDUMP_WATCH_CTL"] = ctl
+            environment["KDUMP_CONF"] = "/nonexistent/kdump.conf"
+            let image = node.work.path + "/initrd.img-\(withHook)"
+            let built = try run(
+                "/usr/sbin/mkinitramfs", ["-d", confdir, "-o", image, release], timeout: 300, environment: environment)
+            try #require(built.status == 0, "\(built)")
+            let answer = try check(node, image: image, builder: "kdump-tools")
+            if withHook {
+                expectReady(answer)
+            } else {
+                expectFailing(
+                    answer,
+                    [
+                        "sender_in_image": rebuild, "key_in_image": rebuild, "key_current": rebuild,
+                        "node_name": rebuild,
+                    ],
+                    "the image holds no kdump-watch-send")
+            }
+        }
+    }
+
+    /// This machine has no crash kernel and no kdump service: check says so and exits 1.
+    @Test func withoutAKdumpServiceCheckSaysSoAndExitsOne() throws {
+        let node = try Node()
+        defer { node.work.remove() }
+        var environment = node.environment
+        environment["KDUMP_WATCH_KEXEC_CRASH_LOADED"] = "/nonexistent/kexec_crash_loaded"
+        let result = try run(ctl, ["check", "--config", node.daemonConf], environment: environment)
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stdout.contains("FAIL crash_kernel_loaded: cannot read /nonexistent/kexec_crash_loaded"))
+        #expect(result.stdout.hasSuffix("NOT READY: a crash of this node would not be caught as configured\n"))
+        let usage = try run(ctl, ["check", "--builder", "kdump-tools"], environment: environment)
+        #expect(usage.status == 2 && usage.stderr.contains("--builder applies to --image"), "\(usage)")
+    }
+}
