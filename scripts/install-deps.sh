@@ -16,9 +16,10 @@ case "${1:-build}" in
     rpm) packages="$packages rpm rpmlint" ;;
     package) packages="$packages debhelper dpkg-dev lintian rpm rpmlint debootstrap" ;;
     test | e2e)
-        packages="$packages libxml2-utils pacemaker pacemaker-cli-utils dracut-core initramfs-tools-core shellcheck strace prometheus pcs fence-agents"
+        # A kernel's modules: mkinitramfs builds the readiness tests' kdump-tools image for it.
+        packages="$packages libxml2-utils pacemaker pacemaker-cli-utils dracut-core initramfs-tools-core shellcheck strace prometheus pcs fence-agents linux-image-cloud-amd64"
         if [ "$1" = e2e ]; then
-            packages="$packages qemu-system-x86 linux-image-cloud-amd64 kexec-tools makedumpfile busybox-static cpio dracut-network e2fsprogs"
+            packages="$packages qemu-system-x86 kexec-tools makedumpfile busybox-static cpio dracut-network e2fsprogs"
         fi
         ;;
     *)
