@@ -112,9 +112,11 @@ public struct ReadinessProbe: Sendable {
             fix: rebuild)
         let contents: [String: String]
         do {
-            contents = try await ImageReader(image: image).read([
-                Self.keyPath, Self.nodeNamePath, image.senderConfiguration,
-            ])
+            // Only what the listing shows: a tool asked for a file the image lacks may fail.
+            let wanted = [Self.keyPath, Self.nodeNamePath, image.senderConfiguration].filter { path in
+                entries.contains { $0.path == path }
+            }
+            contents = try await ImageReader(image: image).read(wanted)
         } catch {
             return [keyCheck]
                 + [.keyCurrent, .nodeName].map {

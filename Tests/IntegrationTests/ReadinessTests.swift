@@ -143,6 +143,21 @@ struct ReadinessTests {
         expectFailing(
             try check(node, image: image, builder: "kdump-utils"), ["key_current": rebuild, "image_fresh": rebuild],
             "a key rotated without a rebuild?")
+        _ = try TestCluster.writeKey(in: node.work.path)
+        touch(node.key, secondsAhead: -3600)
+
+        // An image built while the integration had nothing to send to holds none of ours.
+        try writeFile(node.work.path + "/empty.conf", "")
+        touch(node.work.path + "/empty.conf", secondsAhead: -3600)
+        let bare = node.work.path + "/bare-kdump.img"
+        let bareBuilt = try CaptureKernelTests.dracut(
+            in: node.work, kdumpConf: "path /var/crash\n",
+            environment: ["KDUMP_WATCH_SEND_CONF": node.work.path + "/empty.conf"], image: bare)
+        try #require(bareBuilt.status == 0, "\(bareBuilt.stderr)")
+        expectFailing(
+            try check(node, image: bare, builder: "kdump-utils"),
+            ["sender_in_image": rebuild, "key_in_image": rebuild, "key_current": rebuild, "node_name": rebuild],
+            "the image holds no kdump-watch-send")
     }
 
     @Test func aKdumpToolsImageBuiltByMkinitramfsIsReadyAndOneWithoutOurHookIsNot() throws {
