@@ -37,6 +37,14 @@ public struct MessageKeys: Sendable {
         SHA256.hash(data: key.bytes).withUnsafeBytes { $0[0] }
     }
 
+    /// The key id of `key` as it is written down: two lowercase hexadecimal digits
+    /// (`kdump-watchctl keygen --key-id`, `kdump-watch-send --key-id`, a capture image's
+    /// KDUMP_WATCH_KEY_ID).
+    public static func keyIDText(of key: AuthKey) -> String {
+        let text = String(keyID(of: key), radix: 16)
+        return text.count == 1 ? "0" + text : text
+    }
+
     /// The MAC of a message's signed bytes under `key`.
     public static func mac(of signedBytes: some Collection<UInt8>, key: AuthKey) -> [UInt8] {
         Array(HMAC<SHA256>.authenticationCode(for: Array(signedBytes), using: SymmetricKey(data: key.bytes)))

@@ -1,4 +1,5 @@
 import Glibc
+import KdumpConfiguration
 import Subprocess
 import SystemPackage
 
@@ -46,7 +47,7 @@ struct ImageReader {
             }
             for path in paths where unpacked == nil {
                 for root in [directory + "/main/", directory + "/"] {
-                    if let text = Self.readFile(root + path) {
+                    if let text = try? SystemFile.readText(root + path, limit: 1 << 16) {
                         contents[path] = text
                         break
                     }
@@ -74,16 +75,5 @@ struct ImageReader {
         } catch {
             throw ImageReadError("cannot run \(tool): \(error)")
         }
-    }
-
-    /// A small file's text (the integration's settings, a key, a name); nil when absent.
-    static func readFile(_ path: String) -> String? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-        guard count >= 0 else { return nil }
-        return String(decoding: buffer[..<count], as: UTF8.self)
     }
 }

@@ -17,15 +17,11 @@ public struct ReadinessProbe: Sendable {
     static let nodeNamePath = "etc/kdump-watch/node-name"
 
     public func run() async -> ReadinessReport {
-        let image =
-            settings.image
-            ?? CaptureImage.candidates(kernelRelease: settings.kernelRelease).first { SystemFile.exists($0.path) }
+        let candidates = settings.image.map { [$0] } ?? CaptureImage.candidates(kernelRelease: settings.kernelRelease)
+        let image = candidates.first { SystemFile.exists($0.path) } ?? settings.image
         var checks = [crashKernelLoaded(image)]
         guard let image, SystemFile.exists(image.path) else {
-            let places = CaptureImage.candidates(kernelRelease: settings.kernelRelease).map(\.path)
-            let missing =
-                settings.image.map { "no capture image at \($0)" }
-                ?? "no capture image at \(places.joined(separator: " or "))"
+            let missing = "no capture image at \(candidates.map(\.path).joined(separator: " or "))"
             let fix = "install and enable kdump-tools (Debian, Ubuntu) or kdump-utils (RHEL, Fedora)"
             checks.append(ReadinessCheck(.captureImage, ok: false, detail: missing, fix: fix))
             for name in ReadinessCheckName.allCases.dropFirst(2) {
@@ -93,15 +89,16 @@ public struct ReadinessProbe: Sendable {
             let unsigned = "auth = none: the messages are not signed and carry no name"
             checks += [.keyInImage, .keyCurrent, .nodeName].map { ReadinessCheck($0, ok: true, detail: unsigned) }
         } else {
-            checks += await signingChecks(image, entries: entries, configuration: configuration, rebuild: rebuild)
+            checks += await signingChecks(reader, entries: entries, configuration: configuration, rebuild: rebuild)
         }
         checks.append(imageFresh(image, configuration: configuration, rebuild: rebuild))
         return checks
     }
 
     private func signingChecks(
-        _ image: CaptureImage, entries: [ImageEntry], configuration: DaemonConfiguration, rebuild: String
+        _ reader: ImageReader, entries: [ImageEntry], configuration: DaemonConfiguration, rebuild: String
     ) async -> [ReadinessCheck] {
+        let image = reader.image
         let keyEntry = entries.first { $0.path == Self.keyPath }
         let keyCheck = ReadinessCheck(
             .keyInImage, ok: keyEntry?.isPrivate == true,
@@ -116,7 +113,7 @@ public struct ReadinessProbe: Sendable {
             let wanted = [Self.keyPath, Self.nodeNamePath, image.senderConfiguration].filter { path in
                 entries.contains { $0.path == path }
             }
-            contents = try await ImageReader(image: image).read(wanted)
+            contents = try await reader.read(wanted)
         } catch {
             return [keyCheck]
                 + [.keyCurrent, .nodeName].map {
@@ -157,11 +154,15 @@ public struct ReadinessProbe: Sendable {
                 .keyCurrent, ok: false, detail: "the cluster's name cannot be read",
                 fix: "set cluster_name in kdump-watchd.conf, then \(rebuild)")
         }
-        let imageKeyText = imageKey.split(whereSeparator: \.isWhitespace).first.map(String.init) ?? ""
+        let parsedImageKey: AuthKey
+        do {
+            parsedImageKey = try AuthKey.parse(Array(imageKey.utf8), path: "/\(Self.keyPath) in the image")
+        } catch {
+            return ReadinessCheck(.keyCurrent, ok: false, detail: "\(error)", fix: rebuild)
+        }
         for key in keys
-        where KeyDerivation.nodeKey(clusterKey: key, clusterName: cluster.name, node: name).hexText == imageKeyText {
-            let id = MessageKeys.keyID(of: key)
-            let expectedID = String(id, radix: 16).count == 1 ? "0" + String(id, radix: 16) : String(id, radix: 16)
+        where KeyDerivation.nodeKey(clusterKey: key, clusterName: cluster.name, node: name) == parsedImageKey {
+            let expectedID = MessageKeys.keyIDText(of: key)
             guard keyID == expectedID else {
                 return ReadinessCheck(
                     .keyCurrent, ok: false,

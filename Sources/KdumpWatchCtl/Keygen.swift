@@ -81,7 +81,7 @@ struct Keygen: ParsableCommand {
 
     func run() throws {
         if printKeyID {
-            print(Self.hex(MessageKeys.keyID(of: try clusterKey())))
+            print(MessageKeys.keyIDText(of: try clusterKey()))
             return
         }
         if let node {
@@ -108,7 +108,7 @@ struct Keygen: ParsableCommand {
         guard try write(key, to: output) else { return }
         let next = fromPacemaker ? "run the same command on every node" : "copy it to every node (mode 0600)"
         print(
-            "wrote key id \(Self.hex(MessageKeys.keyID(of: key))) to \(output); \(next), then set auth_key = \(output)")
+            "wrote key id \(MessageKeys.keyIDText(of: key)) to \(output); \(next), then set auth_key = \(output)")
     }
 
     /// K_N for `node`: the key its capture image holds (Documentation/protocol.md §6).
@@ -147,7 +147,7 @@ struct Keygen: ParsableCommand {
         let output = output ?? Self.defaultNodeOutput
         guard try write(nodeKey, to: output) else { return }
         print(
-            "wrote the node key of \(node) (cluster '\(cluster.name)', from \(cluster.origin); key id \(Self.hex(MessageKeys.keyID(of: clusterKey)))) to \(output)"
+            "wrote the node key of \(node) (cluster '\(cluster.name)', from \(cluster.origin); key id \(MessageKeys.keyIDText(of: clusterKey))) to \(output)"
         )
     }
 
@@ -171,11 +171,5 @@ struct Keygen: ParsableCommand {
             throw Failure(status: .negative, message: "kdump-watchctl: cannot write \(output): \(error)")
         }
         return true
-    }
-
-    /// Two lowercase hexadecimal digits.
-    static func hex(_ byte: UInt8) -> String {
-        let text = String(byte, radix: 16)
-        return text.count == 1 ? "0" + text : text
     }
 }

@@ -93,14 +93,6 @@ struct ReadinessTests {
     /// The running kernel's release, which the rebuild commands name.
     var release: String { (try? run("/bin/uname", ["-r"]))?.stdout.split(separator: "\n").first.map(String.init) ?? "" }
 
-    /// Moves a file's modification time `seconds` into the future (newer than the image).
-    func touch(_ path: String, secondsAhead seconds: Int = 5) {
-        var times = [
-            timespec(tv_sec: time(nil) + seconds, tv_nsec: 0), timespec(tv_sec: time(nil) + seconds, tv_nsec: 0),
-        ]
-        utimensat(AT_FDCWD, path, &times, 0)
-    }
-
     @Test func aKdumpUtilsImageBuiltByDracutIsReadyThenEachBreakIsNamedWithItsFix() throws {
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/dracut"), "Debian's dracut-core")
         let node = try Node()
@@ -128,14 +120,14 @@ struct ReadinessTests {
             ["node_name": "set NODE_NAME in \(node.sendConf), then \(rebuild)", "image_fresh": rebuild],
             "the image's name is 'node-b', this node's is 'node-a'")
         try writeFile(node.sendConf, sendConf)
-        touch(node.sendConf, secondsAhead: -3600)
+        CaptureKernelTests.setModificationTime(node.sendConf, secondsAgo: 3600)
 
         // The configuration changed after the image was built.
-        touch(node.daemonConf)
+        CaptureKernelTests.setModificationTime(node.daemonConf, secondsAgo: -5)
         expectFailing(
             try check(node, image: image, builder: "kdump-utils"), ["image_fresh": rebuild],
             "is older than \(node.daemonConf)")
-        touch(node.daemonConf, secondsAhead: -3600)
+        CaptureKernelTests.setModificationTime(node.daemonConf, secondsAgo: 3600)
         expectReady(try check(node, image: image, builder: "kdump-utils"))
 
         // The cluster key rotated without a rebuild: the image's key is a former key's.
@@ -144,11 +136,11 @@ struct ReadinessTests {
             try check(node, image: image, builder: "kdump-utils"), ["key_current": rebuild, "image_fresh": rebuild],
             "a key rotated without a rebuild?")
         _ = try TestCluster.writeKey(in: node.work.path)
-        touch(node.key, secondsAhead: -3600)
+        CaptureKernelTests.setModificationTime(node.key, secondsAgo: 3600)
 
         // An image built while the integration had nothing to send to holds none of ours.
         try writeFile(node.work.path + "/empty.conf", "")
-        touch(node.work.path + "/empty.conf", secondsAhead: -3600)
+        CaptureKernelTests.setModificationTime(node.work.path + "/empty.conf", secondsAgo: 3600)
         let bare = node.work.path + "/bare-kdump.img"
         let bareBuilt = try CaptureKernelTests.dracut(
             in: node.work, kdumpConf: "path /var/crash\n",
@@ -158,6 +150,7 @@ struct ReadinessTests {
             try check(node, image: bare, builder: "kdump-utils"),
             ["sender_in_image": rebuild, "key_in_image": rebuild, "key_current": rebuild, "node_name": rebuild],
             "the image holds no kdump-watch-send")
+
     }
 
     @Test func aKdumpToolsImageBuiltByMkinitramfsIsReadyAndOneWithoutOurHookIsNot() throws {
