@@ -204,8 +204,9 @@ public struct ReadinessProbe: Sendable {
         return ReadinessCheck(.nodeName, ok: true, detail: "'\(imageName)' (\(expected.origin))")
     }
 
-    /// This node's name as the integration chooses it when it builds the image: NODE_NAME, the
-    /// recorded name, Pacemaker's, the host name's first label.
+    /// This node's name as the integration chooses it when it builds the image
+    /// (`kdump_watch_node_name` in kdump-watch-nodes.sh): NODE_NAME, the recorded name,
+    /// Pacemaker's, `uname -n`.
     private func expectedNodeName() async -> (name: String, origin: String) {
         let text = (try? SystemFile.readText(settings.senderConfigurationPath, limit: 1 << 16)) ?? ""
         if let name = ShellAssignments(text)["NODE_NAME"], !name.isEmpty {
@@ -224,7 +225,7 @@ public struct ReadinessProbe: Sendable {
         var system = utsname()
         uname(&system)
         let host = withUnsafeBytes(of: system.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        return (String(host.split(separator: ".").first ?? ""), "uname -n")
+        return (host, "uname -n")
     }
 
     private func imageFresh(_ image: CaptureImage, configuration: DaemonConfiguration, rebuild: String)

@@ -151,6 +151,21 @@ struct ReadinessTests {
             ["sender_in_image": rebuild, "key_in_image": rebuild, "key_current": rebuild, "node_name": rebuild],
             "the image holds no kdump-watch-send")
 
+        // Without NODE_NAME (and no nodes list), the image's name is the one the hooks choose,
+        // the host's as `uname -n` gives it when Pacemaker does not answer, and check agrees.
+        try writeFile(node.sendConf, "KEY=\(node.key)\nCLUSTER_NAME=\(TestCluster.clusterName)\n")
+        try writeFile(node.daemonConf, "auth_key = \(node.key)\ncluster_name = \(TestCluster.clusterName)\n")
+        CaptureKernelTests.setModificationTime(node.sendConf, secondsAgo: 3600)
+        CaptureKernelTests.setModificationTime(node.daemonConf, secondsAgo: 3600)
+        let unnamed = node.work.path + "/unnamed-kdump.img"
+        let unnamedBuilt = try CaptureKernelTests.dracut(
+            in: node.work, kdumpConf: "path /var/crash\n", environment: ["KDUMP_WATCH_SEND_CONF": node.sendConf],
+            image: unnamed)
+        try #require(unnamedBuilt.status == 0, "\(unnamedBuilt.stderr)")
+        let answer = try check(node, image: unnamed, builder: "kdump-utils")
+        expectReady(answer)
+        let host = try run("/bin/uname", ["-n"]).stdout.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(answer.checks["node_name"]?.detail.hasPrefix("'\(host)' (") == true, "\(answer.checks)")
     }
 
     @Test func aKdumpToolsImageBuiltByMkinitramfsIsReadyAndOneWithoutOurHookIsNot() throws {
