@@ -11,6 +11,19 @@ let embeddedSettings: [SwiftSetting] = [
     .unsafeFlags(["-wmo", "-Osize", "-Xfrontend", "-function-sections"]),
 ]
 
+// Both products are linked alike, so that the test tool is built as the sender is.
+let embeddedLinking: [LinkerSetting] = [
+    .unsafeFlags([
+        // Nettle from its static library: the capture image needs no libnettle.so.
+        "-Xlinker", "-Bstatic", "-Xlinker", "-lnettle", "-Xlinker", "-Bdynamic",
+        // The toolchain's lld: unused sections dropped, identical code folded, no page padding
+        // between segments; RELRO with a read-only GOT.
+        "-use-ld=lld", "-Xlinker", "--gc-sections", "-Xlinker", "--icf=all",
+        "-Xlinker", "-z", "-Xlinker", "noseparate-code",
+        "-Xlinker", "-z", "-Xlinker", "relro", "-Xlinker", "-z", "-Xlinker", "now",
+    ])
+]
+
 let package = Package(
     name: "EmbeddedSender",
     products: [
@@ -26,25 +39,13 @@ let package = Package(
             name: "kdump-watch-send",
             dependencies: ["CLibc", "CNettle", "CSenderStartup"],
             swiftSettings: embeddedSettings,
-            linkerSettings: [
-                .unsafeFlags([
-                    // Nettle from its static library: the capture image needs no libnettle.so.
-                    "-Xlinker", "-Bstatic", "-Xlinker", "-lnettle", "-Xlinker", "-Bdynamic",
-                    // The toolchain's lld: unused sections dropped, identical code folded, no
-                    // page padding between segments; RELRO with a read-only GOT.
-                    "-use-ld=lld", "-Xlinker", "--gc-sections", "-Xlinker", "--icf=all",
-                    "-Xlinker", "-z", "-Xlinker", "noseparate-code",
-                    "-Xlinker", "-z", "-Xlinker", "relro", "-Xlinker", "-z", "-Xlinker", "now",
-                ])
-            ]
+            linkerSettings: embeddedLinking
         ),
         .executableTarget(
             name: "kdump-watch-wire-vectors",
             dependencies: ["CLibc", "CNettle", "CSenderStartup"],
             swiftSettings: embeddedSettings,
-            linkerSettings: [
-                .unsafeFlags(["-Xlinker", "-Bstatic", "-Xlinker", "-lnettle", "-Xlinker", "-Bdynamic", "-use-ld=lld"])
-            ]
+            linkerSettings: embeddedLinking
         ),
     ]
 )

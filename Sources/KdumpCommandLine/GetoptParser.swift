@@ -54,7 +54,7 @@ public enum GetoptParser {
                     if option.takesValue {
                         if !rest.isEmpty {
                             value = String(String.UnicodeScalarView(rest))
-                            rest = rest.dropFirst(rest.count)
+                            rest = rest[rest.endIndex...]
                         } else {
                             guard index < arguments.count else {
                                 throw GetoptError("option requires an argument -- '\(letter)'")

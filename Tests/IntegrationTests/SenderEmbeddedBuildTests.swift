@@ -12,25 +12,21 @@ import Testing
 @Suite struct SenderEmbeddedBuildTests {
     static var tool: String { (Build.sender as NSString).deletingLastPathComponent + "/kdump-watch-wire-vectors" }
 
-    /// The embedded build's datagram, as hexadecimal digits.
-    func embedded(
-        key: AuthKey, keyID: UInt8, node: String, phase: SignedMessage.Phase, nonce: UInt64, sequence: UInt32,
-        timestamp: UInt64
-    ) throws -> String {
+    /// The embedded build's datagram of `message` signed with `key`, as hexadecimal digits.
+    func embedded(_ message: SignedMessage, key: AuthKey) throws -> String {
         let result = try run(
             Self.tool,
-            [key.hexText, String(format: "%02x", keyID), node, "\(phase)", "\(nonce)", "\(sequence)", "\(timestamp)"])
+            [
+                key.hexText, String(format: "%02x", message.keyID), message.nodeName, "\(message.phase)",
+                "\(message.nonce)", "\(message.sequence)", "\(message.timestamp)",
+            ])
         #expect(result.status == 0, "\(result)")
         return result.stdout.trimmingCharacters(in: .newlines)
     }
 
-    func normal(
-        key: AuthKey, keyID: UInt8, node: String, phase: SignedMessage.Phase, nonce: UInt64, sequence: UInt32,
-        timestamp: UInt64
-    ) -> String {
-        let message = SignedMessage(
-            phase: phase, keyID: keyID, nonce: nonce, sequence: sequence, timestamp: timestamp, nodeName: node)
-        return message.datagram(mac: MessageKeys.mac(of: message.signedBytes, key: key)).map {
+    /// The normal build's datagram: its codec, and the daemon's swift-crypto MAC.
+    func normal(_ message: SignedMessage, key: AuthKey) -> String {
+        message.datagram(mac: MessageKeys.mac(of: message.signedBytes, key: key)).map {
             String(format: "%02x", $0)
         }.joined()
     }
@@ -57,9 +53,10 @@ import Testing
     @Test func theProtocolDocumentsExampleComesOutOfTheEmbeddedBuild() throws {
         let example = try ProtocolExample.datagram.withUnsafeBytes { SignedMessage.Header.parse($0) }.get()
         let key = try #require(AuthKey(bytes: ProtocolExample.bytes(ProtocolExample.nodeKeyHex)))
-        let bytes = try embedded(
-            key: key, keyID: example.keyID, node: "node-a", phase: example.phase, nonce: example.nonce,
-            sequence: example.sequence, timestamp: example.timestamp)
+        let message = SignedMessage(
+            phase: example.phase, keyID: example.keyID, nonce: example.nonce, sequence: example.sequence,
+            timestamp: example.timestamp, nodeName: "node-a")
+        let bytes = try embedded(message, key: key)
         #expect(bytes == ProtocolExample.hex)
     }
 
@@ -76,14 +73,9 @@ import Testing
             let nonce = UInt64.random(in: 0...UInt64.max, using: &random)
             let sequence = UInt32.random(in: 1...20, using: &random)
             let timestamp = UInt64.random(in: 0...UInt64.max, using: &random)
-            let inputs = (key, keyID, node, phase, nonce, sequence, timestamp)
-            #expect(
-                try embedded(
-                    key: inputs.0, keyID: inputs.1, node: inputs.2, phase: inputs.3, nonce: inputs.4,
-                    sequence: inputs.5, timestamp: inputs.6)
-                    == normal(
-                        key: inputs.0, keyID: inputs.1, node: inputs.2, phase: inputs.3, nonce: inputs.4,
-                        sequence: inputs.5, timestamp: inputs.6), "node \(node), phase \(phase)")
+            let message = SignedMessage(
+                phase: phase, keyID: keyID, nonce: nonce, sequence: sequence, timestamp: timestamp, nodeName: node)
+            #expect(try embedded(message, key: key) == normal(message, key: key), "node \(node), phase \(phase)")
         }
     }
 }
