@@ -9,7 +9,6 @@ MANDIR ?= $(DATADIR)/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 DRACUTDIR ?= $(PREFIX)/lib/dracut/modules.d
 # systemd runs what is in its own shutdown directory only, wherever PREFIX points.
-SHUTDOWNDIR ?= $(shell pkg-config --variable=systemdshutdowndir systemd 2>/dev/null || echo /lib/systemd/system-shutdown)
 SYSCONFDIR ?= /etc
 # initramfs-tools' hooks and scripts: the administrator's directory for make install; the
 # packages use /usr/share/initramfs-tools, which is the packages' own.
@@ -40,7 +39,7 @@ help:
 	@echo "make sender   the capture-kernel sender in Embedded Swift, as installed (.build-embedded/release)"
 	@echo "make lint     swift format lint"
 	@echo "make format   swift format in place"
-	@echo "make install  release build, then install (PREFIX, DESTDIR, SBINDIR, LIBEXECDIR, UNITDIR, SHUTDOWNDIR, MANDIR, SYSCONFDIR)"
+	@echo "make install  release build, then install (PREFIX, DESTDIR, SBINDIR, LIBEXECDIR, UNITDIR, MANDIR, SYSCONFDIR)"
 	@echo "make uninstall"
 	@echo "make deb     Debian package in $(DEB_OUT) (KDUMP_WATCH_DEB_VERSION overrides the version)"
 	@echo "make rpm     RPM package for RHEL and Fedora in .build-rpm/RPMS"
@@ -89,13 +88,16 @@ sender:
 	scripts/install-deps.sh build
 	cd EmbeddedSender && $(SWIFT) build -c release --disable-local-rpath --scratch-path ../.build-embedded
 
-# Runs as root: QEMU guests under software emulation, a stand-alone pacemaker-fenced.
+# Runs as root: QEMU guests under software emulation, a stand-alone pacemaker-fenced; the real
+# Debian node gets the package that `make deb` builds.
 e2e:
 	scripts/install-deps.sh e2e
 	$(SWIFT) build
 	$(MAKE) sender
+	rm -rf .build-e2e/deb
+	$(MAKE) deb DEB_OUT=.build-e2e/deb
 	Tests/EndToEnd/run.sh handmade
-	Tests/EndToEnd/run.sh initramfs-tools
+	Tests/EndToEnd/debian-node.sh .build-e2e/deb/kdump-watch_*_amd64.deb
 	Tests/EndToEnd/run.sh dracut
 
 install: release install-files
@@ -106,7 +108,7 @@ install-files:
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 	  $(DESTDIR)$(SYSCONFDIR)/kdump-watch $(DESTDIR)$(DATADIR)/kdump-watch $(DESTDIR)$(DRACUTDIR)/99kdump-watch \
 	  $(DESTDIR)$(INITRAMFSDIR)/hooks $(DESTDIR)$(INITRAMFSDIR)/scripts/init-premount \
-	  $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/conf.d $(DESTDIR)$(LIBEXECDIR)/kdump-watch $(DESTDIR)$(SHUTDOWNDIR) \
+	  $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/conf.d $(DESTDIR)$(LIBEXECDIR)/kdump-watch $(DESTDIR)$(UNITDIR)/kdump-tools-dump.service.d \
 	  $(DESTDIR)$(DATADIR)/kdump-watch/prometheus
 # Stripped: the Swift runtime's symbols would triple their size, and initramfs-tools copies the
 # sender into the capture initrd as it is (dracut strips too).
@@ -133,8 +135,11 @@ install-files:
 	sed 's|/usr/sbin/kdump-watch-send|$(SBINDIR)/kdump-watch-send|; s|/usr/share/kdump-watch|$(DATADIR)/kdump-watch|' \
 	  etc/kdump-tools/kdump-watch-report > $(DESTDIR)$(LIBEXECDIR)/kdump-watch/kdump-watch-report
 	sed 's|/usr/libexec/kdump-watch|$(LIBEXECDIR)/kdump-watch|' \
-	  etc/kdump-tools/kdump-watch.shutdown > $(DESTDIR)$(SHUTDOWNDIR)/kdump-watch.shutdown
-	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/kdump-watch/kdump-watch-report $(DESTDIR)$(SHUTDOWNDIR)/kdump-watch.shutdown
+	  etc/kdump-tools/kdump-watch-dump > $(DESTDIR)$(LIBEXECDIR)/kdump-watch/kdump-watch-dump
+	sed 's|/usr/libexec/kdump-watch|$(LIBEXECDIR)/kdump-watch|' etc/kdump-tools/kdump-tools-dump.service.d/kdump-watch.conf \
+	  > $(DESTDIR)$(UNITDIR)/kdump-tools-dump.service.d/kdump-watch.conf
+	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/kdump-watch/kdump-watch-report $(DESTDIR)$(LIBEXECDIR)/kdump-watch/kdump-watch-dump
+	chmod 0644 $(DESTDIR)$(UNITDIR)/kdump-tools-dump.service.d/kdump-watch.conf
 	sed 's|/usr/sbin/kdump-watch-send|$(SBINDIR)/kdump-watch-send|; s|/usr/share/kdump-watch|$(DATADIR)/kdump-watch|' \
 	  etc/initramfs-tools/hooks/kdump-watch > $(DESTDIR)$(INITRAMFSDIR)/hooks/kdump-watch
 	chmod 0755 $(DESTDIR)$(INITRAMFSDIR)/hooks/kdump-watch
@@ -151,7 +156,8 @@ uninstall:
 	  $(DESTDIR)$(MANDIR)/man8/kdump-watch-send.8 $(DESTDIR)$(INITRAMFSDIR)/hooks/kdump-watch \
 	  $(DESTDIR)$(INITRAMFSDIR)/scripts/init-premount/kdump-watch \
 	  $(DESTDIR)$(SYSCONFDIR)/kdump-watch/kdump-watchd.conf.dist $(DESTDIR)$(SYSCONFDIR)/kdump-watch/kdump-watch-send.conf.dist
-	rm -f $(DESTDIR)$(SHUTDOWNDIR)/kdump-watch.shutdown
+	rm -rf $(DESTDIR)$(UNITDIR)/kdump-tools-dump.service.d/kdump-watch.conf
+	-rmdir $(DESTDIR)$(UNITDIR)/kdump-tools-dump.service.d 2>/dev/null
 	rm -rf $(DESTDIR)$(DATADIR)/kdump-watch $(DESTDIR)$(DRACUTDIR)/99kdump-watch $(DESTDIR)$(LIBEXECDIR)/kdump-watch
 
 # The Debian package: debhelper's sequence on the tree as it is (debian/), without

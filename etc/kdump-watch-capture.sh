@@ -11,6 +11,16 @@
 # switch to the root file system, where Debian's kdump-tools saves the dump.
 KDUMP_WATCH_RUN=${KDUMP_WATCH_RUN:-/run/kdump-watch-send}
 
+# kdump_watch_netmask PREFIX: the IPv4 netmask of a prefix length, dotted (ipconfig wants it so).
+kdump_watch_netmask() {
+    bits=$1 mask=""
+    for _ in 1 2 3 4; do
+        if [ "$bits" -ge 8 ]; then octet=255; bits=$((bits - 8)); else octet=$((256 - (1 << (8 - bits)))); bits=0; fi
+        mask="${mask:+$mask.}$octet"
+    done
+    printf '%s' "$mask"
+}
+
 # kdump_watch_has_targets: whether there is anything to send to.
 kdump_watch_has_targets() {
     [ -n "${KDUMP_WATCH_NODES:-}" ] || { [ -n "${KDUMP_WATCH_KEY:-}" ] && [ "${KDUMP_WATCH_BROADCAST:-no}" = yes ]; }

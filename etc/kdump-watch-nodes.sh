@@ -64,6 +64,18 @@ kdump_watch_nodes() {
     printf '%s' "$result"
 }
 
+# kdump_watch_addresses NODES: each node's addresses as this node resolves them now, space
+# separated; a name that does not resolve stays as it is (the sender tries it every round). The
+# capture initramfs has neither this node's /etc/hosts nor, often, a name server.
+kdump_watch_addresses() {
+    result=""
+    for node in $1; do
+        addresses=$(getent ahosts "$node" 2>/dev/null | awk '!seen[$1]++ { print $1 }' | tr '\n' ' ')
+        result="${result:+$result }${addresses:-$node}"
+    done
+    printf '%s' "$result" | tr -s ' ' | sed 's/ $//'
+}
+
 # kdump_watch_args: the sender's options (default "-i 1": announce every second).
 kdump_watch_args() {
     args=$(kdump_watch_conf_value fence_kdump_args)
@@ -138,7 +150,7 @@ kdump_watch_broadcast() {
 # inside the image) and, with a key, the key (mode 0600) and the node name. Fails, saying why,
 # on a key or name that would not work; returns 2 when there is nothing to send to.
 kdump_watch_prepare() {
-    nodes=$(kdump_watch_nodes)
+    nodes=$(kdump_watch_addresses "$(kdump_watch_nodes)")
     args=$(kdump_watch_args)
     key=$(kdump_watch_key)
     image_key="" name="" broadcast=no key_id="" node_key=""
@@ -174,4 +186,45 @@ kdump_watch_prepare() {
         echo "KDUMP_WATCH_NODE_NAME=\"$name\""
         echo "KDUMP_WATCH_BROADCAST=\"$broadcast\""
     } > "$1$2"
+}
+
+# kdump_watch_interfaces NODES: the interfaces this node reaches NODES through (the route to
+# each of their addresses), one per line; with no node, every interface that is up with a global
+# IPv4 address (the broadcast case). Needs ip(8); prints nothing without it.
+kdump_watch_interfaces() {
+    command -v ip >/dev/null 2>&1 || return 0
+    if [ -n "$1" ]; then
+        for node in $1; do
+            getent ahosts "$node" 2>/dev/null | awk '!seen[$1]++ { print $1 }' | while read -r address; do
+                ip -o route get "$address" 2>/dev/null | sed -n 's/.* dev \([^ ]*\).*/\1/p'
+            done
+        done | grep -vx lo | sort -u
+    else
+        ip -o -4 addr show scope global up 2>/dev/null | awk '{ print $2 }' | sort -u
+    fi
+}
+
+# kdump_watch_network_plan NODES: how the capture initramfs brings up what reaches NODES, one
+# line per interface: "MAC ADDRESS/PREFIX GATEWAY MODULE" (GATEWAY "-" when the nodes are on
+# the link; MODULE the driver to load). The capture kernel names interfaces anew, so the
+# interface is found again by its MAC address. Only interfaces that are a device of their own
+# can be brought up there; for a bond, VLAN or bridge it fails, saying which and what to do.
+kdump_watch_network_plan() {
+    for interface in $(kdump_watch_interfaces "$1"); do
+        sys=/sys/class/net/$interface
+        if [ ! -e "$sys/device" ]; then
+            kind=virtual
+            [ -d "$sys/bonding" ] && kind=bond
+            [ -d "$sys/bridge" ] && kind=bridge
+            [ -e "/proc/net/vlan/$interface" ] && kind=VLAN
+            echo "kdump-watch: the nodes are reached through $interface, a $kind, which the capture initramfs cannot bring up; add ip= for a plain interface that reaches them to KDUMP_CMDLINE_APPEND" >&2
+            return 1
+        fi
+        mac=$(cat "$sys/address")
+        module=$(basename "$(readlink -f "$sys/device/driver/module" 2>/dev/null)" 2>/dev/null)
+        address=$(ip -o -4 addr show dev "$interface" scope global 2>/dev/null | awk '{ print $4; exit }')
+        gateway=$(ip -o -4 route show default dev "$interface" 2>/dev/null | awk '{ print $3; exit }')
+        [ -n "$address" ] || continue
+        echo "$mac $address ${gateway:--} ${module:--}"
+    done
 }

@@ -19,7 +19,7 @@ case "${1:-build}" in
         # A kernel's modules: mkinitramfs builds the readiness tests' kdump-tools image for it.
         packages="$packages libxml2-utils pacemaker pacemaker-cli-utils dracut-core initramfs-tools-core shellcheck strace prometheus pcs fence-agents linux-image-cloud-amd64"
         if [ "$1" = e2e ]; then
-            packages="$packages qemu-system-x86 kexec-tools makedumpfile busybox-static cpio dracut-network e2fsprogs"
+            packages="$packages qemu-system-x86 kexec-tools makedumpfile busybox-static cpio dracut-network e2fsprogs debootstrap iproute2 debhelper dpkg-dev lintian"
         fi
         ;;
     *)

@@ -4,7 +4,7 @@
 # builds it. Apart from the scenarios so that each can grow on its own.
 #
 # The caller sets root, here, BUILD, SENDER, CACHE, KERNEL, work and port (the daemon's UDP port,
-# which the initramfs-tools image holds), and defines fail and phase. build_node_image CASE sets
+# which the dracut image holds), and defines fail and phase. build_node_image CASE sets
 # image to the node's initramfs: cached by the hash of everything in it for the handmade case,
 # built in $work for the others (they hold this run's port).
 
@@ -45,14 +45,11 @@ make_cluster_key() {
     mkdir -p "$CACHE"
     [ -s "$CACHE/authkey" ] || "$BUILD/kdump-watchctl" keygen --output "$CACHE/authkey" >/dev/null
 }
-# initramfs-tools: the capture initrd as kdump-tools builds it (its kernel hook runs
-# mkinitramfs -d on a copy of /etc/initramfs-tools), with the project's files installed by
-# `make install-files` into a scratch root, and the node's settings as the operator's guide
-# says to write them. MODULES=list keeps the image small: the network driver is all it needs.
+# The project's files installed by `make install-files` into a scratch root, and the node's
+# settings as the operator's guide says to write them.
 installed=$work/installed
 install_project() { # into $installed, as `make install` installs it; and the node's settings
-    make -s -C "$root" install-files DESTDIR="$installed" PREFIX=/usr BUILD="$BUILD" SENDER="$SENDER" \
-        SHUTDOWNDIR=/usr/lib/systemd/system-shutdown >/dev/null
+    make -s -C "$root" install-files DESTDIR="$installed" PREFIX=/usr BUILD="$BUILD" SENDER="$SENDER" >/dev/null
     printf '%s\n' 'NODES="10.0.2.2"' "ARGS=\"-i 1 -p $port\"" "KEY=\"$CACHE/authkey\"" 'NODE_NAME="kwvm1"' \
         'CLUSTER_NAME="kw-e2e"' 'BROADCAST="no"' >"$work/kdump-watch-send.conf"
 }
@@ -61,22 +58,6 @@ check_listing() { # listing-file: what the image holds of ours, and the key's mo
     ours=$(awk '/kdump-watch/ && $1 ~ /^-/ { sum += $5 } END { print sum }' "$1")
     grep -q -- '-rw-------.* etc/kdump-watch/authkey$' "$1" || fail "no 0600 key in the capture image"
     echo "$ours"
-}
-initramfs_tools_capture() { # output
-    local confdir=$work/initramfs-tools ours
-    install_project
-    cp -a /etc/initramfs-tools "$confdir"
-    cp -a "$installed/etc/initramfs-tools/." "$confdir/"
-    sed -i 's/^MODULES=.*/MODULES=list/' "$confdir/initramfs.conf"
-    echo "$guest_modules" | tr ' ' '\n' >>"$confdir/modules"
-    KDUMP_WATCH_KDUMP_CONFDIR=$confdir KDUMP_WATCH_LIBDIR=$installed/usr/share/kdump-watch \
-        KDUMP_WATCH_SEND=$installed/usr/sbin/kdump-watch-send KDUMP_WATCH_SEND_CONF=$work/kdump-watch-send.conf \
-        KDUMP_WATCH_CTL=$installed/usr/sbin/kdump-watchctl \
-        KDUMP_CONF=/nonexistent mkinitramfs -d "$confdir" -o "$1" "$kernel_version" >"$work/mkinitramfs.log" 2>&1 \
-        || { cat "$work/mkinitramfs.log" >&2; fail "mkinitramfs failed"; }
-    lsinitramfs -l "$1" >"$work/capture.list"
-    ours=$(check_listing "$work/capture.list")
-    phase "initramfs-tools: mkinitramfs built the capture initrd ($(du -b "$1" | cut -f 1) bytes compressed; our files $ours bytes)"
 }
 # dracut: as kdump-utils' mkdumprd runs it, from a copy of the system's modules with ours
 # installed by `make install-files` and the test's stand-in for kdumpbase.
@@ -106,17 +87,11 @@ build_node_image() { # case
         image=$work/node.cpio.gz
         rm -rf "$work/node"
         capture_tree "$work/node"
-        if [ "$1" = initramfs-tools ]; then
-            initramfs_tools_capture "$work/node/boot/capture.cpio.gz"
-            # As the operator's guide says for KDUMP_CMDLINE_APPEND; QEMU's user network answers DHCP.
-            echo "ip=dhcp" >"$work/node/boot/capture.append"
-        else
-            dracut_capture "$work/node/boot/capture.cpio.gz"
-            # The dump target, an empty ext4 disk, is the root that dracut mounts before pre-pivot.
-            truncate -s 64M "$work/kwvm1.disk"
-            mkfs.ext4 -q -F "$work/kwvm1.disk"
-            echo "root=/dev/vda rw rd.neednet=1 ip=dhcp" >"$work/node/boot/capture.append"
-        fi
+        dracut_capture "$work/node/boot/capture.cpio.gz"
+        # The dump target, an empty ext4 disk, is the root that dracut mounts before pre-pivot.
+        truncate -s 64M "$work/kwvm1.disk"
+        mkfs.ext4 -q -F "$work/kwvm1.disk"
+        echo "root=/dev/vda rw rd.neednet=1 ip=dhcp" >"$work/node/boot/capture.append"
         install -m 0644 "$KERNEL" "$work/node/boot/vmlinuz"
         copy_program "$(command -v kexec)" "$work/node" /sbin/kexec
         pack "$work/node" "$image"

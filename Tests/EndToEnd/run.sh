@@ -3,16 +3,11 @@
 # kernel running kdump-watch-send, the host's kdump-watchd recording the episode, and
 # pacemaker-fenced driving fence_kdump_watch through stonith_admin, as a cluster does.
 #
-#   Tests/EndToEnd/run.sh [handmade|initramfs-tools|dracut]
+#   Tests/EndToEnd/run.sh [handmade|dracut]
 #
 # The capture kernel's initramfs (built by node-image.sh):
 #   handmade         busybox and guest-init.sh, which starts the sender through the shipped
 #                    etc/kdump-watch-capture.sh, saves the dump and reports `finished`;
-#   initramfs-tools  built by the real mkinitramfs from a copy of /etc/initramfs-tools with the
-#                    project's hook, init-premount script and conf.d file installed as `make
-#                    install` installs them, and the node's kdump-watch-send.conf: the sender,
-#                    key and node name in the image are the hook's, and initramfs-tools' own
-#                    /init starts the sender (it then finds no root file system and stops);
 #   dracut           built by the real dracut with the project's module installed as `make
 #                    install` installs it, the node's kdump-watch-send.conf, and the modules it
 #                    needs (network, a root disk); Debian has no kdump-utils, so the test's
@@ -47,8 +42,8 @@ set -euo pipefail
 
 CASE=${1:-handmade}
 case "$CASE" in
-    handmade | initramfs-tools | dracut) ;;
-    *) echo "e2e: unknown case '$CASE' (handmade, initramfs-tools, dracut)" >&2; exit 2 ;;
+    handmade | dracut) ;;
+    *) echo "e2e: unknown case '$CASE' (handmade, dracut; a real Debian node: debian-node.sh)" >&2; exit 2 ;;
 esac
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -58,44 +53,22 @@ CACHE=${CACHE:-$root/.build-e2e}
 KERNEL=${KERNEL:-$(find /boot -maxdepth 1 -name 'vmlinuz-*-cloud-amd64' | sort -V | tail -n 1)}
 # Seconds fence_kdump_watch waits for a message before it answers "not confirmed".
 AGENT_TIMEOUT=${AGENT_TIMEOUT:-20}
-FENCER=/usr/lib/pacemaker/pacemaker-fenced
-AGENT_LINK=/usr/sbin/fence_kdump_watch
+CONSOLES="kwvm1.console kwvm2.console"
+# shellcheck source=Tests/EndToEnd/host.sh
+. "$here/host.sh"
 
 [ "$(id -u)" = 0 ] || { echo "e2e: needs root (pacemaker-fenced)" >&2; exit 2; }
-for tool in qemu-system-x86_64 kexec makedumpfile busybox cpio "$FENCER" stonith_admin python3 mkinitramfs dracut mkfs.ext4; do
+for tool in qemu-system-x86_64 kexec makedumpfile busybox cpio "$FENCER" stonith_admin python3 dracut mkfs.ext4; do
     command -v "$tool" >/dev/null || { echo "e2e: missing $tool: run scripts/install-deps.sh e2e" >&2; exit 2; }
 done
 [ -r "$KERNEL" ] || { echo "e2e: no /boot/vmlinuz-*-cloud-amd64" >&2; exit 2; }
 for program in "$BUILD/kdump-watchd" "$BUILD/kdump-watchctl" "$BUILD/fence_kdump_watch" "$SENDER"; do
     [ -x "$program" ] || { echo "e2e: missing $program: build first (make e2e does)" >&2; exit 2; }
 done
-if pidof pacemaker-fenced >/dev/null; then
-    echo "e2e: a pacemaker-fenced is already running; only one can run at a time" >&2
-    exit 2
-fi
-
 work=$(mktemp -d /tmp/kw-e2e.XXXXXX)
 started=$(date +%s.%N)
 pids=()
-linked_agent=no
-failed=no
-
-elapsed() { python3 -c "import sys; print(f'{float(sys.argv[1]) - float(sys.argv[2]):.1f}')" "$(date +%s.%N)" "$started"; }
-phase() { printf '%6ss  %s\n' "$(elapsed)" "$*" | tee -a "$work/timings"; }
-fail() {
-    failed=yes
-    echo "e2e: FAIL: $*" >&2
-    for log in kwvm1.console kwvm2.console daemon.log fenced.log; do
-        [ -s "$work/$log" ] && { echo "--- last lines of $log" >&2; tail -n 25 "$work/$log" >&2; }
-    done
-    exit 1
-}
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    [ "$linked_agent" = yes ] && rm -f "$AGENT_LINK"
-    if [ "$failed" = yes ] || [ -n "${KEEP_LOGS:-}" ]; then echo "e2e: logs kept in $work" >&2; else rm -rf "$work"; fi
-}
+require_fencer_free
 trap cleanup EXIT
 
 # shellcheck source=Tests/EndToEnd/node-image.sh
@@ -104,11 +77,9 @@ make_cluster_key
 
 # ---------------------------------------------------------------------------------------------
 # The host: kdump-watchd on loopback, then a stand-alone pacemaker-fenced with our agent.
-# The daemon is started first: the port it holds goes into the initramfs-tools image. Ports are
-# tried in order until one binds, so no other program can take the port between a check and its use.
-mkdir -p "$work/state"
-ctl() { "$BUILD/kdump-watchctl" --socket "$work/control.sock" "$@"; }
-start_daemon() { # port: 0 when it runs, 1 when the port is taken
+# The daemon is started first: the port it holds goes into the dracut image. Ports are tried in
+# order until one binds, so no other program can take the port between a check and its use.
+start_host_daemon() { # port: 0 when it runs, 1 when the port is taken
     cat >"$work/kdump-watchd.conf" <<EOF
 listen = 127.0.0.1 ::1
 port = $1
@@ -121,19 +92,10 @@ auth_key = $CACHE/authkey
 auth = required
 cluster_name = kw-e2e
 EOF
-    "$BUILD/kdump-watchd" --config "$work/kdump-watchd.conf" >"$work/daemon.log" 2>&1 &
-    local daemon=$!
-    for _ in $(seq 100); do
-        ctl status >/dev/null 2>&1 && { pids+=("$daemon"); return 0; }
-        kill -0 "$daemon" 2>/dev/null || break
-        sleep 0.1
-    done
-    wait "$daemon" 2>/dev/null || true
-    grep -q "address already in use" "$work/daemon.log" && return 1
-    fail "kdump-watchd did not start"
+    start_daemon
 }
 port=27410
-until start_daemon "$port"; do
+until start_host_daemon "$port"; do
     port=$((port + 1))
     [ "$port" -lt 27510 ] || fail "kdump-watchd found no free UDP port from 27410 to 27509"
 done
@@ -141,22 +103,7 @@ phase "kdump-watchd ready on 127.0.0.1 and ::1 port $port"
 
 build_node_image "$CASE"
 
-# Pacemaker looks for agents in /usr/sbin; never replace an agent that is not ours.
-if [ -e "$AGENT_LINK" ] || [ -L "$AGENT_LINK" ]; then
-    [ "$(readlink -f "$AGENT_LINK")" = "$(readlink -f "$BUILD/fence_kdump_watch")" ] \
-        || fail "$AGENT_LINK exists and is not this build's agent"
-else
-    ln -s "$BUILD/fence_kdump_watch" "$AGENT_LINK"
-    linked_agent=yes
-fi
-"$FENCER" -s -l "$work/fenced.log" >/dev/null 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do stonith_admin -L >/dev/null 2>&1 && break; sleep 0.2; done
-stonith_admin -R kdump -a fence_kdump_watch -o socket="$work/control.sock" -o fallback=none \
-    -o timeout="$AGENT_TIMEOUT" -o ipport="$port" -o pcmk_host_map="kwvm1:127.0.0.1;kwvm2:kwvm2" \
-    -o pcmk_host_argument=nodename -o pcmk_off_retries=1 -o pcmk_action_limit=-1 >/dev/null \
-    || fail "stonith_admin -R failed"
-stonith_admin -Q kdump -t 20 >/dev/null || fail "the device's monitor failed"
+start_fencer -o ipport="$port" -o pcmk_host_map="kwvm1:127.0.0.1;kwvm2:kwvm2"
 phase "pacemaker-fenced -s ready, device kdump registered (kwvm1 -> 127.0.0.1, kwvm2 -> kwvm2 = ::1 in the daemon's nodes)"
 
 # ---------------------------------------------------------------------------------------------
@@ -186,21 +133,6 @@ await_console() { # name text seconds
     done
 }
 command_vm() { echo "$2" >"$work/$1.serial.in"; }
-host_field() { # node field: a field of the node's entry in `status --json`, or "absent"
-    ctl status --json | python3 -c '
-import json, sys
-for host in json.load(sys.stdin)["hosts"]:
-    if host.get("node") == sys.argv[1]:
-        print(host[sys.argv[2]]); break
-else:
-    print("absent")' "$1" "$2"
-}
-fence() { # node -> prints exit status and seconds
-    local from=$SECONDS status=0
-    stonith_admin -F "$1" -t $((AGENT_TIMEOUT + 30)) >"$work/fence-$1.log" 2>&1 || status=$?
-    echo "$status $((SECONDS - from))"
-}
-
 vm_started=$SECONDS
 start_vm kwvm1 4
 start_vm kwvm2 6
@@ -230,24 +162,8 @@ phase "fence kwvm2 (hung, no kdump): not confirmed (stonith_admin exit $status a
 panic_at=$(date +%s.%N)
 command_vm kwvm1 panic
 phase "kwvm1: panic (echo c > /proc/sysrq-trigger)"
-fence_result=1
-for attempt in 1 2 3 4 5 6; do
-    read -r fence_result seconds < <(fence kwvm1)
-    if [ "$fence_result" = 0 ]; then break; fi
-    phase "fence kwvm1 attempt $attempt: not confirmed yet (exit $fence_result after $seconds s)"
-done
-confirmed_at=$(date +%s.%N)
-[ "$fence_result" = 0 ] || fail "kwvm1 was never confirmed after its panic"
-phase "fence kwvm1 after the panic: confirmed (stonith_admin exit 0, attempt $attempt)"
-if [ "$CASE" = initramfs-tools ]; then
-    # initramfs-tools' /init ran our init-premount script, which started the sender, before it
-    # looked for a root file system.
-    announced=$(grep -n "kdump-watch: announcing kdump to 10.0.2.2" "$work/kwvm1.console" | head -n 1 | cut -d: -f1)
-    [ -n "$announced" ] || fail "kwvm1: confirmed, but init-premount/kdump-watch did not say it started the sender"
-    mounting=$(grep -n "Mounting root file system" "$work/kwvm1.console" | head -n 1 | cut -d: -f1)
-    [ -z "$mounting" ] || [ "$announced" -lt "$mounting" ] || fail "kwvm1: the sender started after the root mount"
-    phase "kwvm1: initramfs-tools ran init-premount/kdump-watch: $(sed -n "${announced}p" "$work/kwvm1.console" | tr -d '\r')"
-elif [ "$CASE" = dracut ]; then
+fence_until_confirmed kwvm1
+if [ "$CASE" = dracut ]; then
     grep -q "kdump-watch: announcing kdump to 10.0.2.2" "$work/kwvm1.console" \
         || fail "kwvm1: confirmed, but the dracut module's pre-pivot hook did not say it started the sender"
     phase "kwvm1: dracut ran the pre-pivot hook 50-kdump-watch-send.sh"
@@ -256,40 +172,16 @@ else
 fi
 # One snapshot of the entry: the dump takes a few seconds only, and the phase `finished` ends
 # the episode at once, so the entry is dumping or, if the dump is already over, finished by it.
-read -r state auth entry_phase first_seen source < <(ctl status --json | python3 -c '
-import json, sys
-host = next(h for h in json.load(sys.stdin)["hosts"] if h.get("node") == "kwvm1")
-print(host["state"], host["auth"], host["phase"], host["first_seen"], host["address"])')
-case "$state/$entry_phase" in
-    dumping/started | dumping/dumping | finished/finished) ;;
-    *) fail "kwvm1: state $state, phase $entry_phase, while its capture kernel runs or just after" ;;
-esac
-[ "$auth" = True ] || fail "kwvm1: its entry is not authenticated under auth = required"
-order=$(python3 - "$panic_at" "$first_seen" "$confirmed_at" <<'EOF'
-import datetime, sys
-panic, confirmed = float(sys.argv[1]), float(sys.argv[3])
-first = datetime.datetime.fromisoformat(sys.argv[2].replace("Z", "+00:00")).timestamp()
-print(f"first message {first - panic:.1f} s after the panic, fence confirmed {confirmed - panic:.1f} s after it")
-sys.exit(0 if panic <= first <= confirmed else 1)
-EOF
-) || fail "the fence was confirmed before the capture kernel's first message ($order)"
-phase "status: kwvm1 (signed, from $source) $state, phase $entry_phase, since $first_seen: $order"
+check_episode kwvm1 "$panic_at"
 
-if [ "$CASE" = initramfs-tools ]; then
-    # No dump here (kdump-tools saves it from the root file system): the sender keeps announcing.
-    [ "$(host_field kwvm1 state)" = dumping ] || fail "kwvm1: not dumping while its capture kernel announces"
-    phase "status: kwvm1 still dumping, $(host_field kwvm1 messages) messages"
-fi
 # The capture kernel saves the dump and powers off; the episode becomes finished.
-[ "$CASE" = initramfs-tools ] || await_console kwvm1 "powering off" 300
-if [ "$CASE" != initramfs-tools ]; then
-    phase "kwvm1: $(grep -o 'dump saved: .*\|makedumpfile failed: .*\|makedumpfile exit .*' "$work/kwvm1.console" | head -n 1 | tr -d '\r')"
-    wait "${qemu_pid[kwvm1]}" || true
-    phase "kwvm1: powered off (QEMU exited)"
-    [ "$(host_field kwvm1 phase)" = finished ] || fail "kwvm1: the phase is $(host_field kwvm1 phase), not finished"
-    [ "$(host_field kwvm1 state)" = finished ] || fail "kwvm1: the phase finished did not end the episode"
-    phase "status: kwvm1 finished by the phase finished, $(host_field kwvm1 messages) messages"
-fi
+await_console kwvm1 "powering off" 300
+phase "kwvm1: $(grep -o 'dump saved: .*\|makedumpfile failed: .*\|makedumpfile exit .*' "$work/kwvm1.console" | head -n 1 | tr -d '\r')"
+wait "${qemu_pid[kwvm1]}" || true
+phase "kwvm1: powered off (QEMU exited)"
+[ "$(host_field kwvm1 phase)" = finished ] || fail "kwvm1: the phase is $(host_field kwvm1 phase), not finished"
+[ "$(host_field kwvm1 state)" = finished ] || fail "kwvm1: the phase finished did not end the episode"
+phase "status: kwvm1 finished by the phase finished, $(host_field kwvm1 messages) messages"
 
 # kwvm2 is still spinning; it must still not be confirmed, and the daemon never heard of it.
 [ "$(host_field kwvm2 state)" = absent ] || fail "the daemon has an entry for the hung kwvm2"

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import KdumpAuth
+import KdumpTestSupport
 import KdumpWire
 import Testing
 
@@ -18,12 +19,12 @@ struct CaptureKernelTests {
         "etc/kdump-watch-nodes.sh", "etc/kdump-watch-capture.sh", "etc/dracut/99kdump-watch/module-setup.sh",
         "etc/dracut/99kdump-watch/kdump-watch-send.sh", "etc/dracut/99kdump-watch/kdump-watch-post.sh",
         "etc/initramfs-tools/hooks/kdump-watch", "etc/initramfs-tools/scripts/init-premount/kdump-watch",
-        "etc/kdump-tools/kdump-watch-report", "etc/kdump-tools/kdump-watch.shutdown", "Tests/EndToEnd/run.sh",
-        "Tests/EndToEnd/node-image.sh",
+        "etc/kdump-tools/kdump-watch-report", "etc/kdump-tools/kdump-watch-dump", "Tests/EndToEnd/run.sh",
+        "Tests/EndToEnd/node-image.sh", "Tests/EndToEnd/host.sh", "Tests/EndToEnd/debian-node.sh",
         "Tests/EndToEnd/99kw-dump/module-setup.sh", "Tests/EndToEnd/99kw-dump/kw-dump.sh",
         "Tests/EndToEnd/guest-init.sh", "scripts/install-deps.sh", "scripts/sanitize.sh", "Tests/Fuzz/run.sh",
         "Benchmarks/run.sh", ".ci/run", "Tests/Packaging/deb-test.sh", "Tests/Packaging/rpm-test.sh",
-        "debian/kdump-watch.postrm", "scripts/rooms.sh",
+        "debian/kdump-watch.postrm", "debian/kdump-watch.postinst", "scripts/rooms.sh",
     ].map { Build.repository + "/" + $0 }
 
     @Test func scriptsPassShellcheck() throws {
@@ -350,9 +351,10 @@ struct CaptureKernelTests {
         #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
     }
 
-    /// Debian's kdump-tools: the capture kernel announces signed, and after kdump-config has
-    /// saved the dump the system-shutdown hook reports `finished`; before a complete dump of
-    /// this boot exists, it reports nothing.
+    /// Debian's kdump-tools' dump step as our drop-in runs it (kdump-watch-dump), with stand-ins
+    /// for kdump-config, the reboot and /proc/vmcore: `savecore` succeeds, and `finished` is
+    /// reported, the announcer stopped, before the reboot; outside a capture kernel kdump-tools'
+    /// own command runs unchanged.
     @Test func aSavedDumpIsReportedFinishedBeforeTheReboot() throws {
         let work = try TemporaryDirectory()
         defer { work.remove() }
@@ -365,39 +367,65 @@ struct CaptureKernelTests {
         var info = stat()
         #expect(stat(capture.runDirectory + "/authkey", &info) == 0 && info.st_mode & 0o777 == 0o600)
 
-        let crash = work.path + "/crash"
-        try "KDUMP_COREDIR=\(crash)\n".write(toFile: work.path + "/kdump-tools", atomically: true, encoding: .utf8)
-        let hook = Build.repository + "/etc/kdump-tools/kdump-watch.shutdown"
-        Self.setModificationTime(capture.runDirectory + "/sender.pid", secondsAgo: 10)
-        // A dump still being written, and a complete one from an earlier crash: no report.
-        for (directory, file, age) in [
-            ("202612030610", "dump-incomplete", 0), ("202611010101", "dump.202611010101", 100),
-        ] {
-            try FileManager.default.createDirectory(atPath: crash + "/" + directory, withIntermediateDirectories: true)
-            try "core".write(toFile: crash + "/\(directory)/\(file)", atomically: false, encoding: .utf8)
-            Self.setModificationTime(crash + "/\(directory)/\(file)", secondsAgo: age)
-        }
-        let early = try run("/bin/sh", [hook], environment: capture.environment)
-        #expect(early.status == 0 && capture.outcome == nil, "\(early)")
+        let dump = try KdumpToolsDump(in: work, capture: capture, savecore: 0)
+        // Not a capture kernel: kdump-tools' own command, and nothing reported.
+        let booted = try run("/bin/sh", [dump.script], environment: dump.environment(vmcore: false))
+        #expect(booted.status == 0 && dump.initStarted && capture.outcome == nil, "\(booted)")
         #expect(capture.announcerRuns)
 
-        try FileManager.default.moveItem(
-            atPath: crash + "/202612030610/dump-incomplete", toPath: crash + "/202612030610/dump.202612030610")
-        let saved = try run("/bin/sh", [hook], environment: capture.environment)
+        let saved = try run("/bin/sh", [dump.script], environment: dump.environment(vmcore: true))
         #expect(saved.status == 0 && saved.stderr.contains("kdump-watch: dump finished, reported"), "\(saved)")
-        #expect(capture.outcome == "finished\n")
+        #expect(dump.rebootSaw == "finished\n", "reported before the reboot")
         #expect(!capture.announcerRuns, "the announcer stops before the last word")
         #expect(try eventually { try daemon.signedHost("node-c")?["phase"] as? String == "finished" })
         #expect(try daemon.signedHost("node-c")?["state"] as? String == "finished")
 
-        // Reported once: a second run (a failure hook after all) sends nothing more.
-        let again = try run("/bin/sh", [hook], environment: capture.environment)
-        #expect(again.status == 0 && again.stderr.isEmpty, "\(again)")
+        // Reported once: a second report (an old KDUMP_FAIL_CMD after all) sends nothing more.
+        let again = try run(
+            "/bin/sh", [Build.repository + "/etc/kdump-tools/kdump-watch-report", "failed"],
+            environment: capture.environment)
+        #expect(again.status == 0 && again.stderr.isEmpty && capture.outcome == "finished\n", "\(again)")
     }
 
-    /// Debian's kdump-tools on failure: KDUMP_FAIL_CMD runs kdump-watch-report, which reports
-    /// `failed` and then runs the command it was given (the reboot).
-    @Test func aFailedDumpIsReportedThroughKdumpFailCmd() throws {
+    /// Stand-ins for what kdump-watch-dump runs: kdump-config (its savecore exits with the
+    /// given status), kdump-tools' init script, the reboot (it records the outcome reported by
+    /// then), and a non-empty vmcore.
+    struct KdumpToolsDump {
+        let work: TemporaryDirectory
+        let capture: CaptureScripts
+        let script = Build.repository + "/etc/kdump-tools/kdump-watch-dump"
+
+        init(in work: TemporaryDirectory, capture: CaptureScripts, savecore: Int32, failCommand: String? = nil) throws {
+            self.work = work
+            self.capture = capture
+            try writeFile(
+                work.path + "/kdump-config", "#!/bin/sh\n[ \"$1\" = savecore ] && exit \(savecore)\nexit 2\n",
+                mode: 0o755)
+            try writeFile(work.path + "/init", "#!/bin/sh\necho \"$1\" > \"\(work.path)/init-started\"\n", mode: 0o755)
+            try writeFile(work.path + "/vmcore", "core")
+            try writeFile(
+                work.path + "/kdump-tools", "USE_KDUMP=1\n" + (failCommand.map { "KDUMP_FAIL_CMD=\"\($0)\"\n" } ?? ""))
+        }
+
+        func environment(vmcore: Bool) -> [String: String] {
+            var environment = capture.environment
+            environment["KDUMP_CONFIG"] = work.path + "/kdump-config"
+            environment["KDUMP_TOOLS_INIT"] = work.path + "/init"
+            environment["KDUMP_WATCH_VMCORE"] = vmcore ? work.path + "/vmcore" : "/nonexistent/vmcore"
+            environment["KDUMP_WATCH_REBOOT"] = "cp \(capture.runDirectory)/outcome \(work.path)/rebooted"
+            return environment
+        }
+
+        var initStarted: Bool {
+            (try? String(contentsOfFile: work.path + "/init-started", encoding: .utf8)) == "start\n"
+        }
+        var rebootSaw: String? { try? String(contentsOfFile: work.path + "/rebooted", encoding: .utf8) }
+    }
+
+    /// Debian's kdump-tools on failure: kdump-watch-dump reports `failed`, then runs
+    /// KDUMP_FAIL_CMD; kdump-watch-report given as that command (an older setup) runs its
+    /// command without reporting twice.
+    @Test func aFailedDumpIsReportedBeforeKdumpFailCmd() throws {
         let work = try TemporaryDirectory()
         defer { work.remove() }
         let key = try TestCluster.writeKey(in: work.path)
@@ -407,12 +435,14 @@ struct CaptureKernelTests {
         defer { capture.stopAnnouncer() }
         #expect(try eventually { try daemon.signedHost("node-d") != nil })
         let report = Build.repository + "/etc/kdump-tools/kdump-watch-report"
-        let marker = work.path + "/rebooted"
-        let failed = try run(
-            "/bin/sh", [report, "failed", "/bin/sh", "-c", "echo \"$0\" > \"$1\"", "reboot -f", marker],
-            environment: capture.environment)
+        let marker = work.path + "/fail-command"
+        let dump = try KdumpToolsDump(
+            in: work, capture: capture, savecore: 1,
+            failCommand: "\(report) failed /bin/cp \(capture.runDirectory)/outcome \(marker)")
+        let failed = try run("/bin/sh", [dump.script], environment: dump.environment(vmcore: true))
         #expect(failed.status == 0 && failed.stderr.contains("dump failed, reported"), "\(failed)")
-        #expect(try String(contentsOfFile: marker, encoding: .utf8) == "reboot -f\n", "the command runs after")
+        #expect(try String(contentsOfFile: marker, encoding: .utf8) == "failed\n", "the command runs after")
+        #expect(dump.rebootSaw == nil, "KDUMP_FAIL_CMD replaces the reboot")
         #expect(capture.outcome == "failed\n")
         #expect(try eventually { try daemon.signedHost("node-d")?["phase"] as? String == "failed" })
         #expect(try daemon.signedHost("node-d")?["state"] as? String == "finished")

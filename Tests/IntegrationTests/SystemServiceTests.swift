@@ -117,7 +117,7 @@ struct SystemServiceTests {
         defer { destination.remove() }
         let common = [
             "-C", Build.repository, "-s", "DESTDIR=\(destination.path)", "PREFIX=/usr", "BUILD=\(Build.directory)",
-            "SENDER=\(Build.sender)", "SHUTDOWNDIR=/usr/lib/systemd/system-shutdown",
+            "SENDER=\(Build.sender)",
         ]
         #expect(try run("/usr/bin/make", ["install-files"] + common).status == 0)
         for path in [
@@ -132,16 +132,18 @@ struct SystemServiceTests {
             "/usr/lib/dracut/modules.d/99kdump-watch/kdump-watch-capture.sh", "/etc/initramfs-tools/hooks/kdump-watch",
             "/etc/initramfs-tools/scripts/init-premount/kdump-watch", "/etc/initramfs-tools/conf.d/kdump-watch",
             "/usr/share/kdump-watch/kdump-watch-capture.sh", "/usr/libexec/kdump-watch/kdump-watch-report",
-            "/usr/lib/systemd/system-shutdown/kdump-watch.shutdown",
+            "/usr/libexec/kdump-watch/kdump-watch-dump",
+            "/usr/lib/systemd/system/kdump-tools-dump.service.d/kdump-watch.conf",
             "/usr/share/kdump-watch/prometheus/kdump-watch.rules.yml",
         ] {
             #expect(FileManager.default.fileExists(atPath: destination.path + path), "\(path) missing")
         }
         let report = try run(destination.path + "/usr/libexec/kdump-watch/kdump-watch-report", [])
         #expect(report.status == 2 && report.stderr.hasPrefix("usage: kdump-watch-report"), "\(report)")
-        let shutdownHook = try String(
-            contentsOfFile: destination.path + "/usr/lib/systemd/system-shutdown/kdump-watch.shutdown", encoding: .utf8)
-        #expect(shutdownHook.contains("/usr/libexec/kdump-watch}/kdump-watch-report"))
+        let dropIn = try String(
+            contentsOfFile: destination.path + "/usr/lib/systemd/system/kdump-tools-dump.service.d/kdump-watch.conf",
+            encoding: .utf8)
+        #expect(dropIn.contains("ExecStart=\nExecStart=/usr/libexec/kdump-watch/kdump-watch-dump\n"))
         let config = destination.path + "/etc/kdump-watch/kdump-watchd.conf"
         try "max_age = 10s\n".write(toFile: config, atomically: true, encoding: .utf8)
         #expect(try run("/usr/bin/make", ["install-files"] + common).status == 0)
@@ -152,7 +154,8 @@ struct SystemServiceTests {
         #expect(try run("/usr/bin/make", ["uninstall"] + common).status == 0)
         for path in [
             "/usr/sbin/kdump-watchd", "/usr/libexec/kdump-watch/kdump-watch-report",
-            "/usr/lib/systemd/system-shutdown/kdump-watch.shutdown", "/usr/share/kdump-watch",
+            "/usr/libexec/kdump-watch/kdump-watch-dump",
+            "/usr/lib/systemd/system/kdump-tools-dump.service.d/kdump-watch.conf", "/usr/share/kdump-watch",
         ] {
             #expect(!FileManager.default.fileExists(atPath: destination.path + path), "\(path) left behind")
         }

@@ -51,7 +51,7 @@ in_root apt-get install -y -qq --no-install-recommends "/tmp/$(basename "$first"
 # Where the operator's guide says.
 exists /usr/sbin/kdump-watchd /usr/sbin/kdump-watchctl /usr/sbin/fence_kdump_watch /usr/sbin/kdump-watch-send \
     /lib/systemd/system/kdump-watchd.service /lib/systemd/system/kdump-watchd.socket \
-    /lib/systemd/system-shutdown/kdump-watch.shutdown /usr/libexec/kdump-watch/kdump-watch-report \
+    /lib/systemd/system/kdump-tools-dump.service.d/kdump-watch.conf /usr/libexec/kdump-watch/kdump-watch-report \
     /usr/share/man/man8/kdump-watchd.8.gz /usr/share/man/man8/kdump-watchctl.8.gz \
     /usr/share/man/man8/fence_kdump_watch.8.gz /usr/share/man/man8/kdump-watch-send.8.gz \
     /usr/share/man/man5/kdump-watchd.conf.5.gz \

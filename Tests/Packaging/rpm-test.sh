@@ -43,7 +43,7 @@ for path in /usr/sbin/fence_kdump /usr/libexec/fence_kdump_send /usr/share/man/m
     /usr/share/man/man8/fence_kdump_send.8.gz; do
     if echo "$files" | grep -qx "$path"; then fail "$path belongs to fence-agents-kdump"; fi
 done
-if echo "$files" | grep -q 'initramfs-tools\|kdump-watch-report\|system-shutdown'; then fail "Debian-only files"; fi
+if echo "$files" | grep -q 'initramfs-tools\|kdump-watch-report\|kdump-tools-dump'; then fail "Debian-only files"; fi
 [ "$(rpm -qcp "$first")" = "/etc/kdump-watch/kdump-watch-send.conf
 /etc/kdump-watch/kdump-watchd.conf" ] || fail "config files: $(rpm -qcp "$first")"
 rpm -qp --qf '[%{FILEFLAGS:fflags} %{FILENAMES}\n]' "$first" | grep -qx 'cn /etc/kdump-watch/kdump-watchd.conf' ||
