@@ -59,7 +59,7 @@ public struct ReadinessProbe: Sendable {
             configuration = try DaemonConfiguration.load(path: settings.daemonConfigurationPath)
         } catch {
             let problem = "kdump-watchd's configuration cannot be used: \(error)"
-            return [.senderInImage, .keyInImage, .keyCurrent, .nodeName, .imageFresh].map {
+            return [.senderInImage, .keyInImage, .keyCurrent, .nodeName, .networkDriver, .imageFresh].map {
                 ReadinessCheck($0, ok: false, detail: problem, fix: "correct it, then \(rebuild)")
             }
         }
@@ -69,7 +69,7 @@ public struct ReadinessProbe: Sendable {
         do {
             entries = try await reader.list()
         } catch {
-            return [.senderInImage, .keyInImage, .keyCurrent, .nodeName].map {
+            return [.senderInImage, .keyInImage, .keyCurrent, .nodeName, .networkDriver].map {
                 ReadinessCheck($0, ok: false, detail: "cannot list \(image.path): \(error)", fix: rebuild)
             } + [imageFresh(image, configuration: configuration, rebuild: rebuild)]
         }
@@ -91,6 +91,7 @@ public struct ReadinessProbe: Sendable {
         } else {
             checks += await signingChecks(reader, entries: entries, configuration: configuration, rebuild: rebuild)
         }
+        checks.append(await networkDriver(reader, entries: entries, rebuild: rebuild))
         checks.append(imageFresh(image, configuration: configuration, rebuild: rebuild))
         return checks
     }

@@ -24,6 +24,9 @@ public struct ReadinessSettings: Sendable {
         "/usr/lib/dracut/modules.d/99kdump-watch/module-setup.sh",
         "/usr/lib/dracut/modules.d/99kdump-watch/kdump-watch-nodes.sh",
     ]
+    /// `KDUMP_TOOLS_DEFAULTS`: kdump-tools' settings, whose KDUMP_CMDLINE_APPEND may configure
+    /// the capture kernel's network itself (`ip=`).
+    public var kdumpToolsDefaultsPath = "/etc/default/kdump-tools"
     /// Asks Pacemaker for this node's name (`crm_node -n`); false in tests.
     public var asksPacemaker = true
 
@@ -40,6 +43,7 @@ public struct ReadinessSettings: Sendable {
         if let path = environment("KDUMP_WATCH_SEND_CONF") { settings.senderConfigurationPath = path }
         if let path = environment("KDUMP_WATCH_NODE_NAME_FILE") { settings.recordedNodeNamePath = path }
         if let path = environment("KDUMP_WATCH_SEND") { settings.integrationFiles[0] = path }
+        if let path = environment("KDUMP_TOOLS_DEFAULTS") { settings.kdumpToolsDefaultsPath = path }
         return settings
     }
 }

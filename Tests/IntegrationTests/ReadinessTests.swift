@@ -68,7 +68,7 @@ struct ReadinessTests {
 
     static let names = [
         "crash_kernel_loaded", "capture_image", "sender_in_image", "key_in_image", "key_current", "node_name",
-        "image_fresh",
+        "network_driver", "image_fresh",
     ]
 
     func expectReady(_ answer: Answer) {
@@ -206,10 +206,63 @@ struct ReadinessTests {
                     [
                         "sender_in_image": rebuild, "key_in_image": rebuild, "key_current": rebuild,
                         "node_name": rebuild,
+                        "network_driver": "add ip= to KDUMP_CMDLINE_APPEND in /etc/default/kdump-tools, or \(rebuild)",
                     ],
                     "the image holds no kdump-watch-send")
             }
         }
+    }
+
+    /// A kdump-tools image built while no interface reached the nodes (its only peer is reached
+    /// through loopback) brings up no network: the build says so, and `network_driver` fails
+    /// with the fix; the other checks pass.
+    @Test func aKdumpToolsImageThatReachesNoNodeFailsTheNetworkCheck() throws {
+        try #require(
+            FileManager.default.isExecutableFile(atPath: "/usr/sbin/mkinitramfs"), "Debian's initramfs-tools-core")
+        let release = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: "/lib/modules").sorted().last, "a kernel's modules")
+        let node = try Node()
+        defer { node.work.remove() }
+        try writeFile(
+            node.sendConf,
+            "KEY=\(node.key)\nNODE_NAME=node-b\nCLUSTER_NAME=\(TestCluster.clusterName)\nNODES=127.0.0.5\nBROADCAST=no\n"
+        )
+        try writeFile(node.work.path + "/kdump-tools", "USE_KDUMP=1\n")
+        let confdir = node.work.path + "/initramfs-tools"
+        #expect(try run("/bin/cp", ["-a", "/etc/initramfs-tools", confdir]).status == 0)
+        #expect(try run("/bin/cp", ["-a", Build.repository + "/etc/initramfs-tools/.", confdir + "/"]).status == 0)
+        let conf = try String(contentsOfFile: confdir + "/initramfs.conf", encoding: .utf8)
+        try writeFile(
+            confdir + "/initramfs.conf",
+            conf.split(separator: "\n").map { $0.hasPrefix("MODULES=") ? "MODULES=list" : String($0) }.joined(
+                separator: "\n") + "\n")
+        var environment = node.environment
+        environment["KDUMP_WATCH_KDUMP_CONFDIR"] = confdir
+        environment["KDUMP_WATCH_LIBDIR"] = Build.repository + "/etc"
+        environment["KDUMP_WATCH_CTL"] = ctl
+        environment["KDUMP_CONF"] = "/nonexistent/kdump.conf"
+        environment["KDUMP_TOOLS_DEFAULTS"] = node.work.path + "/kdump-tools"
+        let image = node.work.path + "/initrd.img"
+        let built = try run(
+            "/usr/sbin/mkinitramfs", ["-d", confdir, "-o", image, release], timeout: 300, environment: environment)
+        try #require(built.status == 0, "\(built)")
+        #expect(built.stderr.contains("kdump-watch: no interface to bring up in the capture kernel"), "\(built.stderr)")
+        var checkEnvironment = node.environment
+        checkEnvironment["KDUMP_TOOLS_DEFAULTS"] = node.work.path + "/kdump-tools"
+        let result = try run(
+            ctl, ["check", "--json", "--config", node.daemonConf, "--image", image, "--builder", "kdump-tools"],
+            environment: checkEnvironment)
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)")
+        let checks = object["checks"] as? [[String: Any]] ?? []
+        let failing = checks.filter { $0["ok"] as? Bool != true }.map { $0["name"] as? String ?? "" }
+        #expect(result.status == 1 && failing == ["network_driver"], "\(checks)")
+        let network = checks.first { $0["name"] as? String == "network_driver" }
+        #expect(network?["detail"] as? String == "no interface of this node reaches 127.0.0.5", "\(checks)")
+        #expect(
+            network?["fix"] as? String
+                == "give the interface that reaches the nodes its address, then /etc/kernel/postinst.d/kdump-tools \(self.release) && kdump-config reload"
+        )
     }
 
     /// This machine has no crash kernel and no kdump service: check says so and exits 1.

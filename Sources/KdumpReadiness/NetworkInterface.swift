@@ -1,0 +1,62 @@
+import Glibc
+
+/// An interface this node reaches its peers through, and what its driver is, found as the
+/// capture-kernel hooks find it when they build the image (`kdump_watch_interfaces` in
+/// kdump-watch-nodes.sh): the route to each peer address, or, with no peer list, every interface
+/// that is up with a global IPv4 address (the broadcast case).
+struct NetworkInterface: Sendable, Equatable {
+    /// What the capture kernel needs to drive the interface.
+    enum Driver: Sendable, Equatable {
+        /// A loadable module, by its name (`virtio_net`): the image must hold it.
+        case module(String)
+        /// Built into the kernel: nothing to carry.
+        case builtIn
+        /// A bond, VLAN, bridge or other software interface, which a capture initramfs does not
+        /// bring up (Documentation/operators-guide.md, "Debian and Ubuntu").
+        case software(kind: String)
+    }
+
+    var name: String
+    var driver: Driver
+
+    /// The interfaces that reach `peers` (names or addresses), in the order first found; a peer
+    /// that does not resolve or has no route adds nothing.
+    static func reaching(_ peers: [String], sysfs: String = "/sys/class/net") async -> [NetworkInterface] {
+        var names: [String] = []
+        if peers.isEmpty {
+            let output =
+                (try? await ImageReader.run("ip", ["-o", "-4", "addr", "show", "scope", "global", "up"])) ?? ""
+            names = output.split(separator: "\n").compactMap { line in line.split(separator: " ").dropFirst().first }
+                .map { String($0) }
+        } else {
+            for peer in peers {
+                let resolved = (try? await ImageReader.run("getent", ["ahosts", peer])) ?? ""
+                for address in resolved.split(separator: "\n").compactMap({ $0.split(separator: " ").first }) {
+                    let route = (try? await ImageReader.run("ip", ["-o", "route", "get", String(address)])) ?? ""
+                    let words = route.split(separator: " ")
+                    if let dev = words.firstIndex(of: "dev"), dev + 1 < words.endIndex {
+                        names.append(String(words[dev + 1]))
+                    }
+                }
+            }
+        }
+        var seen: Set<String> = []
+        return names.filter { $0 != "lo" && seen.insert($0).inserted }.map {
+            NetworkInterface(name: $0, driver: driver(of: $0, sysfs: sysfs))
+        }
+    }
+
+    private static func driver(of name: String, sysfs: String) -> Driver {
+        let directory = "\(sysfs)/\(name)"
+        guard access(directory + "/device", F_OK) == 0 else {
+            if access(directory + "/bonding", F_OK) == 0 { return .software(kind: "bond") }
+            if access(directory + "/bridge", F_OK) == 0 { return .software(kind: "bridge") }
+            if access("/proc/net/vlan/\(name)", F_OK) == 0 { return .software(kind: "VLAN") }
+            return .software(kind: "software interface")
+        }
+        guard let resolved = realpath(directory + "/device/driver/module", nil) else { return .builtIn }
+        defer { free(resolved) }
+        let path = String(cString: resolved)
+        return .module(String(path.split(separator: "/").last ?? Substring(path)))
+    }
+}
