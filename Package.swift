@@ -63,7 +63,7 @@ let package = Package(
             name: "KdumpWatchDaemon",
             dependencies: [
                 "KdumpWire", "KdumpDecision", "KdumpJSON", "KdumpState", "KdumpControl", "KdumpConfiguration",
-                "KdumpAuth", "KdumpAdmission", "CSystemd", "CMalloc",
+                "KdumpAuth", "KdumpAdmission", "KdumpReadiness", "CSystemd", "CMalloc",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

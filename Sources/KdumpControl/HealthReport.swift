@@ -46,12 +46,20 @@ public struct HealthReport: ControlPayload, Equatable {
     public var metrics: [Listener]?
     /// The cluster name the node keys are bound to, with `auth` other than `none`.
     public var clusterName: String?
+    /// Whether a crash of this node would be caught (the readiness checks, run every minute and
+    /// at each reload); nil until the first run ends, and from an older daemon.
+    public var captureReady: Bool?
+    /// The failing readiness checks, one line each: `NAME: problem (fix: command)`.
+    public var captureProblems: [String]?
 
     public init(
         version: String, pid: Int, uptimeSeconds: Double, udp: [Listener], hostsDumping: Int,
         hostsFinished: Int, waitsInFlight: Int, controlClients: Int, stateWritable: Bool, maxAgeSeconds: Double,
-        auth: String? = nil, authKeyError: String? = nil, metrics: [Listener]? = nil, clusterName: String? = nil
+        auth: String? = nil, authKeyError: String? = nil, metrics: [Listener]? = nil, clusterName: String? = nil,
+        captureReady: Bool? = nil, captureProblems: [String]? = nil
     ) {
+        self.captureReady = captureReady
+        self.captureProblems = captureProblems
         self.clusterName = clusterName
         self.metrics = metrics
         self.auth = auth
@@ -81,6 +89,8 @@ public struct HealthReport: ControlPayload, Equatable {
         case authKeyError = "auth_key_error"
         case metrics
         case clusterName = "cluster_name"
+        case captureReady = "capture_ready"
+        case captureProblems = "capture_problems"
     }
 
     public func writeMembers(to writer: inout JSONWriter) {
@@ -98,5 +108,7 @@ public struct HealthReport: ControlPayload, Equatable {
         writer.member(CodingKeys.authKeyError, authKeyError)
         if let metrics { writer.member(CodingKeys.metrics, metrics) }
         if let clusterName { writer.member(CodingKeys.clusterName, clusterName) }
+        if let captureReady { writer.member(CodingKeys.captureReady, captureReady) }
+        if let captureProblems { writer.member(CodingKeys.captureProblems, captureProblems) }
     }
 }

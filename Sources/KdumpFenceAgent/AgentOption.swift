@@ -178,6 +178,18 @@ struct AgentOption: Sendable {
             }
             invocation.options.config = path
         },
+        AgentOption(
+            name: "monitor_readiness", aliases: [], long: "monitor-readiness", short: nil, valueName: "MODE",
+            type: "string", defaultText: ReadinessMode.warn.rawValue,
+            description:
+                "What monitor does when kdump-watchd says a crash of this node would not be caught by its capture kernel: \"warn\" logs the failing checks and succeeds; \"fail\" fails, so that Pacemaker stops the device.",
+            usage: "When this node's crash would not be caught: [warn], fail", onStdin: true
+        ) { (value, invocation, origin) throws(AgentInputError) in
+            guard let mode = ReadinessMode(rawValue: (value ?? "").lowercased()) else {
+                throw AgentInputError("\(origin): '\(value ?? "")' is not one of warn, fail")
+            }
+            invocation.options.monitorReadiness = mode
+        },
     ]
 }
 

@@ -18,6 +18,8 @@ public struct AgentOptions: Sendable, Equatable {
     /// kdump-watchd's configuration file, which the fallback listener admits by; nil means
     /// the daemon's default path.
     public var config: String?
+    /// What `monitor` does when the daemon says this node's crash would not be caught.
+    public var monitorReadiness: ReadinessMode = .warn
 
     public init() {}
 }

@@ -234,6 +234,16 @@ public struct FenceAgent {
             log.error("kdump-watchd requires signed messages but cannot read its key: \(problem)")
             return 1
         }
+        if health.captureReady == false {
+            let problems = (health.captureProblems ?? []).joined(separator: "; ")
+            let line = "a crash of this node would not be caught by its capture kernel: \(problems)"
+            switch options.monitorReadiness {
+            case .warn: log.warning(line)
+            case .fail:
+                log.error(line)
+                return 1
+            }
+        }
         log.debug(
             "kdump-watchd \(health.version) (pid \(health.pid)) holds UDP port \(options.ipport); \(health.hostsDumping) hosts dumping"
         )

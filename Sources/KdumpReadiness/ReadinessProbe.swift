@@ -16,6 +16,50 @@ public struct ReadinessProbe: Sendable {
     static let keyPath = "etc/kdump-watch/authkey"
     static let nodeNamePath = "etc/kdump-watch/node-name"
 
+    /// Every check, as `previous` found them when nothing they read has changed since (the
+    /// same fingerprint), with the crash kernel's state read anew; else all of them anew. So a
+    /// daemon that checks every minute reads the image only after it changed.
+    public func run(previous: ReadinessSnapshot?) async -> ReadinessSnapshot {
+        let now = fingerprint()
+        if let previous, previous.fingerprint == now {
+            var report = previous.report
+            let candidates =
+                settings.image.map { [$0] } ?? CaptureImage.candidates(kernelRelease: settings.kernelRelease)
+            let crash = crashKernelLoaded(candidates.first { SystemFile.exists($0.path) })
+            report.checks = report.checks.map { $0.name == .crashKernelLoaded ? crash : $0 }
+            return ReadinessSnapshot(fingerprint: now, report: report)
+        }
+        return ReadinessSnapshot(fingerprint: now, report: await run())
+    }
+
+    /// The identity of everything the checks read but the crash kernel's state: each capture
+    /// image candidate's device, inode, size and modification time, and the modification time
+    /// of every key, setting and integration file (-1 for a missing file).
+    public func fingerprint() -> [Int64] {
+        let candidates = settings.image.map { [$0] } ?? CaptureImage.candidates(kernelRelease: settings.kernelRelease)
+        let keys =
+            (try? settings.daemonConfiguration ?? DaemonConfiguration.load(path: settings.daemonConfigurationPath))?
+            .authKeys ?? []
+        let inputs =
+            keys + [
+                settings.senderConfigurationPath, settings.daemonConfigurationPath ?? DaemonConfiguration.defaultPath,
+                settings.recordedNodeNamePath, settings.kdumpToolsDefaultsPath,
+            ] + settings.integrationFiles
+        var values: [Int64] = []
+        for candidate in candidates {
+            var info = stat()
+            if stat(candidate.path, &info) == 0 {
+                values += [
+                    Int64(info.st_dev), Int64(info.st_ino), Int64(info.st_size),
+                    Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
+                ]
+            } else {
+                values += [-1, -1, -1, -1]
+            }
+        }
+        return values + inputs.map { Self.modificationTime($0) ?? -1 }
+    }
+
     public func run() async -> ReadinessReport {
         let candidates = settings.image.map { [$0] } ?? CaptureImage.candidates(kernelRelease: settings.kernelRelease)
         let image = candidates.first { SystemFile.exists($0.path) } ?? settings.image
@@ -56,7 +100,9 @@ public struct ReadinessProbe: Sendable {
         let rebuild = image.rebuildCommand(kernelRelease: settings.kernelRelease)
         let configuration: DaemonConfiguration
         do {
-            configuration = try DaemonConfiguration.load(path: settings.daemonConfigurationPath)
+            configuration =
+                try settings.daemonConfiguration
+                ?? DaemonConfiguration.load(path: settings.daemonConfigurationPath)
         } catch {
             let problem = "kdump-watchd's configuration cannot be used: \(error)"
             return [.senderInImage, .keyInImage, .keyCurrent, .nodeName, .networkDriver, .imageFresh].map {

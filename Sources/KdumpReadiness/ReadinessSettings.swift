@@ -1,4 +1,5 @@
 import Glibc
+import KdumpConfiguration
 
 /// Where the readiness checks look. The defaults are the installed system's; each path can be
 /// pointed elsewhere through the environment variable beside it, as the capture-kernel hooks'
@@ -12,6 +13,9 @@ public struct ReadinessSettings: Sendable {
     public var image: CaptureImage?
     /// kdump-watchd's configuration (`--config`); nil for its default path.
     public var daemonConfigurationPath: String?
+    /// The configuration itself, when the caller holds it (the daemon, with its command-line
+    /// overrides); nil to read `daemonConfigurationPath`.
+    public var daemonConfiguration: DaemonConfiguration?
     /// `KDUMP_WATCH_SEND_CONF`: the capture-kernel integration's settings (NODE_NAME, the key).
     public var senderConfigurationPath = "/etc/kdump-watch/kdump-watch-send.conf"
     /// `KDUMP_WATCH_NODE_NAME_FILE`: the node name recorded at installation.

@@ -29,5 +29,12 @@ struct Health: ParsableCommand {
             let cluster = report.clusterName.map { " (node keys of cluster '\($0)')" } ?? ""
             print("auth: \(auth)\(cluster)\(report.authKeyError.map { "; KEY FILE PROBLEM: \($0)" } ?? "")")
         }
+        switch report.captureReady {
+        case true?: print("capture: ready (a crash of this node would be caught)")
+        case false?:
+            print("capture: NOT READY (kdump-watchctl check says more)")
+            for problem in report.captureProblems ?? [] { print("  \(problem)") }
+        case nil: break
+        }
     }
 }

@@ -10,21 +10,27 @@
 # What stands in, and why:
 #   - QEMU's -kernel/-initrd and -append replace GRUB: the command line is what Debian's GRUB
 #     would pass, with the crashkernel= that kdump-tools' /etc/default/grub.d file adds.
-#   - The crash: a unit of the test's (kw-e2e-crash.service) prints `kdump-config status` and
-#     `kdump-watchctl check` on the console once kdump-tools has loaded the capture kernel, then
-#     waits for a line on the second serial port: "panic" crashes the kernel (sysrq c),
-#     "break-dump" first replaces the dump directory by a file, so that kdump-tools' savecore
-#     fails, then crashes.
+#   - The operator at the node's console, and the crash: a unit of the test's
+#     (kw-e2e-crash.service) prints `kdump-config status` and `kdump-watchctl check` on the
+#     console once kdump-tools has loaded the capture kernel, then obeys lines on the second
+#     serial port: "rotate" installs a new cluster key (a copy of the host's), checks, rebuilds
+#     the image as the operator's guide says, checks again; "reinstall" reinstalls the .deb with
+#     apt, whose postinst rebuilds the image; "panic" crashes the kernel (sysrq c); "break-dump"
+#     first replaces the dump directory by a file, so that kdump-tools' savecore fails, then
+#     crashes.
 #   - The cluster peer is the host: its kdump-watchd (in a network namespace, on the bridge the
 #     node's tap device is on) and a stand-alone pacemaker-fenced with fence_kdump_watch.
 #
-# Scenarios, on one node image, two boots:
+# Scenarios, on one node image, two boots (the host's daemon accepts the old and the new key):
 #   1. panic: a fence before the panic is not confirmed; after it, the capture kernel that
 #      kdump-tools loaded announces the dump, signed, from its initramfs (our hook brought the
 #      network driver and the node's static address); the fence is confirmed, not before the
 #      first message; kdump-tools saves the dump on /var, a file system of its own; `finished`
 #      ends the episode.
-#   2. break-dump: the dump cannot be saved; `failed` ends the episode.
+#   2. the key rotation of the operator's guide: `check` is ready, not ready once the key is
+#      new (key_current), ready after the rebuild; a reinstall of the package rebuilds the image
+#      too. The host's daemon then accepts the new key only. break-dump: the capture kernel
+#      announces with the new key, the dump cannot be saved, `failed` ends the episode.
 # Needs root, debootstrap, qemu-system-x86, e2fsprogs, iproute2 and pacemaker
 # (scripts/install-deps.sh e2e); the Debian archive (DEBIAN_MIRROR) the first time.
 set -euo pipefail
@@ -112,8 +118,11 @@ EOF
 # KdumpWatch, as the operator's guide says: the package with apt, the cluster key copied with
 # mode 0600, the cluster's name (no corosync on this node), and the peers to announce to.
 install -m 0644 "$DEB" "$node/tmp/kdump-watch.deb"
+install -m 0644 "$DEB" "$node/root/kdump-watch.deb"
 make_cluster_key() { mkdir -p "$CACHE"; [ -s "$CACHE/authkey" ] || "$BUILD/kdump-watchctl" keygen --output "$CACHE/authkey" >/dev/null; }
 make_cluster_key
+"$BUILD/kdump-watchctl" keygen --output "$work/authkey.new" >/dev/null
+install -m 0600 "$work/authkey.new" "$node/root/authkey.new"
 mount -t proc proc "$node/proc"
 chroot "$node" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /tmp/kdump-watch.deb \
     >"$work/apt.log" 2>&1 || { umount "$node/proc"; tail -n 20 "$work/apt.log" >&2; fail "apt install ./kdump-watch.deb failed"; }
@@ -128,17 +137,46 @@ echo "NODES=\"kwhost\"" >>"$node/etc/kdump-watch/kdump-watch-send.conf"
 cat >"$node/usr/local/sbin/kw-e2e-crash" <<'EOF'
 #!/bin/sh
 say() { echo "kw-e2e: $*" >/dev/console; }
+check() { kdump-watchctl check >/dev/console 2>&1; say "check ($1) exit $?"; }
+# The node's own kdump-watchd runs the same checks (under its systemd sandbox): after a reload it
+# says ready, or why not.
+daemon_check() {
+    systemctl reload kdump-watchd
+    tries=60
+    until kdump-watchctl health 2>/dev/null | grep -q '^capture: ready' || [ "$tries" -eq 0 ]; do
+        tries=$((tries - 1))
+        sleep 0.5
+    done
+    kdump-watchctl health 2>&1 | sed -n '/^capture:/,$s/^/kw-e2e: daemon /p' >/dev/console
+}
+image=/var/lib/kdump/initrd.img-$(uname -r)
 say "$(kdump-config status | grep 'current state')"
-kdump-watchctl check >/dev/console 2>&1
-say "check exit $?"
+check "after the boot"
+daemon_check
+# Open for good: a line that arrives while a command runs waits in the tty's buffer.
 stty -F /dev/ttyS1 raw -echo
-say "waiting for a command"
-read -r command </dev/ttyS1
-say "command: $command"
-if [ "$command" = break-dump ]; then
-    rm -rf /var/crash && touch /var/crash && sync
-fi
-echo c >/proc/sysrq-trigger
+exec 3</dev/ttyS1
+while say "waiting for a command" && read -r command <&3; do
+    say "command: $command"
+    case "$command" in
+        rotate)
+            install -m 0600 /root/authkey.new /etc/kdump-watch/authkey
+            check "after the key rotation, before the rebuild"
+            kdump-config unload >/dev/null && /etc/kernel/postinst.d/kdump-tools "$(uname -r)" >/dev/null 2>&1 \
+                && kdump-config load >/dev/null
+            check "after the rebuild"
+            ;;
+        reinstall)
+            before=$(stat -c %Y "$image")
+            apt-get install -y -q --reinstall --no-install-recommends /root/kdump-watch.deb >/dev/null 2>&1
+            say "apt reinstall exit $?, image $before -> $(stat -c %Y "$image")"
+            check "after the reinstall"
+            daemon_check
+            ;;
+        break-dump) rm -rf /var/crash && touch /var/crash && sync && echo c >/proc/sysrq-trigger ;;
+        panic) echo c >/proc/sysrq-trigger ;;
+    esac
+done
 EOF
 chmod 0755 "$node/usr/local/sbin/kw-e2e-crash"
 cat >"$node/etc/systemd/system/kw-e2e-crash.service" <<'EOF'
@@ -181,7 +219,7 @@ state_dir = $work/state
 nodes = kwnode1=$node_address
 allow = nodes
 finished_after = 60s
-auth_key = $CACHE/authkey
+auth_key = $work/authkey.new,$CACHE/authkey
 auth = required
 cluster_name = kw-e2e
 EOF
@@ -206,14 +244,7 @@ boot_node() { # boot number
     console=$work/kwnode1.console.$1
     ln -sf "kwnode1.console.$1" "$work/kwnode1.console"
 }
-await_console() { # text seconds
-    local deadline=$((SECONDS + $2))
-    until grep -q "$1" "$console" 2>/dev/null; do
-        [ $SECONDS -lt $deadline ] || fail "kwnode1: no \"$1\" on the console within $2 s"
-        kill -0 "$qemu" 2>/dev/null || fail "kwnode1: QEMU exited before \"$1\" appeared on the console"
-        sleep 0.5
-    done
-}
+await_console() { await_text "$console" "$1" "$2" "$qemu" kwnode1; } # text seconds
 after_panic() { python3 -c "import sys; print(f'{float(sys.argv[1]) - float(sys.argv[2]):.1f} s after the panic')" "$(date +%s.%N)" "$panic_at"; }
 await_poweroff() { # seconds
     local deadline=$((SECONDS + $1))
@@ -229,7 +260,9 @@ boot_node 1
 await_console "kw-e2e: waiting for a command" 900
 phase "kwnode1 booted; kdump-tools: $(grep -o 'current state.*' "$console" | head -n 1 | tr -d '\r')"
 grep -q "current state *: ready to kdump" "$console" || fail "kwnode1: kdump-tools did not load the capture kernel"
-grep -q "kw-e2e: check exit 0" "$console" || fail "kwnode1: kdump-watchctl check says the node is not ready"
+grep -q "kw-e2e: check (after the boot) exit 0" "$console" || fail "kwnode1: kdump-watchctl check says the node is not ready"
+grep -a "kw-e2e: daemon capture:" "$console" | tr -d '\r' | sed 's/^/    /'
+grep -q "kw-e2e: daemon capture: ready" "$console" || fail "kwnode1: its kdump-watchd does not say the capture is ready"
 grep -a -o -E '(ok  |FAIL) [a-z_]+: .*|(NOT READY|ready): .*|fix: .*' "$console" | tr -d '\r' | sed 's/^/    kdump-watchctl check: /'
 read -r status seconds < <(fence kwnode1)
 [ "$status" != 0 ] || fail "kwnode1 was confirmed fenced before its panic"
@@ -251,11 +284,40 @@ phase "kwnode1: kdump-tools saved /var/crash/$saved/${dump% *} (${dump#* } bytes
 phase "status: kwnode1 finished by the phase finished, $(host_field kwnode1 messages) messages, $(after_panic)"
 
 # ---------------------------------------------------------------------------------------------
-# Boot 2: the dump target is broken; kdump-tools' failure command reports `failed`.
+# Boot 2: a key rotation and a reinstall, then the dump target is broken: `failed`.
 ctl forget kwnode1 >/dev/null
 boot_node 2
 await_console "kw-e2e: waiting for a command" 600
 phase "kwnode1 booted again"
+grep -q "kw-e2e: check (after the boot) exit 0" "$console" || fail "kwnode1: not ready after the second boot"
+echo rotate >"$work/command.in"
+await_console "kw-e2e: check (after the rebuild) exit" 600
+print_check() { # label
+    sed -n "/kw-e2e: command: $1/,/kw-e2e: waiting for a command/p" "$console" | tr -d '\r' \
+        | grep -a -o -E '(ok  |FAIL) [a-z_]+: .*|(NOT READY|ready): .*|kw-e2e: check .*' | sed 's/^/    /'
+}
+print_check rotate
+grep -q "kw-e2e: check (after the key rotation, before the rebuild) exit 1" "$console" \
+    || fail "kwnode1: check was ready with a new key and the old image"
+sed -n '/command: rotate/,/before the rebuild) exit/p' "$console" | grep -q "FAIL key_current" \
+    || fail "kwnode1: check did not name key_current after the rotation"
+grep -q "kw-e2e: check (after the rebuild) exit 0" "$console" || fail "kwnode1: not ready after the rebuild"
+phase "kwnode1: key rotated: check not ready (key_current) until the rebuild, then ready"
+echo reinstall >"$work/command.in"
+await_console "kw-e2e: check (after the reinstall) exit" 600
+print_check reinstall
+read -r before after < <(sed -n 's/.*apt reinstall exit 0, image \([0-9]*\) -> \([0-9]*\).*/\1 \2/p' "$console" | tr -d '\r') || true
+if [ -z "${after:-}" ] || [ "$after" -le "$before" ]; then
+    fail "kwnode1: apt install --reinstall did not rebuild the capture image"
+fi
+grep -q "kw-e2e: check (after the reinstall) exit 0" "$console" || fail "kwnode1: not ready after the reinstall"
+phase "kwnode1: apt install --reinstall rebuilt the capture image (postinst), check ready"
+# The guide's last step: the daemons accept the new key alone.
+sed -i "s|^auth_key = .*|auth_key = $work/authkey.new|" "$work/kdump-watchd.conf"
+kill -HUP "$daemon"
+for _ in $(seq 100); do grep -q "configuration reloaded" "$work/daemon.log" && break; sleep 0.1; done
+grep -q "configuration reloaded" "$work/daemon.log" || fail "kdump-watchd did not reload"
+phase "kdump-watchd: the new key alone"
 panic_at=$(date +%s.%N)
 echo break-dump >"$work/command.in"
 phase "kwnode1: /var/crash made a file, then panic"

@@ -37,13 +37,13 @@ require_fencer_free() {
 
 ctl() { "$BUILD/kdump-watchctl" --socket "$work/control.sock" "$@"; }
 # start_daemon: kdump-watchd on $work/kdump-watchd.conf (the caller writes it), started through
-# daemon_prefix (e.g. ip netns exec NS). 0 when it answers, 1 when its port was taken; any other
+# daemon_prefix (e.g. ip netns exec NS); daemon is its process id. 0 when it answers, 1 when its port was taken; any other
 # failure fails the test.
 daemon_prefix=()
 start_daemon() {
     mkdir -p "$work/state"
     "${daemon_prefix[@]}" "$BUILD/kdump-watchd" --config "$work/kdump-watchd.conf" >"$work/daemon.log" 2>&1 &
-    local daemon=$!
+    daemon=$!
     for _ in $(seq 100); do
         ctl status >/dev/null 2>&1 && { pids+=("$daemon"); return 0; }
         kill -0 "$daemon" 2>/dev/null || break
@@ -71,6 +71,16 @@ start_fencer() {
         -o timeout="$AGENT_TIMEOUT" -o pcmk_host_argument=nodename -o pcmk_off_retries=1 \
         -o pcmk_action_limit=-1 "$@" >/dev/null || fail "stonith_admin -R failed"
     stonith_admin -Q kdump -t 20 >/dev/null || fail "the device's monitor failed"
+}
+# await_text FILE TEXT SECONDS PID WHO: until FILE (a console log) holds TEXT; fails after SECONDS or
+# when the process PID (its QEMU) has exited first.
+await_text() {
+    local deadline=$((SECONDS + $3))
+    until grep -q "$2" "$1" 2>/dev/null; do
+        [ $SECONDS -lt $deadline ] || fail "$5: no \"$2\" on the console within $3 s"
+        kill -0 "$4" 2>/dev/null || fail "$5: QEMU exited before \"$2\" appeared on the console"
+        sleep 0.2
+    done
 }
 host_field() { # node field: a field of the node's entry in `status --json`, or "absent"
     ctl status --json | python3 -c '

@@ -124,14 +124,7 @@ start_vm() { # name family
     cat "$work/$1.serial.out" >"$work/$1.console" &
     pids+=($!)
 }
-await_console() { # name text seconds
-    local deadline=$((SECONDS + $3))
-    until grep -q "$2" "$work/$1.console" 2>/dev/null; do
-        [ $SECONDS -lt $deadline ] || fail "$1: no \"$2\" on the console within $3 s"
-        kill -0 "${qemu_pid[$1]}" 2>/dev/null || fail "$1: QEMU exited before \"$2\" appeared on the console"
-        sleep 0.2
-    done
-}
+await_console() { await_text "$work/$1.console" "$2" "$3" "${qemu_pid[$1]}" "$1"; } # name text seconds
 command_vm() { echo "$2" >"$work/$1.serial.in"; }
 vm_started=$SECONDS
 start_vm kwvm1 4

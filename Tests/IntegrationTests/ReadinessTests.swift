@@ -90,6 +90,39 @@ struct ReadinessTests {
         #expect(failing.keys.contains { answer.checks[$0]?.detail.contains(detail) == true }, "\(answer.checks)")
     }
 
+    /// The kernel whose modules mkinitramfs builds for; requires mkinitramfs.
+    func mkinitramfsRelease() throws -> String {
+        try #require(
+            FileManager.default.isExecutableFile(atPath: "/usr/sbin/mkinitramfs"), "Debian's initramfs-tools-core")
+        return try #require(
+            try FileManager.default.contentsOfDirectory(atPath: "/lib/modules").sorted().last, "a kernel's modules")
+    }
+
+    /// Builds `image` as kdump-tools' kernel hook does (mkinitramfs on a copy of
+    /// /etc/initramfs-tools; MODULES=list keeps it small), with the project's hook or without.
+    func kdumpToolsImage(
+        _ node: Node, image: String, release: String, withHook: Bool, environment extra: [String: String] = [:]
+    ) throws -> ProcessResult {
+        let confdir = image + ".initramfs-tools"
+        #expect(try run("/bin/cp", ["-a", "/etc/initramfs-tools", confdir]).status == 0)
+        if withHook {
+            #expect(try run("/bin/cp", ["-a", Build.repository + "/etc/initramfs-tools/.", confdir + "/"]).status == 0)
+        }
+        let conf = try String(contentsOfFile: confdir + "/initramfs.conf", encoding: .utf8)
+        try writeFile(
+            confdir + "/initramfs.conf",
+            conf.split(separator: "\n").map { $0.hasPrefix("MODULES=") ? "MODULES=list" : String($0) }.joined(
+                separator: "\n") + "\n")
+        var environment = node.environment
+        environment["KDUMP_WATCH_KDUMP_CONFDIR"] = confdir
+        environment["KDUMP_WATCH_LIBDIR"] = Build.repository + "/etc"
+        environment["KDUMP_WATCH_CTL"] = ctl
+        environment["KDUMP_CONF"] = "/nonexistent/kdump.conf"
+        environment.merge(extra) { $1 }
+        return try run(
+            "/usr/sbin/mkinitramfs", ["-d", confdir, "-o", image, release], timeout: 300, environment: environment)
+    }
+
     /// The running kernel's release, which the rebuild commands name.
     var release: String { (try? run("/bin/uname", ["-r"]))?.stdout.split(separator: "\n").first.map(String.init) ?? "" }
 
@@ -169,33 +202,13 @@ struct ReadinessTests {
     }
 
     @Test func aKdumpToolsImageBuiltByMkinitramfsIsReadyAndOneWithoutOurHookIsNot() throws {
-        try #require(
-            FileManager.default.isExecutableFile(atPath: "/usr/sbin/mkinitramfs"), "Debian's initramfs-tools-core")
-        let release = try #require(
-            try FileManager.default.contentsOfDirectory(atPath: "/lib/modules").sorted().last, "a kernel's modules")
+        let release = try mkinitramfsRelease()
         let node = try Node()
         defer { node.work.remove() }
         let rebuild = "/etc/kernel/postinst.d/kdump-tools \(self.release) && kdump-config reload"
         for withHook in [true, false] {
-            let confdir = node.work.path + "/initramfs-tools-\(withHook)"
-            #expect(try run("/bin/cp", ["-a", "/etc/initramfs-tools", confdir]).status == 0)
-            if withHook {
-                #expect(
-                    try run("/bin/cp", ["-a", Build.repository + "/etc/initramfs-tools/.", confdir + "/"]).status == 0)
-            }
-            let conf = try String(contentsOfFile: confdir + "/initramfs.conf", encoding: .utf8)
-            try writeFile(
-                confdir + "/initramfs.conf",
-                conf.split(separator: "\n").map { $0.hasPrefix("MODULES=") ? "MODULES=list" : String($0) }.joined(
-                    separator: "\n") + "\n")
-            var environment = node.environment
-            environment["KDUMP_WATCH_KDUMP_CONFDIR"] = confdir
-            environment["KDUMP_WATCH_LIBDIR"] = Build.repository + "/etc"
-            environment["KDUMP_WATCH_CTL"] = ctl
-            environment["KDUMP_CONF"] = "/nonexistent/kdump.conf"
             let image = node.work.path + "/initrd.img-\(withHook)"
-            let built = try run(
-                "/usr/sbin/mkinitramfs", ["-d", confdir, "-o", image, release], timeout: 300, environment: environment)
+            let built = try kdumpToolsImage(node, image: image, release: release, withHook: withHook)
             try #require(built.status == 0, "\(built)")
             let answer = try check(node, image: image, builder: "kdump-tools")
             if withHook {
@@ -217,10 +230,7 @@ struct ReadinessTests {
     /// through loopback) brings up no network: the build says so, and `network_driver` fails
     /// with the fix; the other checks pass.
     @Test func aKdumpToolsImageThatReachesNoNodeFailsTheNetworkCheck() throws {
-        try #require(
-            FileManager.default.isExecutableFile(atPath: "/usr/sbin/mkinitramfs"), "Debian's initramfs-tools-core")
-        let release = try #require(
-            try FileManager.default.contentsOfDirectory(atPath: "/lib/modules").sorted().last, "a kernel's modules")
+        let release = try mkinitramfsRelease()
         let node = try Node()
         defer { node.work.remove() }
         try writeFile(
@@ -228,23 +238,10 @@ struct ReadinessTests {
             "KEY=\(node.key)\nNODE_NAME=node-b\nCLUSTER_NAME=\(TestCluster.clusterName)\nNODES=127.0.0.5\nBROADCAST=no\n"
         )
         try writeFile(node.work.path + "/kdump-tools", "USE_KDUMP=1\n")
-        let confdir = node.work.path + "/initramfs-tools"
-        #expect(try run("/bin/cp", ["-a", "/etc/initramfs-tools", confdir]).status == 0)
-        #expect(try run("/bin/cp", ["-a", Build.repository + "/etc/initramfs-tools/.", confdir + "/"]).status == 0)
-        let conf = try String(contentsOfFile: confdir + "/initramfs.conf", encoding: .utf8)
-        try writeFile(
-            confdir + "/initramfs.conf",
-            conf.split(separator: "\n").map { $0.hasPrefix("MODULES=") ? "MODULES=list" : String($0) }.joined(
-                separator: "\n") + "\n")
-        var environment = node.environment
-        environment["KDUMP_WATCH_KDUMP_CONFDIR"] = confdir
-        environment["KDUMP_WATCH_LIBDIR"] = Build.repository + "/etc"
-        environment["KDUMP_WATCH_CTL"] = ctl
-        environment["KDUMP_CONF"] = "/nonexistent/kdump.conf"
-        environment["KDUMP_TOOLS_DEFAULTS"] = node.work.path + "/kdump-tools"
         let image = node.work.path + "/initrd.img"
-        let built = try run(
-            "/usr/sbin/mkinitramfs", ["-d", confdir, "-o", image, release], timeout: 300, environment: environment)
+        let built = try kdumpToolsImage(
+            node, image: image, release: release, withHook: true,
+            environment: ["KDUMP_TOOLS_DEFAULTS": node.work.path + "/kdump-tools"])
         try #require(built.status == 0, "\(built)")
         #expect(built.stderr.contains("kdump-watch: no interface to bring up in the capture kernel"), "\(built.stderr)")
         var checkEnvironment = node.environment
@@ -263,6 +260,54 @@ struct ReadinessTests {
             network?["fix"] as? String
                 == "give the interface that reaches the nodes its address, then /etc/kernel/postinst.d/kdump-tools \(self.release) && kdump-config reload"
         )
+    }
+
+    /// kdump-watchd runs the checks itself: `health`, the metrics and the log show them, and a
+    /// reload runs them again (the crash kernel's state read anew, the rest kept).
+    @Test func theDaemonReportsReadinessAndChecksAgainOnReload() throws {
+        let node = try Node()
+        defer { node.work.remove() }
+        try writeFile(node.crashLoaded, "0\n")
+        let daemon = try DaemonUnderTest(
+            ["--config", node.daemonConf],
+            launcher: [
+                "/usr/bin/env", "KDUMP_WATCH_KEXEC_CRASH_LOADED=\(node.crashLoaded)",
+                "KDUMP_WATCH_SEND_CONF=\(node.sendConf)",
+            ])
+        defer { daemon.remove() }
+        func problems() throws -> [String]? {
+            let health = try daemon.json("health")
+            guard health["capture_ready"] as? Bool == false else { return nil }
+            return health["capture_problems"] as? [String]
+        }
+        func metric(_ line: String) throws -> Bool { try daemon.ctl(["metrics"]).stdout.contains(line) }
+        let crash = "crash_kernel_loaded: no capture kernel is loaded (\(node.crashLoaded) is 0)"
+        #expect(try eventually { try problems()?.contains { $0.hasPrefix(crash) } == true }, "\(daemon.log())")
+        #expect(try metric("kdump_watch_capture_ready 0"))
+        #expect(try metric("kdump_watch_capture_check{check=\"crash_kernel_loaded\"} 0"))
+        #expect(daemon.log().contains("capture NOT READY: a crash of this node would not be caught: \(crash)"))
+        // The agent's monitor warns by default, and fails with monitor_readiness=fail.
+        let monitor = ["-o", "monitor", "-p", "\(daemon.port)", "--socket", daemon.socket]
+        let warned = try run(Build.path("fence_kdump_watch"), monitor)
+        #expect(
+            warned.status == 0
+                && warned.stderr.contains(
+                    "[warning]: a crash of this node would not be caught by its capture kernel: \(crash)"),
+            "\(warned)")
+        let failed = try run(Build.path("fence_kdump_watch"), monitor + ["--monitor-readiness=fail"])
+        #expect(
+            failed.status == 1
+                && failed.stderr.contains(
+                    "[error]: a crash of this node would not be caught by its capture kernel: \(crash)"),
+            "\(failed)")
+
+        try writeFile(node.crashLoaded, "1\n")
+        daemon.signal(SIGHUP)
+        #expect(
+            try eventually { try problems().map { !$0.contains { $0.hasPrefix("crash_kernel_loaded") } } == true },
+            "\(daemon.log())")
+        #expect(try metric("kdump_watch_capture_check{check=\"crash_kernel_loaded\"} 1"))
+        #expect(try metric("kdump_watch_capture_ready 0"), "still no capture image here")
     }
 
     /// This machine has no crash kernel and no kdump service: check says so and exits 1.

@@ -19,7 +19,8 @@ import Testing
         hostsFinished: 2, waitsInFlight: 3, controlClients: 4, stateWritable: false, maxAgeSeconds: 60,
         auth: "required", authKeyError: "cannot read /etc/kdump-watch/key",
         metrics: [.init(address: "127.0.0.1", port: 9741)],
-        clusterName: "example")
+        clusterName: "example", captureReady: false,
+        captureProblems: ["crash_kernel_loaded: no capture kernel is loaded (fix: kdump-config load)"])
 
     static let wait = WaitReport(result: .confirmed, host: host, target: "node-b", waitedSeconds: 0.25)
 

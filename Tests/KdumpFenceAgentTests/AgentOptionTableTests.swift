@@ -37,6 +37,7 @@ import Testing
         case "socket": "/run/x.sock"
         case "fallback": "none"
         case "config": "/etc/x.conf"
+        case "monitor_readiness": "fail"
         default: "1"
         }
     }

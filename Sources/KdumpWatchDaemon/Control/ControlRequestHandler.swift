@@ -5,6 +5,7 @@ import KdumpConfiguration
 import KdumpControl
 import KdumpDecision
 import KdumpJSON
+import KdumpReadiness
 import KdumpState
 import KdumpWire
 import Logging
@@ -188,6 +189,7 @@ struct ControlRequestHandler: Sendable {
         // Reading key files blocks: off Swift's cooperative threads.
         let keyPaths = runtime.configuration.authKeys
         let keyError = try? await NIOThreadPool.singleton.runIfActive { Self.authKeyError(keyPaths) }
+        let readiness = context.readiness?.report
         return HealthReport(
             version: context.version, pid: Int(getpid()),
             uptimeSeconds: context.startedAt.duration(to: .now).secondsValue,
@@ -200,7 +202,9 @@ struct ControlRequestHandler: Sendable {
             maxAgeSeconds: runtime.configuration.maxAge.secondsValue,
             auth: runtime.configuration.auth.rawValue, authKeyError: keyError ?? nil,
             metrics: context.metricsListeners,
-            clusterName: runtime.configuration.auth == .none ? nil : runtime.authentication.keys.clusterName)
+            clusterName: runtime.configuration.auth == .none ? nil : runtime.authentication.keys.clusterName,
+            captureReady: readiness?.ready,
+            captureProblems: readiness?.checks.filter { !$0.ok }.map(ReadinessMonitor.problemLine))
     }
 
     /// Why the key files cannot be read now (a restart would fail on them); nil when they can.

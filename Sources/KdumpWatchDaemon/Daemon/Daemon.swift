@@ -235,6 +235,7 @@ public struct Daemon: Sendable {
             StateWriter(store: store, context: context, pending: pendingWrites),
             EventLog(events: events, context: context),
             Maintenance(context: context),
+            ReadinessMonitor(context: context, configPath: configPath),
         ]
         services += listeners as [any Service]
         services += [

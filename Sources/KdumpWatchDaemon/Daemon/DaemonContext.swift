@@ -2,6 +2,7 @@ import KdumpAdmission
 import KdumpAuth
 import KdumpConfiguration
 import KdumpControl
+import KdumpReadiness
 import KdumpState
 import KdumpWire
 import Logging
@@ -24,6 +25,10 @@ final class DaemonContext: Sendable {
     let clients = ControlClients()
     /// The newest signed message of every node, shared by the UDP sockets (the replay rule).
     let replay: ReplayRecords
+    private let readinessSnapshot = NIOLockedValueBox<ReadinessSnapshot?>(nil)
+    /// Asks ``ReadinessMonitor`` to check again (a reload); a request while it checks is kept,
+    /// further ones are merged into it.
+    let readinessRequests = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
 
     init(
         settings: RuntimeSettings, tracker: HostTracker, metrics: DaemonMetrics, version: String,
@@ -50,6 +55,12 @@ final class DaemonContext: Sendable {
     var metricsListeners: [HealthReport.Listener] {
         get { httpListeners.withLockedValue { $0 } }
         set { httpListeners.withLockedValue { $0 = newValue } }
+    }
+
+    /// The readiness checks' last result; nil until the first run ends.
+    var readiness: ReadinessSnapshot? {
+        get { readinessSnapshot.withLockedValue { $0 } }
+        set { readinessSnapshot.withLockedValue { $0 = newValue } }
     }
 
     var isStateWritable: Bool {

@@ -64,6 +64,7 @@ struct Reloader: Service, CustomStringConvertible {
                     "configuration reloaded, but \(restartOnly.joined(separator: ", ")) take effect only after a restart"
                 )
             }
+            context.readinessRequests.continuation.yield()
             newLogger.notice(
                 "configuration reloaded: \(directory.addressesByName.count) nodes, auth \(applied.auth.rawValue), allow \(applied.allow.isEmpty ? "any" : applied.allow.map(\.description).joined(separator: ","))"
             )

@@ -1,3 +1,4 @@
+import KdumpReadiness
 import KdumpWire
 import Prometheus
 
@@ -29,6 +30,8 @@ public final class DaemonMetrics: Sendable {
     let episodesFinished: Counter
     let episodesFailed: Counter
     let episodesSilent: Counter
+    let captureReady: Gauge
+    let captureChecks: [ReadinessCheckName: Gauge]
 
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -52,6 +55,16 @@ public final class DaemonMetrics: Sendable {
                 labels: [("reason", reason.rawValue)])
         }
         datagramsInvalid = invalid
+        captureReady = registry.makeGauge(
+            descriptor: name(
+                "capture_ready", "", "1 when a crash of this node would be caught (every readiness check ok)"))
+        var checks: [ReadinessCheckName: Gauge] = [:]
+        for check in ReadinessCheckName.allCases {
+            checks[check] = registry.makeGauge(
+                descriptor: name("capture_check", "", "Readiness checks of this node: 1 ok, 0 failing"),
+                labels: [("check", check.rawValue)])
+        }
+        captureChecks = checks
         let hosts = name("hosts", "", "Hosts in the state table, by state")
         hostsDumping = registry.makeGauge(descriptor: hosts, labels: [("state", "dumping")])
         hostsFinished = registry.makeGauge(descriptor: hosts, labels: [("state", "finished")])
