@@ -9,15 +9,14 @@ extension ReadinessProbe {
     /// its settings name (or, with none, of every interface with an IPv4 address), and — for
     /// kdump-tools, whose image has no network of its own — something gives them an address:
     /// the hook's recorded plan, or `ip=` on the capture kernel's command line.
-    func networkDriver(_ reader: ImageReader, entries: [ImageEntry], rebuild: String) async -> ReadinessCheck {
-        let image = reader.image
+    func networkDriver(
+        _ image: CaptureImage, entries: [ImageEntry], contents read: Result<[String: String], ImageReadError>,
+        rebuild: String
+    ) async -> ReadinessCheck {
         let contents: [String: String]
-        do {
-            let wanted = [image.senderConfiguration, Self.networkPlanPath].filter { path in
-                entries.contains { $0.path == path }
-            }
-            contents = try await reader.read(wanted)
-        } catch {
+        switch read {
+        case .success(let files): contents = files
+        case .failure(let error):
             return ReadinessCheck(
                 .networkDriver, ok: false, detail: "cannot read \(image.path): \(error)", fix: rebuild)
         }

@@ -23,9 +23,7 @@ public struct ReadinessProbe: Sendable {
         let now = fingerprint()
         if let previous, previous.fingerprint == now {
             var report = previous.report
-            let candidates =
-                settings.image.map { [$0] } ?? CaptureImage.candidates(kernelRelease: settings.kernelRelease)
-            let crash = crashKernelLoaded(candidates.first { SystemFile.exists($0.path) })
+            let crash = crashKernelLoaded(imageCandidates.first { SystemFile.exists($0.path) })
             report.checks = report.checks.map { $0.name == .crashKernelLoaded ? crash : $0 }
             return ReadinessSnapshot(fingerprint: now, report: report)
         }
@@ -36,17 +34,12 @@ public struct ReadinessProbe: Sendable {
     /// image candidate's device, inode, size and modification time, and the modification time
     /// of every key, setting and integration file (-1 for a missing file).
     public func fingerprint() -> [Int64] {
-        let candidates = settings.image.map { [$0] } ?? CaptureImage.candidates(kernelRelease: settings.kernelRelease)
         let keys =
             (try? settings.daemonConfiguration ?? DaemonConfiguration.load(path: settings.daemonConfigurationPath))?
             .authKeys ?? []
-        let inputs =
-            keys + [
-                settings.senderConfigurationPath, settings.daemonConfigurationPath ?? DaemonConfiguration.defaultPath,
-                settings.recordedNodeNamePath, settings.kdumpToolsDefaultsPath,
-            ] + settings.integrationFiles
+        let inputs = imageInputs(authKeys: keys) + [settings.recordedNodeNamePath, settings.kdumpToolsDefaultsPath]
         var values: [Int64] = []
-        for candidate in candidates {
+        for candidate in imageCandidates {
             var info = stat()
             if stat(candidate.path, &info) == 0 {
                 values += [
@@ -60,8 +53,21 @@ public struct ReadinessProbe: Sendable {
         return values + inputs.map { Self.modificationTime($0) ?? -1 }
     }
 
+    /// `--image`, else where each kdump service keeps the running kernel's image.
+    private var imageCandidates: [CaptureImage] {
+        settings.image.map { [$0] } ?? CaptureImage.candidates(kernelRelease: settings.kernelRelease)
+    }
+
+    /// The files the image must be newer than: the keys, both settings files, the sender and
+    /// the integration's hooks and modules.
+    private func imageInputs(authKeys: [String]) -> [String] {
+        authKeys + [
+            settings.senderConfigurationPath, settings.daemonConfigurationPath ?? DaemonConfiguration.defaultPath,
+        ] + settings.integrationFiles
+    }
+
     public func run() async -> ReadinessReport {
-        let candidates = settings.image.map { [$0] } ?? CaptureImage.candidates(kernelRelease: settings.kernelRelease)
+        let candidates = imageCandidates
         let image = candidates.first { SystemFile.exists($0.path) } ?? settings.image
         var checks = [crashKernelLoaded(image)]
         guard let image, SystemFile.exists(image.path) else {
@@ -131,21 +137,33 @@ public struct ReadinessProbe: Sendable {
                 detail: sender.map { $0.isExecutable ? "/\($0.path)" : "/\($0.path) is not executable (\($0.mode))" }
                     ?? "the image holds no kdump-watch-send",
                 fix: rebuild))
+        // Read once, and only what the listing shows (a tool asked for a file the image lacks may
+        // fail): for kdump-tools every read unpacks the whole image.
+        let wanted = [Self.keyPath, Self.nodeNamePath, image.senderConfiguration, Self.networkPlanPath].filter {
+            path in entries.contains { $0.path == path }
+        }
+        let contents: Result<[String: String], ImageReadError>
+        do {
+            contents = .success(try await reader.read(wanted))
+        } catch {
+            contents = .failure(error)
+        }
         if configuration.auth == .none {
             let unsigned = "auth = none: the messages are not signed and carry no name"
             checks += [.keyInImage, .keyCurrent, .nodeName].map { ReadinessCheck($0, ok: true, detail: unsigned) }
         } else {
-            checks += await signingChecks(reader, entries: entries, configuration: configuration, rebuild: rebuild)
+            checks += await signingChecks(
+                image, entries: entries, contents: contents, configuration: configuration, rebuild: rebuild)
         }
-        checks.append(await networkDriver(reader, entries: entries, rebuild: rebuild))
+        checks.append(await networkDriver(image, entries: entries, contents: contents, rebuild: rebuild))
         checks.append(imageFresh(image, configuration: configuration, rebuild: rebuild))
         return checks
     }
 
     private func signingChecks(
-        _ reader: ImageReader, entries: [ImageEntry], configuration: DaemonConfiguration, rebuild: String
+        _ image: CaptureImage, entries: [ImageEntry], contents read: Result<[String: String], ImageReadError>,
+        configuration: DaemonConfiguration, rebuild: String
     ) async -> [ReadinessCheck] {
-        let image = reader.image
         let keyEntry = entries.first { $0.path == Self.keyPath }
         let keyCheck = ReadinessCheck(
             .keyInImage, ok: keyEntry?.isPrivate == true,
@@ -155,13 +173,9 @@ public struct ReadinessProbe: Sendable {
                 ?? "the image holds no node key, so its messages would be unsigned",
             fix: rebuild)
         let contents: [String: String]
-        do {
-            // Only what the listing shows: a tool asked for a file the image lacks may fail.
-            let wanted = [Self.keyPath, Self.nodeNamePath, image.senderConfiguration].filter { path in
-                entries.contains { $0.path == path }
-            }
-            contents = try await reader.read(wanted)
-        } catch {
+        switch read {
+        case .success(let files): contents = files
+        case .failure(let error):
             return [keyCheck]
                 + [.keyCurrent, .nodeName].map {
                     ReadinessCheck($0, ok: false, detail: "cannot read \(image.path): \(error)", fix: rebuild)
@@ -281,12 +295,9 @@ public struct ReadinessProbe: Sendable {
         guard let built = Self.modificationTime(image.path) else {
             return ReadinessCheck(.imageFresh, ok: false, detail: "cannot stat \(image.path)", fix: rebuild)
         }
-        let inputs =
-            configuration.authKeys + [
-                settings.senderConfigurationPath, settings.daemonConfigurationPath ?? DaemonConfiguration.defaultPath,
-            ]
-            + settings.integrationFiles
-        let newer = inputs.compactMap { path in Self.modificationTime(path).map { (path, $0) } }.filter { $0.1 > built }
+        let newer = imageInputs(authKeys: configuration.authKeys).compactMap { path in
+            Self.modificationTime(path).map { (path, $0) }
+        }.filter { $0.1 > built }
         guard let newest = newer.max(by: { $0.1 < $1.1 }) else {
             return ReadinessCheck(
                 .imageFresh, ok: true, detail: "newer than the key, the settings, the sender and the hooks")
