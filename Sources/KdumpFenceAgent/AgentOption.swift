@@ -83,10 +83,7 @@ struct AgentOption: Sendable {
             description: "IP network family of the node addresses: \"auto\", \"ipv4\" or \"ipv6\".",
             usage: "Network family: ([auto], ipv4, ipv6)", onStdin: true
         ) { (value, invocation, origin) throws(AgentInputError) in
-            guard let family = AddressFamily(rawValue: (value ?? "").lowercased()) else {
-                throw AgentInputError("\(origin): '\(value ?? "")' is not one of auto, ipv4, ipv6")
-            }
-            invocation.options.family = family
+            invocation.options.family = try choice(value, origin: origin)
         },
         AgentOption(
             name: "action", aliases: ["option"], long: "action", short: "o", valueName: "ACTION", type: "string",
@@ -160,10 +157,7 @@ struct AgentOption: Sendable {
                 "What to do when kdump-watchd cannot be reached: \"listen\" binds the UDP port and admits exactly what kdump-watchd's configuration admits (under auth = required, only signed messages); \"none\" fails at once.",
             usage: "When kdump-watchd is unreachable: [listen], none", onStdin: true
         ) { (value, invocation, origin) throws(AgentInputError) in
-            guard let mode = FallbackMode(rawValue: (value ?? "").lowercased()) else {
-                throw AgentInputError("\(origin): '\(value ?? "")' is not one of listen, none")
-            }
-            invocation.options.fallback = mode
+            invocation.options.fallback = try choice(value, origin: origin)
         },
         AgentOption(
             name: "config", aliases: [], long: "config", short: nil, valueName: "PATH", type: "string",
@@ -185,12 +179,21 @@ struct AgentOption: Sendable {
                 "What monitor does when kdump-watchd says a crash of this node would not be caught by its capture kernel: \"warn\" logs the failing checks and succeeds; \"fail\" fails, so that Pacemaker stops the device.",
             usage: "When this node's crash would not be caught: [warn], fail", onStdin: true
         ) { (value, invocation, origin) throws(AgentInputError) in
-            guard let mode = ReadinessMode(rawValue: (value ?? "").lowercased()) else {
-                throw AgentInputError("\(origin): '\(value ?? "")' is not one of warn, fail")
-            }
-            invocation.options.monitorReadiness = mode
+            invocation.options.monitorReadiness = try choice(value, origin: origin)
         },
     ]
+}
+
+/// The case of `Choice` that `value` names, in any letter case; else the one-line error that
+/// lists the choices.
+private func choice<Choice: RawRepresentable & CaseIterable>(_ value: String?, origin: String)
+    throws(AgentInputError) -> Choice where Choice.RawValue == String
+{
+    guard let choice = Choice(rawValue: (value ?? "").lowercased()) else {
+        let choices = Choice.allCases.map(\.rawValue).joined(separator: ", ")
+        throw AgentInputError("\(origin): '\(value ?? "")' is not one of \(choices)")
+    }
+    return choice
 }
 
 extension AgentOption {

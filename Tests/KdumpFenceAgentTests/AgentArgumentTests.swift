@@ -19,6 +19,22 @@ import Testing
         }
     }
 
+    /// A value outside an option's choices is refused with one line that lists them; any letter
+    /// case names a choice.
+    @Test func choicesAreListedWhenAValueIsNotOne() throws {
+        #expect(throws: AgentInputError("stdin line 1 (family): 'ipx' is not one of auto, ipv4, ipv6")) {
+            try AgentInputParser.parse(stdin: "family=ipx\n")
+        }
+        #expect(throws: AgentInputError("stdin line 1 (fallback): 'maybe' is not one of listen, none")) {
+            try AgentInputParser.parse(stdin: "fallback=maybe\n")
+        }
+        #expect(throws: AgentInputError("stdin line 1 (monitor_readiness): 'never' is not one of warn, fail")) {
+            try AgentInputParser.parse(stdin: "monitor_readiness=never\n")
+        }
+        let options = try AgentInputParser.parse(stdin: "family=IPv6\nfallback=None\nmonitor_readiness=FAIL\n").options
+        #expect(options.family == .ipv6 && options.fallback == FallbackMode.none && options.monitorReadiness == .fail)
+    }
+
     @Test func defaultsMatchUpstream() throws {
         let options = try parse([])
         #expect(options.ipport == 7410)
@@ -58,7 +74,8 @@ import Testing
     @Test(arguments: [
         ["-x"], ["--bogus"], ["-n"], ["--nodename"], ["-p", "0"], ["-p", "70000"], ["-p", "x"], ["-f", "ipx"],
         ["-o", "on"], ["-o", "status"], ["-t", "0"], ["-t", "-5"], ["-t", "1.5"], ["--max-age=-1"], ["--max-age=1e9"],
-        ["--socket=relative"], ["--fallback=maybe"], ["stray"], ["-n", ",,"], ["-n", "bad name"], ["--verbose=1"],
+        ["--socket=relative"], ["--fallback=maybe"], ["--monitor-readiness=off"], ["stray"], ["-n", ",,"],
+        ["-n", "bad name"], ["--verbose=1"],
     ])
     func rejectsBadArguments(arguments: [String]) {
         #expect(throws: AgentInputError.self) { try parse(arguments) }
