@@ -119,7 +119,6 @@ EOF
 # mode 0600, the cluster's name (no corosync on this node), and the peers to announce to.
 install -m 0644 "$DEB" "$node/tmp/kdump-watch.deb"
 install -m 0644 "$DEB" "$node/root/kdump-watch.deb"
-make_cluster_key() { mkdir -p "$CACHE"; [ -s "$CACHE/authkey" ] || "$BUILD/kdump-watchctl" keygen --output "$CACHE/authkey" >/dev/null; }
 make_cluster_key
 "$BUILD/kdump-watchctl" keygen --output "$work/authkey.new" >/dev/null
 install -m 0600 "$work/authkey.new" "$node/root/authkey.new"

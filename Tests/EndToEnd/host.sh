@@ -1,9 +1,9 @@
-# shellcheck shell=bash disable=SC2154 # work, BUILD, started and pids are the caller's
+# shellcheck shell=bash disable=SC2154 # work, BUILD, CACHE, started and pids are the caller's
 # The end-to-end tests' host side, sourced by run.sh and debian-node.sh: timings, failure
 # reports, the host's kdump-watchd and a stand-alone pacemaker-fenced driving
 # fence_kdump_watch, as a cluster's fencer does.
 #
-# The caller sets work (a scratch directory), BUILD, started (date +%s.%N), pids (an array) and
+# The caller sets work (a scratch directory), BUILD, CACHE, started (date +%s.%N), pids (an array) and
 # CONSOLES (the console logs to show on failure), and traps cleanup on EXIT.
 
 FENCER=/usr/lib/pacemaker/pacemaker-fenced
@@ -36,6 +36,11 @@ require_fencer_free() {
 }
 
 ctl() { "$BUILD/kdump-watchctl" --socket "$work/control.sock" "$@"; }
+# The cluster key, made once per cache ($CACHE/authkey): the cached handmade image holds it.
+make_cluster_key() {
+    mkdir -p "$CACHE"
+    [ -s "$CACHE/authkey" ] || "$BUILD/kdump-watchctl" keygen --output "$CACHE/authkey" >/dev/null
+}
 # start_daemon: kdump-watchd on $work/kdump-watchd.conf (the caller writes it), started through
 # daemon_prefix (e.g. ip netns exec NS); daemon is its process id. 0 when it answers, 1 when its port was taken; any other
 # failure fails the test.

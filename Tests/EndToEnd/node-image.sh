@@ -40,11 +40,6 @@ capture_tree() { # destination-tree
 }
 pack() { (cd "$1" && find . | cpio -o -H newc --quiet) | gzip -1 >"$2"; }
 
-# The cluster key, made once per cache: it is inside the cached image.
-make_cluster_key() {
-    mkdir -p "$CACHE"
-    [ -s "$CACHE/authkey" ] || "$BUILD/kdump-watchctl" keygen --output "$CACHE/authkey" >/dev/null
-}
 # The project's files installed by `make install-files` into a scratch root, and the node's
 # settings as the operator's guide says to write them.
 installed=$work/installed
