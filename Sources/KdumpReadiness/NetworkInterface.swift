@@ -29,21 +29,29 @@ struct NetworkInterface: Sendable, Equatable {
             names = output.split(separator: "\n").compactMap { line in line.split(separator: " ").dropFirst().first }
                 .map { String($0) }
         } else {
-            for peer in peers {
-                let resolved = (try? await ImageReader.run("getent", ["ahosts", peer])) ?? ""
-                for address in resolved.split(separator: "\n").compactMap({ $0.split(separator: " ").first }) {
-                    let route = (try? await ImageReader.run("ip", ["-o", "route", "get", String(address)])) ?? ""
-                    let words = route.split(separator: " ")
-                    if let dev = words.firstIndex(of: "dev"), dev + 1 < words.endIndex {
-                        names.append(String(words[dev + 1]))
-                    }
-                }
-            }
+            for peer in peers { names += await routeDevices(to: peer) }
         }
         var seen: Set<String> = []
         return names.filter { $0 != "lo" && seen.insert($0).inserted }.map {
             NetworkInterface(name: $0, driver: driver(of: $0, sysfs: sysfs))
         }
+    }
+
+    /// The interfaces (`lo` included) of the routes to every address `peer` resolves to.
+    static func routeDevices(to peer: String) async -> [String] {
+        var devices: [String] = []
+        let resolved = (try? await ImageReader.run("getent", ["ahosts", peer])) ?? ""
+        // getent lists each address once per socket type.
+        var seen: Set<Substring> = []
+        for address in resolved.split(separator: "\n").compactMap({ $0.split(separator: " ").first })
+        where seen.insert(address).inserted {
+            let route = (try? await ImageReader.run("ip", ["-o", "route", "get", String(address)])) ?? ""
+            let words = route.split(separator: " ")
+            if let dev = words.firstIndex(of: "dev"), dev + 1 < words.endIndex {
+                devices.append(String(words[dev + 1]))
+            }
+        }
+        return devices
     }
 
     private static func driver(of name: String, sysfs: String) -> Driver {

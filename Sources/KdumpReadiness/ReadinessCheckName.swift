@@ -7,6 +7,7 @@ public enum ReadinessCheckName: String, CaseIterable, Sendable {
     case keyInImage = "key_in_image"
     case keyCurrent = "key_current"
     case nodeName = "node_name"
+    case peersReachable = "peers_reachable"
     case networkDriver = "network_driver"
     case imageFresh = "image_fresh"
 }

@@ -17,17 +17,27 @@ public struct ReadinessProbe: Sendable {
     static let nodeNamePath = "etc/kdump-watch/node-name"
 
     /// Every check, as `previous` found them when nothing they read has changed since (the
-    /// same fingerprint), with the crash kernel's state read anew; else all of them anew. So a
-    /// daemon that checks every minute reads the image only after it changed.
+    /// same fingerprint), with the crash kernel's state and the cluster's membership read anew;
+    /// else all of them anew. So a daemon that checks every minute reads the image only after it
+    /// changed.
     public func run(previous: ReadinessSnapshot?) async -> ReadinessSnapshot {
         let now = fingerprint()
         if let previous, previous.fingerprint == now {
             var report = previous.report
             let crash = crashKernelLoaded(imageCandidates.first { SystemFile.exists($0.path) })
-            report.checks = report.checks.map { $0.name == .crashKernelLoaded ? crash : $0 }
-            return ReadinessSnapshot(fingerprint: now, report: report)
+            var peers: ReadinessCheck?
+            if let targets = previous.imageTargets { peers = await peersReachable(targets, rebuild: targets.rebuild) }
+            report.checks = report.checks.map { check in
+                switch check.name {
+                case .crashKernelLoaded: crash
+                case .peersReachable: peers ?? check
+                default: check
+                }
+            }
+            return ReadinessSnapshot(fingerprint: now, report: report, imageTargets: previous.imageTargets)
         }
-        return ReadinessSnapshot(fingerprint: now, report: await run())
+        let (report, targets) = await runAll()
+        return ReadinessSnapshot(fingerprint: now, report: report, imageTargets: targets)
     }
 
     /// The identity of everything the checks read but the crash kernel's state: each capture
@@ -66,7 +76,9 @@ public struct ReadinessProbe: Sendable {
         ] + settings.integrationFiles
     }
 
-    public func run() async -> ReadinessReport {
+    public func run() async -> ReadinessReport { await runAll().report }
+
+    private func runAll() async -> (report: ReadinessReport, targets: ImageTargets?) {
         let candidates = imageCandidates
         let image = candidates.first { SystemFile.exists($0.path) } ?? settings.image
         var checks = [crashKernelLoaded(image)]
@@ -77,12 +89,12 @@ public struct ReadinessProbe: Sendable {
             for name in ReadinessCheckName.allCases.dropFirst(2) {
                 checks.append(ReadinessCheck(name, ok: false, detail: "no capture image to read", fix: fix))
             }
-            return ReadinessReport(checks: checks)
+            return (ReadinessReport(checks: checks), nil)
         }
         checks.append(
             ReadinessCheck(.captureImage, ok: true, detail: "\(image.path) (built by \(image.builder.rawValue))"))
-        checks += await imageChecks(image)
-        return ReadinessReport(checks: checks)
+        let (imageChecks, targets) = await imageChecks(image)
+        return (ReadinessReport(checks: checks + imageChecks), targets)
     }
 
     private func crashKernelLoaded(_ image: CaptureImage?) -> ReadinessCheck {
@@ -102,7 +114,7 @@ public struct ReadinessProbe: Sendable {
             fix: fix)
     }
 
-    private func imageChecks(_ image: CaptureImage) async -> [ReadinessCheck] {
+    private func imageChecks(_ image: CaptureImage) async -> ([ReadinessCheck], ImageTargets?) {
         let rebuild = image.rebuildCommand(kernelRelease: settings.kernelRelease)
         let configuration: DaemonConfiguration
         do {
@@ -111,9 +123,12 @@ public struct ReadinessProbe: Sendable {
                 ?? DaemonConfiguration.load(path: settings.daemonConfigurationPath)
         } catch {
             let problem = "kdump-watchd's configuration cannot be used: \(error)"
-            return [.senderInImage, .keyInImage, .keyCurrent, .nodeName, .networkDriver, .imageFresh].map {
-                ReadinessCheck($0, ok: false, detail: problem, fix: "correct it, then \(rebuild)")
-            }
+            let failed: [ReadinessCheckName] = [
+                .senderInImage, .keyInImage, .keyCurrent, .nodeName, .peersReachable, .networkDriver, .imageFresh,
+            ]
+            return (
+                failed.map { ReadinessCheck($0, ok: false, detail: problem, fix: "correct it, then \(rebuild)") }, nil
+            )
         }
         var checks: [ReadinessCheck] = []
         let reader = ImageReader(image: image)
@@ -121,9 +136,15 @@ public struct ReadinessProbe: Sendable {
         do {
             entries = try await reader.list()
         } catch {
-            return [.senderInImage, .keyInImage, .keyCurrent, .nodeName, .networkDriver].map {
-                ReadinessCheck($0, ok: false, detail: "cannot list \(image.path): \(error)", fix: rebuild)
-            } + [imageFresh(image, configuration: configuration, rebuild: rebuild)]
+            let failed: [ReadinessCheckName] = [
+                .senderInImage, .keyInImage, .keyCurrent, .nodeName, .peersReachable, .networkDriver,
+            ]
+            return (
+                failed.map {
+                    ReadinessCheck($0, ok: false, detail: "cannot list \(image.path): \(error)", fix: rebuild)
+                }
+                    + [imageFresh(image, configuration: configuration, rebuild: rebuild)], nil
+            )
         }
         // With a merged /usr one of the two paths may be a link to the other: the file counts.
         // A link (copy_exec's, for a sender installed through one) counts by what it points to.
@@ -155,9 +176,29 @@ public struct ReadinessProbe: Sendable {
             checks += await signingChecks(
                 image, entries: entries, contents: contents, configuration: configuration, rebuild: rebuild)
         }
+        let targets: ImageTargets?
+        switch contents {
+        case .success(let files):
+            targets = ImageTargets(
+                settings: files[image.senderConfiguration], nodeName: Self.imageNodeName(files, image: image),
+                rebuild: rebuild)
+            checks.append(await peersReachable(targets, rebuild: rebuild))
+        case .failure(let error):
+            targets = nil
+            checks.append(
+                ReadinessCheck(.peersReachable, ok: false, detail: "cannot read \(image.path): \(error)", fix: rebuild))
+        }
         checks.append(await networkDriver(image, entries: entries, contents: contents, rebuild: rebuild))
         checks.append(imageFresh(image, configuration: configuration, rebuild: rebuild))
-        return checks
+        return (checks, targets)
+    }
+
+    /// The node name the image signs with: its node-name file, else its settings' name.
+    static func imageNodeName(_ contents: [String: String], image: CaptureImage) -> String? {
+        let name =
+            contents[nodeNamePath]?.split(separator: "\n").first.map(String.init)
+            ?? ShellAssignments(contents[image.senderConfiguration] ?? "")["KDUMP_WATCH_NODE_NAME"]
+        return name?.isEmpty == false ? name : nil
     }
 
     private func signingChecks(
@@ -182,9 +223,7 @@ public struct ReadinessProbe: Sendable {
                 }
         }
         let imageSettings = ShellAssignments(contents[image.senderConfiguration] ?? "")
-        let imageName =
-            (contents[Self.nodeNamePath]?.split(separator: "\n").first.map(String.init))
-            ?? imageSettings["KDUMP_WATCH_NODE_NAME"]
+        let imageName = Self.imageNodeName(contents, image: image)
         return [
             keyCheck,
             keyCurrent(
@@ -268,7 +307,7 @@ public struct ReadinessProbe: Sendable {
     /// This node's name as the integration chooses it when it builds the image
     /// (`kdump_watch_node_name` in kdump-watch-nodes.sh): NODE_NAME, the recorded name,
     /// Pacemaker's, `uname -n`.
-    private func expectedNodeName() async -> (name: String, origin: String) {
+    func expectedNodeName() async -> (name: String, origin: String) {
         let text = (try? SystemFile.readText(settings.senderConfigurationPath, limit: 1 << 16)) ?? ""
         if let name = ShellAssignments(text)["NODE_NAME"], !name.isEmpty {
             return (name, "NODE_NAME in \(settings.senderConfigurationPath)")

@@ -116,7 +116,8 @@ iface ens3 inet static
 EOF
 
 # KdumpWatch, as the operator's guide says: the package with apt, the cluster key copied with
-# mode 0600, the cluster's name (no corosync on this node), and the peers to announce to.
+# mode 0600, the cluster's name and nodes (no corosync on this node: the host stands for the
+# other members), and the peers to announce to.
 install -m 0644 "$DEB" "$node/tmp/kdump-watch.deb"
 install -m 0644 "$DEB" "$node/root/kdump-watch.deb"
 make_cluster_key
@@ -129,7 +130,8 @@ umount "$node/proc"
 rm -f "$node/tmp/kdump-watch.deb"
 phase "node: apt installed $(basename "$DEB")"
 install -m 0600 "$CACHE/authkey" "$node/etc/kdump-watch/authkey"
-printf '%s\n' "auth_key = /etc/kdump-watch/authkey" "cluster_name = kw-e2e" >>"$node/etc/kdump-watch/kdump-watchd.conf"
+printf '%s\n' "auth_key = /etc/kdump-watch/authkey" "cluster_name = kw-e2e" \
+    "nodes = kwnode1=$node_address kwhost=$host_address" >>"$node/etc/kdump-watch/kdump-watchd.conf"
 echo "NODES=\"kwhost\"" >>"$node/etc/kdump-watch/kdump-watch-send.conf"
 
 # The test's crash unit (see the header).

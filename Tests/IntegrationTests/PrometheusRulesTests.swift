@@ -17,6 +17,19 @@ import Testing
         #expect(test.stdout.contains("SUCCESS"), "\(test.stdout)")
     }
 
+    /// The guide's cluster-wide readiness queries are the ones the rule tests evaluate.
+    @Test func theGuidesQueriesAreTheTestedOnes() throws {
+        let tests = try String(contentsOfFile: Self.ruleTests, encoding: .utf8)
+        let guide = try String(
+            contentsOfFile: Build.repository + "/Documentation/operators-guide.md", encoding: .utf8)
+        let queries = tests.split(separator: "\n").compactMap { line in
+            line.trimmingCharacters(in: .whitespaces).hasPrefix("- expr: ")
+                ? line.trimmingCharacters(in: .whitespaces).dropFirst("- expr: ".count) : nil
+        }
+        #expect(queries.count == 2, "\(queries)")
+        for query in queries { #expect(guide.contains("```promql\n\(query)\n```"), "\(query) is not in the guide") }
+    }
+
     @Test func everyMetricTheRulesReadIsOneTheDaemonServes() throws {
         let text = try String(contentsOfFile: Self.rules, encoding: .utf8)
         let used = Set(

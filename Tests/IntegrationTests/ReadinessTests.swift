@@ -15,15 +15,18 @@ struct ReadinessTests {
     let ctl = Build.path("kdump-watchctl")
 
     /// A node's files: the cluster key, kdump-watch-send.conf, kdump-watchd.conf (nodes node-a
-    /// and node-b), and the crash kernel's state, loaded.
+    /// and node-b, this node, on the link of this machine's first IPv4 interface, so that the
+    /// image's broadcast reaches node-a), and the crash kernel's state, loaded.
     struct Node {
         let work: TemporaryDirectory
         var key: String { work.path + "/authkey" }
         var sendConf: String { work.path + "/send.conf" }
         var daemonConf: String { work.path + "/kdump-watchd.conf" }
         var crashLoaded: String { work.path + "/kexec_crash_loaded" }
+        let link: Link
 
         init() throws {
+            link = try Link.first()
             work = try TemporaryDirectory()
             _ = try TestCluster.writeKey(in: work.path)
             try writeFile(
@@ -31,7 +34,7 @@ struct ReadinessTests {
             try writeFile(
                 daemonConf,
                 "auth_key = \(work.path)/authkey\ncluster_name = \(TestCluster.clusterName)\n"
-                    + "nodes = node-a=192.0.2.1 node-b=192.0.2.2\n")
+                    + "nodes = node-a=\(link.peer) node-b=\(link.own)\n")
             try writeFile(crashLoaded, "1\n")
         }
 
@@ -42,6 +45,33 @@ struct ReadinessTests {
             environment["KDUMP_WATCH_SEND"] = Build.sender
             environment["KDUMP_WATCH_NODE_NAME_FILE"] = "/nonexistent/node-name"
             return environment
+        }
+    }
+
+    /// This machine's first global IPv4 address, its interface, and another address of its
+    /// subnet (a node the broadcast would reach). network_driver needs such an interface too.
+    struct Link {
+        var interface: String
+        var own: String
+        var peer: String
+
+        static func first() throws -> Link {
+            let output = try run("/bin/ip", ["-o", "-4", "addr", "show", "scope", "global", "up"]).stdout
+            let words = try #require(output.split(separator: "\n").first, "an interface with an IPv4 address")
+                .split(separator: " ")
+            let inet = try #require(words.firstIndex(of: "inet"))
+            let parts = words[inet + 1].split(separator: "/")
+            let prefix = try #require(Int(parts[1]))
+            try #require(prefix <= 30, "a subnet with room for another node: \(words)")
+            var octets = parts[0].split(separator: ".").compactMap { UInt32($0) }
+            let address = octets.reduce(0) { $0 << 8 | $1 }
+            let host = address & ~(UInt32.max << (32 - prefix))
+            // The next host of the subnet, or the one before when this is the last.
+            let peer = host + 1 < ~(UInt32.max << (32 - prefix)) ? address + 1 : address - 1
+            octets = [peer >> 24, peer >> 16 & 0xFF, peer >> 8 & 0xFF, peer & 0xFF]
+            return Link(
+                interface: String(words[inet - 1]), own: String(parts[0]),
+                peer: octets.map(String.init).joined(separator: "."))
         }
     }
 
@@ -68,7 +98,7 @@ struct ReadinessTests {
 
     static let names = [
         "crash_kernel_loaded", "capture_image", "sender_in_image", "key_in_image", "key_current", "node_name",
-        "network_driver", "image_fresh",
+        "peers_reachable", "network_driver", "image_fresh",
     ]
 
     func expectReady(_ answer: Answer) {
@@ -171,6 +201,30 @@ struct ReadinessTests {
         _ = try TestCluster.writeKey(in: node.work.path)
         CaptureKernelTests.setModificationTime(node.key, secondsAgo: 3600)
 
+        // The image broadcasts; the other member moved off this machine's link, then left.
+        let daemonConf = try String(contentsOfFile: node.daemonConf, encoding: .utf8)
+        let listFix = "set NODES in \(node.sendConf) to the cluster's other nodes, then \(rebuild)"
+        try writeFile(node.daemonConf, daemonConf.replacingOccurrences(of: node.link.peer, with: "198.51.100.1"))
+        CaptureKernelTests.setModificationTime(node.daemonConf, secondsAgo: 3600)
+        expectFailing(
+            try check(node, image: image, builder: "kdump-utils"), ["peers_reachable": listFix],
+            "the image announces to every broadcast address, which reaches no current member but this node (node-a 198.51.100.1; members from kdump-watchd.conf's nodes, as Pacemaker does not answer crm_node -p)"
+        )
+        try writeFile(node.daemonConf, daemonConf.replacingOccurrences(of: "node-a=\(node.link.peer) ", with: ""))
+        CaptureKernelTests.setModificationTime(node.daemonConf, secondsAgo: 3600)
+        expectFailing(
+            try check(node, image: image, builder: "kdump-utils"),
+            ["peers_reachable": "start the cluster on the other nodes"],
+            "no current member of the cluster but this node")
+        try writeFile(node.daemonConf, daemonConf)
+        CaptureKernelTests.setModificationTime(node.daemonConf, secondsAgo: 3600)
+        let ready = try check(node, image: image, builder: "kdump-utils")
+        expectReady(ready)
+        #expect(
+            ready.checks["peers_reachable"]?.detail
+                == "node-a (broadcast on \(node.link.interface)); members from kdump-watchd.conf's nodes, as Pacemaker does not answer crm_node -p",
+            "\(ready.checks)")
+
         // An image built while the integration had nothing to send to holds none of ours.
         try writeFile(node.work.path + "/empty.conf", "")
         CaptureKernelTests.setModificationTime(node.work.path + "/empty.conf", secondsAgo: 3600)
@@ -181,13 +235,22 @@ struct ReadinessTests {
         try #require(bareBuilt.status == 0, "\(bareBuilt.stderr)")
         expectFailing(
             try check(node, image: bare, builder: "kdump-utils"),
-            ["sender_in_image": rebuild, "key_in_image": rebuild, "key_current": rebuild, "node_name": rebuild],
+            [
+                "sender_in_image": rebuild, "key_in_image": rebuild, "key_current": rebuild, "node_name": rebuild,
+                "peers_reachable": rebuild,
+            ],
             "the image holds no kdump-watch-send")
 
-        // Without NODE_NAME (and no nodes list), the image's name is the one the hooks choose,
-        // the host's as `uname -n` gives it when Pacemaker does not answer, and check agrees.
-        try writeFile(node.sendConf, "KEY=\(node.key)\nCLUSTER_NAME=\(TestCluster.clusterName)\n")
-        try writeFile(node.daemonConf, "auth_key = \(node.key)\ncluster_name = \(TestCluster.clusterName)\n")
+        // Without NODE_NAME, the image's name is the one the hooks choose, the host's as
+        // `uname -n` gives it when Pacemaker does not answer, and check agrees. This image
+        // announces to node-a's address alone, a member this machine has a route to.
+        let host = try run("/bin/uname", ["-n"]).stdout.split(separator: "\n").first.map(String.init) ?? ""
+        try writeFile(
+            node.sendConf,
+            "KEY=\(node.key)\nCLUSTER_NAME=\(TestCluster.clusterName)\nNODES=\(node.link.peer)\nBROADCAST=no\n")
+        let namedNodes = "nodes = node-a=\(node.link.peer) \(host)=\(node.link.own)\n"
+        try writeFile(
+            node.daemonConf, "auth_key = \(node.key)\ncluster_name = \(TestCluster.clusterName)\n" + namedNodes)
         CaptureKernelTests.setModificationTime(node.sendConf, secondsAgo: 3600)
         CaptureKernelTests.setModificationTime(node.daemonConf, secondsAgo: 3600)
         let unnamed = node.work.path + "/unnamed-kdump.img"
@@ -197,8 +260,20 @@ struct ReadinessTests {
         try #require(unnamedBuilt.status == 0, "\(unnamedBuilt.stderr)")
         let answer = try check(node, image: unnamed, builder: "kdump-utils")
         expectReady(answer)
-        let host = try run("/bin/uname", ["-n"]).stdout.split(separator: "\n").first.map(String.init) ?? ""
         #expect(answer.checks["node_name"]?.detail.hasPrefix("'\(host)' (") == true, "\(answer.checks)")
+        #expect(
+            answer.checks["peers_reachable"]?.detail.hasPrefix(
+                "node-a (\(node.link.peer)); members from kdump-watchd.conf's nodes")
+                == true, "\(answer.checks)")
+        // The image's one address is no member any more.
+        let moved = try String(contentsOfFile: node.daemonConf, encoding: .utf8)
+        try writeFile(
+            node.daemonConf, moved.replacingOccurrences(of: "node-a=\(node.link.peer)", with: "node-a=198.51.100.1"))
+        CaptureKernelTests.setModificationTime(node.daemonConf, secondsAgo: 3600)
+        expectFailing(
+            try check(node, image: unnamed, builder: "kdump-utils"),
+            ["peers_reachable": "set NODES in \(node.sendConf) to the cluster's other nodes, then \(rebuild)"],
+            "the image announces to \(node.link.peer), which reaches no current member but this node")
     }
 
     @Test func aKdumpToolsImageBuiltByMkinitramfsIsReadyAndOneWithoutOurHookIsNot() throws {
@@ -218,7 +293,7 @@ struct ReadinessTests {
                     answer,
                     [
                         "sender_in_image": rebuild, "key_in_image": rebuild, "key_current": rebuild,
-                        "node_name": rebuild,
+                        "node_name": rebuild, "peers_reachable": rebuild,
                         "network_driver": "add ip= to KDUMP_CMDLINE_APPEND in /etc/default/kdump-tools, or \(rebuild)",
                     ],
                     "the image holds no kdump-watch-send")
@@ -236,6 +311,10 @@ struct ReadinessTests {
         try writeFile(
             node.sendConf,
             "KEY=\(node.key)\nNODE_NAME=node-b\nCLUSTER_NAME=\(TestCluster.clusterName)\nNODES=127.0.0.5\nBROADCAST=no\n"
+        )
+        try writeFile(
+            node.daemonConf,
+            "auth_key = \(node.key)\ncluster_name = \(TestCluster.clusterName)\nnodes = node-a=127.0.0.5 node-b=\(node.link.own)\n"
         )
         try writeFile(node.work.path + "/kdump-tools", "USE_KDUMP=1\n")
         let image = node.work.path + "/initrd.img"
@@ -256,6 +335,9 @@ struct ReadinessTests {
         #expect(result.status == 1 && failing == ["network_driver"], "\(checks)")
         let network = checks.first { $0["name"] as? String == "network_driver" }
         #expect(network?["detail"] as? String == "no interface of this node reaches 127.0.0.5", "\(checks)")
+        // The peer itself is a member and has a route (through lo): only the driver is missing.
+        let peers = checks.first { $0["name"] as? String == "peers_reachable" }
+        #expect((peers?["detail"] as? String)?.hasPrefix("node-a (127.0.0.5); members from ") == true, "\(checks)")
         #expect(
             network?["fix"] as? String
                 == "give the interface that reaches the nodes its address, then /etc/kernel/postinst.d/kdump-tools \(self.release) && kdump-config reload"
