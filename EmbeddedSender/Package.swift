@@ -14,7 +14,8 @@ let embeddedSettings: [SwiftSetting] = [
 // Both products are linked alike, so that the test tool is built as the sender is.
 let embeddedLinking: [LinkerSetting] = [
     .unsafeFlags([
-        // Nettle from its static library: the capture image needs no libnettle.so.
+        // Nettle from its static library: the capture image needs no libnettle.so. The target
+        // CNettleWithoutDispatch keeps Nettle's CPU dispatch, and the ciphers it pulls in, out.
         "-Xlinker", "-Bstatic", "-Xlinker", "-lnettle", "-Xlinker", "-Bdynamic",
         // The toolchain's lld: unused sections dropped, identical code folded, no page padding
         // between segments; RELRO with a read-only GOT.
@@ -35,15 +36,16 @@ let package = Package(
         .systemLibrary(name: "CLibc"),
         .systemLibrary(name: "CNettle"),
         .target(name: "CSenderStartup"),
+        .target(name: "CNettleWithoutDispatch"),
         .executableTarget(
             name: "kdump-watch-send",
-            dependencies: ["CLibc", "CNettle", "CSenderStartup"],
+            dependencies: ["CLibc", "CNettle", "CNettleWithoutDispatch", "CSenderStartup"],
             swiftSettings: embeddedSettings,
             linkerSettings: embeddedLinking
         ),
         .executableTarget(
             name: "kdump-watch-wire-vectors",
-            dependencies: ["CLibc", "CNettle", "CSenderStartup"],
+            dependencies: ["CLibc", "CNettle", "CNettleWithoutDispatch", "CSenderStartup"],
             swiftSettings: embeddedSettings,
             linkerSettings: embeddedLinking
         ),
