@@ -12,49 +12,53 @@
 /// sender, which must link nothing but the standard library and glibc.
 public enum GetoptParser {
     public static func tokenize(_ arguments: [String], options: [GetoptOption]) throws(GetoptError) -> [GetoptToken] {
-        // Compared as scalars and UTF-8 bytes, never as Characters or with `==` (which would link
-        // Unicode's normalisation and grapheme tables into the embedded sender); for the ASCII
-        // spellings of options the answers are the same.
-        let dash = Unicode.Scalar(UInt8(ascii: "-"))
+        // Worked on as UTF-8 bytes, never as Characters or with `==` (which would link Unicode's
+        // normalisation and grapheme tables into the embedded sender), nor as slices of String
+        // views, whose code the embedded sender would carry once per use. The options' spellings
+        // are ASCII, so a byte that is not one is never an option letter.
+        let dash = UInt8(ascii: "-")
         var tokens: [GetoptToken] = []
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]
-            let scalars = argument.unicodeScalars
+            let bytes = Array(argument.utf8)
             index += 1
-            if argument.hasSameUTF8(as: "--") {
+            if bytes.count == 2, bytes[0] == dash, bytes[1] == dash {
                 tokens += arguments[index...].map { .operand($0) }
                 break
             }
-            if scalars.starts(with: [dash, dash]) {
-                let body = scalars.dropFirst(2)
-                let equals = body.firstIndex(of: "=")
-                let name = String(String.UnicodeScalarView(body[..<(equals ?? body.endIndex)]))
+            if bytes.count > 2, bytes[0] == dash, bytes[1] == dash {
+                let equals = bytes[2...].firstIndex(of: UInt8(ascii: "="))
+                let name = text(bytes[2..<(equals ?? bytes.endIndex)])
                 guard let option = options.first(where: { $0.long.hasSameUTF8(as: name) }) else {
                     throw GetoptError("unrecognized option '--\(name)'")
                 }
                 var value: String?
                 if let equals {
                     guard option.takesValue else { throw GetoptError("option '--\(name)' doesn't allow an argument") }
-                    value = String(String.UnicodeScalarView(body[body.index(after: equals)...]))
+                    value = text(bytes[(equals + 1)...])
                 } else if option.takesValue {
                     guard index < arguments.count else { throw GetoptError("option '--\(name)' requires an argument") }
                     value = arguments[index]
                     index += 1
                 }
                 tokens.append(.option(option.long, value: value, spelled: "--\(name)"))
-            } else if scalars.first == dash, scalars.count > 1 {
-                var rest = scalars.dropFirst()
-                while let letter = rest.first {
-                    rest = rest.dropFirst()
-                    guard let option = options.first(where: { $0.short == letter }) else {
+            } else if bytes.count > 1, bytes[0] == dash {
+                var position = 1
+                while position < bytes.count {
+                    let byte = bytes[position]
+                    position += 1
+                    guard let option = options.first(where: { $0.short?.value == UInt32(byte) }) else {
+                        // The whole letter, for the message: the scalar this byte begins.
+                        let letter = text(bytes[(position - 1)...]).unicodeScalars.first.map { "\($0)" } ?? ""
                         throw GetoptError("invalid option -- '\(letter)'")
                     }
+                    let letter = text(bytes[(position - 1)..<position])
                     var value: String?
                     if option.takesValue {
-                        if !rest.isEmpty {
-                            value = String(String.UnicodeScalarView(rest))
-                            rest = rest[rest.endIndex...]
+                        if position < bytes.count {
+                            value = text(bytes[position...])
+                            position = bytes.count
                         } else {
                             guard index < arguments.count else {
                                 throw GetoptError("option requires an argument -- '\(letter)'")
@@ -71,4 +75,6 @@ public enum GetoptParser {
         }
         return tokens
     }
+
+    private static func text(_ bytes: ArraySlice<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
 }

@@ -11,6 +11,7 @@ extension String {
     /// ``oneLineMessageLimit`` scalars, ending in `…`.
     public var oneLineMessage: String {
         var result = String.UnicodeScalarView()
+        var kept = 0  // result's scalars, counted here: counting the view walks it each time
         for scalar in unicodeScalars {
             // Unicode's control characters (general category Cc, fixed for good: C0, DEL and C1),
             // and its one line separator and one paragraph separator (Zl, Zp): spelled out
@@ -22,11 +23,12 @@ extension String {
             default: escape = false
             }
             let piece = escape ? Array(scalar.escaped(asASCII: true).unicodeScalars) : [scalar]
-            if result.count + piece.count >= Self.oneLineMessageLimit {
+            if kept + piece.count >= Self.oneLineMessageLimit {
                 result.append("…")
                 break
             }
             result.append(contentsOf: piece)
+            kept += piece.count
         }
         return String(result)
     }

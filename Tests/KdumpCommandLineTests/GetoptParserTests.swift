@@ -19,6 +19,20 @@ import Testing
                 ])
     }
 
+    /// The parser works on UTF-8 bytes: a value keeps every scalar, and a letter that is not
+    /// ASCII is quoted whole.
+    @Test func valuesAndLettersBeyondASCIIStayWhole() throws {
+        #expect(
+            try GetoptParser.tokenize(["-vné", "--name=ü=1", "é"], options: options) == [
+                .option("verbose", value: nil, spelled: "-v"), .option("name", value: "é", spelled: "-n"),
+                .option("name", value: "ü=1", spelled: "--name"), .operand("é"),
+            ])
+        #expect(throws: GetoptError("invalid option -- 'é'")) { try GetoptParser.tokenize(["-vé"], options: options) }
+        #expect(throws: GetoptError("unrecognized option '--nämé'")) {
+            try GetoptParser.tokenize(["--nämé=x"], options: options)
+        }
+    }
+
     @Test(arguments: [["-x"], ["--nam"], ["-n"], ["--name"], ["--verbose=1"]])
     func rejects(arguments: [String]) {
         #expect(throws: GetoptError.self) { try GetoptParser.tokenize(arguments, options: options) }
