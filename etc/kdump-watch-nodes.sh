@@ -14,6 +14,8 @@ KDUMP_CONF=${KDUMP_CONF:-/etc/kdump.conf}
 KDUMP_WATCH_SEND_CONF=${KDUMP_WATCH_SEND_CONF:-/etc/kdump-watch/kdump-watch-send.conf}
 KDUMP_WATCH_DEFAULT_KEY=${KDUMP_WATCH_DEFAULT_KEY:-/etc/kdump-watch/authkey}
 KDUMP_WATCH_NODE_NAME_FILE=${KDUMP_WATCH_NODE_NAME_FILE:-/etc/kdump-watch/node-name}
+# The cluster's nodes: the node name must be one of them (kdump-watch-send(8)).
+KDUMP_WATCH_COROSYNC_CONF=${KDUMP_WATCH_COROSYNC_CONF:-/etc/corosync/corosync.conf}
 # Derives the node key (kdump-watchctl keygen --node); make install points it at SBINDIR.
 KDUMP_WATCH_CTL=${KDUMP_WATCH_CTL:-/usr/sbin/kdump-watchctl}
 # Where the key and the node name go inside the image (kdump-watch-send(8) reads the latter).
@@ -119,17 +121,53 @@ kdump_watch_check_key() {
     fi
 }
 
+# kdump_watch_corosync_nodes: corosync.conf's nodelist, one node a line: its name (else its
+# first address), then its ringN_addr addresses; nothing without the file or a nodelist.
+kdump_watch_corosync_nodes() {
+    [ -r "$KDUMP_WATCH_COROSYNC_CONF" ] || return 0
+    awk '
+        { sub(/#.*/, ""); gsub(/[{}]/, " & ") }
+        {
+            for (i = 1; i <= NF; i++) {
+                word = $i
+                if (word == "{") { depth++; if (depth == 1) section = previous; if (depth == 2 && section == "nodelist") { name = ""; addresses = "" } }
+                else if (word == "}") {
+                    if (depth == 2 && section == "nodelist") { if (name == "") { name = addresses; sub(/ .*/, "", name) } if (name != "") print name " " addresses }
+                    depth--
+                } else if (depth == 2 && section == "nodelist" && word == "name:") { name = $(i + 1); i++ }
+                else if (depth == 2 && section == "nodelist" && word ~ /^ring[0-9]+_addr:$/) { addresses = addresses (addresses == "" ? "" : " ") $(i + 1); i++ }
+                previous = word
+            }
+        }' "$KDUMP_WATCH_COROSYNC_CONF"
+}
+
 # kdump_watch_node_name: the node's name in the cluster, which signed messages carry: NODE_NAME,
-# else the recorded one, else what Pacemaker calls this node, else `uname -n`.
+# else the recorded one, else what Pacemaker calls this node, else the node of corosync.conf's
+# nodelist that has one of this machine's names or addresses (Pacemaker may not run yet while
+# the image is built), else `uname -n`. With a nodelist, a name that is not in it is refused:
+# the daemons would drop every message signed with it.
 kdump_watch_node_name() {
     name=$(kdump_watch_send_conf_value NODE_NAME)
     [ -n "$name" ] || name=$(head -n 1 "$KDUMP_WATCH_NODE_NAME_FILE" 2>/dev/null)
     if [ -z "$name" ] && command -v crm_node >/dev/null 2>&1 && command -v timeout >/dev/null 2>&1; then
         name=$(timeout 10 crm_node -n 2>/dev/null)
     fi
+    cluster=$(kdump_watch_corosync_nodes)
+    if [ -z "$name" ] && [ -n "$cluster" ]; then
+        locals=$(kdump_watch_local_names | sort -u)
+        name=$(printf '%s\n' "$cluster" | while read -r node addresses; do
+            for word in $node $addresses; do
+                if printf '%s\n' "$locals" | grep -qxF -- "$word"; then printf '%s' "$node"; break 2; fi
+            done
+        done)
+    fi
     [ -n "$name" ] || name=$(uname -n)
     if ! printf '%s\n' "$name" | grep -qxE '[A-Za-z0-9._-]{1,64}'; then
         echo "kdump-watch: invalid node name '$name' (1 to 64 of A-Z a-z 0-9 . _ -); set NODE_NAME in $KDUMP_WATCH_SEND_CONF" >&2
+        return 1
+    fi
+    if [ -n "$cluster" ] && ! printf '%s\n' "$cluster" | cut -d ' ' -f 1 | grep -qxF -- "$name"; then
+        echo "kdump-watch: node name '$name' is not in the nodelist of $KDUMP_WATCH_COROSYNC_CONF ($(printf '%s\n' "$cluster" | cut -d ' ' -f 1 | tr '\n' ' ' | sed 's/ $//')); set NODE_NAME in $KDUMP_WATCH_SEND_CONF to this node's name there" >&2
         return 1
     fi
     printf '%s' "$name"

@@ -47,7 +47,10 @@ public struct ReadinessProbe: Sendable {
         let keys =
             (try? settings.daemonConfiguration ?? DaemonConfiguration.load(path: settings.daemonConfigurationPath))?
             .authKeys ?? []
-        let inputs = imageInputs(authKeys: keys) + [settings.recordedNodeNamePath, settings.kdumpToolsDefaultsPath]
+        let inputs =
+            imageInputs(authKeys: keys) + [
+                settings.recordedNodeNamePath, settings.kdumpToolsDefaultsPath, settings.corosyncConfigurationPath,
+            ]
         var values: [Int64] = []
         for candidate in imageCandidates {
             var info = stat()
@@ -306,7 +309,8 @@ public struct ReadinessProbe: Sendable {
 
     /// This node's name as the integration chooses it when it builds the image
     /// (`kdump_watch_node_name` in kdump-watch-nodes.sh): NODE_NAME, the recorded name,
-    /// Pacemaker's, `uname -n`.
+    /// Pacemaker's, the node of corosync.conf's nodelist with one of this machine's names or
+    /// addresses, `uname -n`.
     func expectedNodeName() async -> (name: String, origin: String) {
         let text = (try? SystemFile.readText(settings.senderConfigurationPath, limit: 1 << 16)) ?? ""
         if let name = ShellAssignments(text)["NODE_NAME"], !name.isEmpty {
@@ -325,6 +329,22 @@ public struct ReadinessProbe: Sendable {
         var system = utsname()
         uname(&system)
         let host = withUnsafeBytes(of: system.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if let cluster = try? CorosyncConfiguration.load(settings.corosyncConfigurationPath), !cluster.nodes.isEmpty {
+            let addresses = (try? await ImageReader.run("ip", ["-o", "addr", "show"])) ?? ""
+            var locals: Set<String> = [host, String(host.prefix { $0 != "." })]
+            for line in addresses.split(separator: "\n") {
+                let words = line.split(separator: " ")
+                if let family = words.firstIndex(where: { $0 == "inet" || $0 == "inet6" }), family + 1 < words.endIndex
+                {
+                    locals.insert(String(words[family + 1].prefix { $0 != "/" }))
+                }
+            }
+            if let node = cluster.nodes.first(where: { node in
+                ([node.name] + node.addresses).contains(where: locals.contains)
+            }) {
+                return (node.name, "the nodelist of \(settings.corosyncConfigurationPath)")
+            }
+        }
         return (host, "uname -n")
     }
 

@@ -31,7 +31,11 @@ public struct ReadinessSettings: Sendable {
     /// `KDUMP_TOOLS_DEFAULTS`: kdump-tools' settings, whose KDUMP_CMDLINE_APPEND may configure
     /// the capture kernel's network itself (`ip=`).
     public var kdumpToolsDefaultsPath = "/etc/default/kdump-tools"
-    /// Asks Pacemaker for this node's name (`crm_node -n`); false in tests.
+    /// `KDUMP_WATCH_COROSYNC_CONF`: corosync's configuration, whose nodelist names this node
+    /// when Pacemaker does not.
+    public var corosyncConfigurationPath = "/etc/corosync/corosync.conf"
+    /// Asks Pacemaker for this node's name (`crm_node -n`) and the cluster's members
+    /// (`crm_node -p`).
     public var asksPacemaker = true
 
     public init(kernelRelease: String) { self.kernelRelease = kernelRelease }
@@ -48,6 +52,7 @@ public struct ReadinessSettings: Sendable {
         if let path = environment("KDUMP_WATCH_NODE_NAME_FILE") { settings.recordedNodeNamePath = path }
         if let path = environment("KDUMP_WATCH_SEND") { settings.integrationFiles[0] = path }
         if let path = environment("KDUMP_TOOLS_DEFAULTS") { settings.kdumpToolsDefaultsPath = path }
+        if let path = environment("KDUMP_WATCH_COROSYNC_CONF") { settings.corosyncConfigurationPath = path }
         return settings
     }
 }

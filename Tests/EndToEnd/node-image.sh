@@ -63,6 +63,7 @@ dracut_capture() { # output
     cp -a "$installed/usr/lib/dracut/modules.d/99kdump-watch" "$here/99kw-dump" "$base/modules.d/"
     dracutbasedir=$base KDUMP_CONF=/nonexistent KDUMP_WATCH_SEND=$installed/usr/sbin/kdump-watch-send \
         KDUMP_WATCH_SEND_CONF=$work/kdump-watch-send.conf KDUMP_WATCH_CTL=$installed/usr/sbin/kdump-watchctl \
+        KDUMP_WATCH_COROSYNC_CONF=/nonexistent/corosync.conf \
         dracut --no-hostonly --no-hostonly-cmdline -m "systemd-initrd dracut-systemd base kdump-watch kw-dump network rootfs-block kernel-modules" \
         --add-drivers "virtio_pci virtio_net virtio_blk ext4" --kver "$kernel_version" --tmpdir "$work" -f "$1" \
         >"$work/dracut.log" 2>&1 || { tail -n 30 "$work/dracut.log" >&2; fail "dracut failed"; }

@@ -44,6 +44,8 @@ struct ReadinessTests {
             environment["KDUMP_WATCH_KEXEC_CRASH_LOADED"] = crashLoaded
             environment["KDUMP_WATCH_SEND"] = Build.sender
             environment["KDUMP_WATCH_NODE_NAME_FILE"] = "/nonexistent/node-name"
+            // This machine's own corosync.conf is not the tests' cluster.
+            environment["KDUMP_WATCH_COROSYNC_CONF"] = "/nonexistent/corosync.conf"
             return environment
         }
     }
@@ -299,6 +301,42 @@ struct ReadinessTests {
                     "the image holds no kdump-watch-send")
             }
         }
+    }
+
+    /// Without NODE_NAME and with Pacemaker not answering, the image takes the name that
+    /// corosync.conf's nodelist gives this machine's address, and check expects the same; a
+    /// NODE_NAME the nodelist does not know stops the build with one line.
+    @Test func theNodeNameComesFromCorosyncsNodelistAndAnUnknownNameStopsTheBuild() throws {
+        let release = try mkinitramfsRelease()
+        let node = try Node()
+        defer { node.work.remove() }
+        let corosync = node.work.path + "/corosync.conf"
+        try writeFile(
+            corosync,
+            "totem {\n    cluster_name: \(TestCluster.clusterName)\n}\nnodelist {\n"
+                + "    node {\n        ring0_addr: \(node.link.peer)\n        name: node-a\n    }\n"
+                + "    node {\n        ring0_addr: \(node.link.own)\n        name: node-b\n    }\n}\n")
+        try writeFile(node.sendConf, "KEY=\(node.key)\nCLUSTER_NAME=\(TestCluster.clusterName)\n")
+        let nodelist = ["KDUMP_WATCH_COROSYNC_CONF": corosync]
+        let image = node.work.path + "/initrd.img"
+        let built = try kdumpToolsImage(node, image: image, release: release, withHook: true, environment: nodelist)
+        try #require(built.status == 0, "\(built)")
+        var environment = node.environment
+        environment["KDUMP_WATCH_COROSYNC_CONF"] = corosync
+        let result = try run(
+            ctl, ["check", "--json", "--config", node.daemonConf, "--image", image, "--builder", "kdump-tools"],
+            environment: environment)
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout.contains("\"detail\":\"'node-b' (the nodelist of \(corosync))\""), "\(result.stdout)")
+
+        try writeFile(node.sendConf, "KEY=\(node.key)\nNODE_NAME=node-x\nCLUSTER_NAME=\(TestCluster.clusterName)\n")
+        let refused = try kdumpToolsImage(
+            node, image: node.work.path + "/refused.img", release: release, withHook: true, environment: nodelist)
+        #expect(
+            refused.stderr.contains(
+                "kdump-watch: node name 'node-x' is not in the nodelist of \(corosync) (node-a node-b); set NODE_NAME in \(node.sendConf) to this node's name there"
+            ), "\(refused)")
+        #expect(refused.status != 0 || !FileManager.default.fileExists(atPath: node.work.path + "/refused.img"))
     }
 
     /// A kdump-tools image built while no interface reached the nodes (its only peer is reached
