@@ -1,4 +1,5 @@
 import Glibc
+import KdumpWire
 
 /// An interface this node reaches its peers through, and what its driver is, found as the
 /// capture-kernel hooks find it when they build the image (`kdump_watch_interfaces` in
@@ -24,16 +25,29 @@ struct NetworkInterface: Sendable, Equatable {
     static func reaching(_ peers: [String], sysfs: String = "/sys/class/net") async -> [NetworkInterface] {
         var names: [String] = []
         if peers.isEmpty {
-            let output =
-                (try? await ImageReader.run("ip", ["-o", "-4", "addr", "show", "scope", "global", "up"])) ?? ""
-            names = output.split(separator: "\n").compactMap { line in line.split(separator: " ").dropFirst().first }
-                .map { String($0) }
+            names = await addresses(["scope", "global", "up"]).filter(\.address.isIPv4).map(\.interface)
         } else {
             for peer in peers { names += await routeDevices(to: peer) }
         }
         var seen: Set<String> = []
         return names.filter { $0 != "lo" && seen.insert($0).inserted }.map {
             NetworkInterface(name: $0, driver: driver(of: $0, sysfs: sysfs))
+        }
+    }
+
+    /// The addresses `ip -o addr show FILTER` lists, each with its interface and prefix length.
+    static func addresses(_ filter: [String]) async -> [(interface: String, address: HostAddress, prefix: Int)] {
+        let output = (try? await ImageReader.run("ip", ["-o", "addr", "show"] + filter)) ?? ""
+        return output.split(separator: "\n").compactMap { line in
+            let words = line.split(separator: " ")
+            guard let inet = words.firstIndex(where: { $0 == "inet" || $0 == "inet6" }), inet + 1 < words.endIndex,
+                inet >= 1
+            else { return nil }
+            let parts = words[inet + 1].split(separator: "/")
+            guard parts.count == 2, let address = HostAddress(String(parts[0])), let prefix = Int(parts[1]) else {
+                return nil
+            }
+            return (String(words[inet - 1]), address, prefix)
         }
     }
 

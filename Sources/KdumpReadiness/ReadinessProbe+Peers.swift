@@ -46,7 +46,9 @@ extension ReadinessProbe {
             }
         }
         if targets.broadcast {
-            let links = await Self.globalNetworks()
+            // The links the broadcast reaches: 255.255.255.255 and each subnet's broadcast
+            // address for IPv4, ff02::1 on each interface for IPv6.
+            let links = await NetworkInterface.addresses(["scope", "global", "up"])
             for member in cluster.members where !reached.contains(where: { $0.hasPrefix(member.name + " ") }) {
                 if let link = links.first(where: { link in
                     member.addresses.contains { $0.sharesPrefix(link.prefix, with: link.address) }
@@ -156,23 +158,5 @@ extension ReadinessProbe {
         }
         members.removeAll { $0.name == this }
         return .success(ClusterMembers(members: members, origin: origin))
-    }
-
-    /// Every global address of an interface that is up, with its prefix length: the links the
-    /// sender's broadcast reaches (255.255.255.255 and each subnet's broadcast address for IPv4,
-    /// ff02::1 on each interface for IPv6).
-    private static func globalNetworks() async -> [(interface: String, address: HostAddress, prefix: Int)] {
-        let output = (try? await ImageReader.run("ip", ["-o", "addr", "show", "scope", "global", "up"])) ?? ""
-        return output.split(separator: "\n").compactMap { line in
-            let words = line.split(separator: " ")
-            guard let inet = words.firstIndex(where: { $0 == "inet" || $0 == "inet6" }), inet + 1 < words.endIndex,
-                inet >= 1
-            else { return nil }
-            let parts = words[inet + 1].split(separator: "/")
-            guard parts.count == 2, let address = HostAddress(String(parts[0])), let prefix = Int(parts[1]) else {
-                return nil
-            }
-            return (String(words[inet - 1]), address, prefix)
-        }
     }
 }

@@ -330,15 +330,8 @@ public struct ReadinessProbe: Sendable {
         uname(&system)
         let host = withUnsafeBytes(of: system.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         if let cluster = try? CorosyncConfiguration.load(settings.corosyncConfigurationPath), !cluster.nodes.isEmpty {
-            let addresses = (try? await ImageReader.run("ip", ["-o", "addr", "show"])) ?? ""
             var locals: Set<String> = [host, String(host.prefix { $0 != "." })]
-            for line in addresses.split(separator: "\n") {
-                let words = line.split(separator: " ")
-                if let family = words.firstIndex(where: { $0 == "inet" || $0 == "inet6" }), family + 1 < words.endIndex
-                {
-                    locals.insert(String(words[family + 1].prefix { $0 != "/" }))
-                }
-            }
+            locals.formUnion(await NetworkInterface.addresses([]).map(\.address.description))
             if let node = cluster.nodes.first(where: { node in
                 ([node.name] + node.addresses).contains(where: locals.contains)
             }) {
