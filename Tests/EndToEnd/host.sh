@@ -61,7 +61,17 @@ start_daemon() {
 # start_fencer DEVICE-OPTION...: pacemaker-fenced -s with one fence_kdump_watch device, kdump,
 # asking this run's daemon.
 start_fencer() {
-    # Pacemaker looks for agents in /usr/sbin; never replace an agent that is not ours.
+    # Pacemaker looks for agents in /usr/sbin; never replace an agent that is not a test's. A
+    # link into some checkout's build directory is one a killed run left behind (as
+    # PacemakerInteropTests.isTestLink says); a package installs a file.
+    local existing
+    existing=$(readlink "$AGENT_LINK" || true)
+    if [ -n "$existing" ] && [ "$existing" != "$BUILD/fence_kdump_watch" ]; then
+        case $existing in
+        /*/.build*/fence_kdump_watch) rm -f "$AGENT_LINK" ;;
+        *) fail "$AGENT_LINK links to $existing, not to a built agent" ;;
+        esac
+    fi
     if [ -e "$AGENT_LINK" ] || [ -L "$AGENT_LINK" ]; then
         [ "$(readlink -f "$AGENT_LINK")" = "$(readlink -f "$BUILD/fence_kdump_watch")" ] \
             || fail "$AGENT_LINK exists and is not this build's agent"
