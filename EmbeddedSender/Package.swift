@@ -8,7 +8,13 @@ import PackageDescription
 
 let embeddedSettings: [SwiftSetting] = [
     .enableExperimentalFeature("Embedded"),
-    .unsafeFlags(["-wmo", "-Osize", "-Xfrontend", "-function-sections"]),
+    .unsafeFlags([
+        "-wmo", "-Osize", "-Xfrontend", "-function-sections",
+        // The SIL inliner weighs a call it removes as a benefit of its own; weighed at nothing,
+        // it inlines only what pays for itself in size. -Osize alone still copies the standard
+        // library's string and array code into every caller: 107.5 kB -> 97.9 kB stripped.
+        "-Xllvm", "-sil-inline-removed-call-benefit=0",
+    ]),
 ]
 
 // Both products are linked alike, so that the test tool is built as the sender is.

@@ -24,50 +24,52 @@ public enum GetoptParser {
             let bytes = Array(argument.utf8)
             index += 1
             if bytes.count == 2, bytes[0] == dash, bytes[1] == dash {
-                tokens += arguments[index...].map { .operand($0) }
-                break
-            }
-            if bytes.count > 2, bytes[0] == dash, bytes[1] == dash {
-                let equals = bytes[2...].firstIndex(of: UInt8(ascii: "="))
-                let name = text(bytes[2..<(equals ?? bytes.endIndex)])
-                guard let option = options.first(where: { $0.long.hasSameUTF8(as: name) }) else {
-                    throw GetoptError("unrecognized option '--\(name)'")
-                }
-                var value: String?
-                if let equals {
-                    guard option.takesValue else { throw GetoptError("option '--\(name)' doesn't allow an argument") }
-                    value = text(bytes[(equals + 1)...])
-                } else if option.takesValue {
-                    guard index < arguments.count else { throw GetoptError("option '--\(name)' requires an argument") }
-                    value = arguments[index]
+                while index < arguments.count {
+                    tokens.append(.operand(arguments[index]))
                     index += 1
                 }
-                tokens.append(.option(option.long, value: value, spelled: "--\(name)"))
+            } else if bytes.count > 2, bytes[0] == dash, bytes[1] == dash {
+                let equals = bytes[2...].firstIndex(of: UInt8(ascii: "="))
+                let spelled = text(bytes[0..<(equals ?? bytes.endIndex)])
+                let name = bytes[2..<(equals ?? bytes.endIndex)]
+                guard let option = options.first(where: { $0.long.utf8.elementsEqual(name) }) else {
+                    throw GetoptError("unrecognized option '\(spelled)'")
+                }
+                var given: String?
+                if let equals {
+                    guard option.takesValue else { throw GetoptError("option '\(spelled)' doesn't allow an argument") }
+                    given = text(bytes[(equals + 1)...])
+                } else if option.takesValue {
+                    guard index < arguments.count else { throw GetoptError("option '\(spelled)' requires an argument") }
+                    given = arguments[index]
+                    index += 1
+                }
+                tokens.append(.option(option.long, value: given, spelled: spelled))
             } else if bytes.count > 1, bytes[0] == dash {
                 var position = 1
                 while position < bytes.count {
-                    let byte = bytes[position]
-                    position += 1
-                    guard let option = options.first(where: { $0.short?.value == UInt32(byte) }) else {
-                        // The whole letter, for the message: the scalar this byte begins.
-                        let letter = text(bytes[(position - 1)...]).unicodeScalars.first.map { "\($0)" } ?? ""
+                    // The letter is the whole scalar that starts here (a String's UTF-8 is valid).
+                    let lead = bytes[position]
+                    let end = min(position + (lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4), bytes.count)
+                    let letter = text(bytes[position..<end])
+                    guard let option = options.first(where: { $0.short?.value == UInt32(lead) }) else {
                         throw GetoptError("invalid option -- '\(letter)'")
                     }
-                    let letter = text(bytes[(position - 1)..<position])
-                    var value: String?
+                    position = end
+                    var given: String?
                     if option.takesValue {
                         if position < bytes.count {
-                            value = text(bytes[position...])
+                            given = text(bytes[position...])
                             position = bytes.count
                         } else {
                             guard index < arguments.count else {
                                 throw GetoptError("option requires an argument -- '\(letter)'")
                             }
-                            value = arguments[index]
+                            given = arguments[index]
                             index += 1
                         }
                     }
-                    tokens.append(.option(option.long, value: value, spelled: "-\(letter)"))
+                    tokens.append(.option(option.long, value: given, spelled: "-" + letter))
                 }
             } else {
                 tokens.append(.operand(argument))

@@ -34,43 +34,28 @@ public enum SenderCommandLine {
             case .help: return .help
             case .version: return .version
             case .verbose: result.verbose += 1
-            case .ipport:
-                guard let port = Int(value ?? ""), (1...65_535).contains(port) else {
-                    throw SenderUsageError("invalid ipport '\(value ?? "")'")
-                }
-                result.port = port
+            case .ipport: result.port = try number(value, in: 1...65_535, "invalid ipport")
             case .family:
-                guard let family = AddressFamily(name: value ?? "") else {
-                    throw SenderUsageError("unsupported family '\(value ?? "")'")
-                }
+                guard let family = AddressFamily(name: value ?? "") else { throw invalid("unsupported family", value) }
                 result.family = family
-            case .count:
-                guard let count = Int(value ?? ""), count >= 0 else {
-                    throw SenderUsageError("invalid count '\(value ?? "")'")
-                }
-                result.count = count
-            case .interval:
-                guard let interval = Int(value ?? ""), (1...86_400).contains(interval) else {
-                    throw SenderUsageError("invalid interval '\(value ?? "")'")
-                }
-                result.interval = interval
+            case .count: result.count = try number(value, in: 0...Int.max, "invalid count")
+            case .interval: result.interval = try number(value, in: 1...86_400, "invalid interval")
             case .key:
                 guard let path = value, !path.isEmpty else { throw SenderUsageError("empty key file name") }
                 result.keyFile = path
             case .keyID:
                 guard let text = value, text.utf8.count == 2, let id = UInt8(text, radix: 16) else {
-                    throw SenderUsageError("invalid key id '\(value ?? "")' (two hexadecimal digits)")
+                    throw invalid("invalid key id", value, " (two hexadecimal digits)")
                 }
                 result.keyID = id
             case .nodeName:
                 guard let name = value, SignedMessage.isValidNodeName(name) else {
-                    throw SenderUsageError(
-                        "invalid node name '\(value ?? "")' (1 to 64 of A-Z a-z 0-9 . _ -)")
+                    throw invalid("invalid node name", value, " (1 to 64 of A-Z a-z 0-9 . _ -)")
                 }
                 result.nodeName = name
             case .phase:
                 guard let phase = SignedMessage.Phase(name: value ?? "") else {
-                    throw SenderUsageError("invalid phase '\(value ?? "")' (started, dumping, finished, failed)")
+                    throw invalid("invalid phase", value, " (started, dumping, finished, failed)")
                 }
                 result.phase = phase
             case .broadcast: result.broadcast = true
@@ -78,16 +63,30 @@ public enum SenderCommandLine {
             }
         }
         if result.keyFile == nil {
-            for (set, option) in [
-                (result.nodeName != nil, "--node-name"), (result.phase != nil, "--phase"), (result.alsoV1, "--also-v1"),
-                (result.keyID != nil, "--key-id"),
-            ]
-            where set {
-                throw SenderUsageError("\(option) needs --key (it applies to signed messages)")
+            // The options that apply to signed messages only.
+            let signedOnly = [result.nodeName != nil, result.phase != nil, result.alsoV1, result.keyID != nil]
+            let names = ["--node-name", "--phase", "--also-v1", "--key-id"]
+            if let first = signedOnly.firstIndex(of: true) {
+                throw SenderUsageError(names[first] + " needs --key (it applies to signed messages)")
             }
         }
         guard !result.nodes.isEmpty || result.broadcast else { throw SenderUsageError("no node to send to") }
         return .send(result)
+    }
+
+    /// The decimal number `value` when it lies in `range`; otherwise a usage error, `what`
+    /// quoting the value.
+    private static func number(_ value: String?, in range: ClosedRange<Int>, _ what: String) throws(SenderUsageError)
+        -> Int
+    {
+        guard let number = Int(value ?? ""), range.contains(number) else { throw invalid(what, value) }
+        return number
+    }
+
+    /// The usage error "WHAT 'VALUE'HINT", built in one place: each message written out in full
+    /// would cost the embedded sender its own copy of the code that builds text.
+    private static func invalid(_ what: String, _ value: String?, _ hint: String = "") -> SenderUsageError {
+        SenderUsageError(what + " '" + (value ?? "") + "'" + hint)
     }
 
     public static func usage(name: String) -> String {

@@ -52,19 +52,23 @@ public enum AddressResolver {
             throw Failure(name: name, reason: String(cString: gai_strerror(status)))
         }
         defer { freeaddrinfo(list) }
-        var found: [HostAddress] = []  // a handful: no hashing, whose seed would wait for the random pool
+        var found: [HostAddress] = []  // sorted; no hashing, whose seed would wait for the random pool
         var cursor = list
         while let entry = cursor {
             if let sockaddr = entry.pointee.ai_addr, let address = HostAddress(socketAddress: sockaddr),
                 family.admits(address)
             {
-                if !found.contains(address) { found.append(address) }
+                // Put in its place in order, once (getaddrinfo may list an address once per
+                // protocol): a handful of addresses, and the general sort's code would be a
+                // twentieth of the embedded sender.
+                let place = found.firstIndex { $0 >= address } ?? found.endIndex
+                if place == found.endIndex || found[place] != address { found.insert(address, at: place) }
             }
             cursor = entry.pointee.ai_next
         }
         guard !found.isEmpty else {
             throw Failure(name: name, reason: "no \(family.rawValue) address")
         }
-        return found.sorted()
+        return found
     }
 }

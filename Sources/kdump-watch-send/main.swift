@@ -20,9 +20,12 @@ let arguments: [String] =
     } else {
         []
     }
+// The name it was called by, after the last "/".
 let name =
-    arguments.first.map { String(decoding: $0.utf8.split(separator: UInt8(ascii: "/")).last ?? [], as: UTF8.self) }
-    ?? "kdump-watch-send"
+    arguments.first.map { path in
+        let bytes = Array(path.utf8)
+        return String(decoding: bytes[(bytes.lastIndex(of: UInt8(ascii: "/")).map { $0 + 1 } ?? 0)...], as: UTF8.self)
+    } ?? "kdump-watch-send"
 do {
     switch try SenderCommandLine.parse(Array(arguments.dropFirst())) {
     case .help:

@@ -18,7 +18,7 @@ public func makeTemporaryDirectory() throws -> String {
     guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
         throw FileError(path: "/tmp/kdump-watch-test-XXXXXX")
     }
-    return String(cString: template)
+    return String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 /// Removes `directory` and the files in it (one level: what the unit tests make).

@@ -28,10 +28,23 @@ import Testing
         }
     }
 
+    /// Written by hand over UTF-8 bytes (for the embedded sender), the escapes must be the
+    /// standard library's, and text beyond ASCII must pass through whole.
+    @Test func theEscapesAreTheStandardLibrarysAndOtherScalarsPassWhole() {
+        for value in Array(0...0x1F) + Array(0x7F...0x9F) + [0x2028, 0x2029] {
+            let scalar = Unicode.Scalar(UInt32(value))!
+            #expect(String(scalar).oneLineMessage == scalar.escaped(asASCII: true), "U+\(String(value, radix: 16))")
+        }
+        #expect("é\u{7F}ü\u{2029}🦀\u{9F}\u{A0}\u{2027}".oneLineMessage == #"é\u{7F}ü\u{2029}🦀\u{009F}\#u{A0}\#u{2027}"#)
+    }
+
     @Test func longTextIsCut() {
         let message = String(repeating: "x", count: 5000).oneLineMessage
         #expect(message.unicodeScalars.count == String.oneLineMessageLimit)
         #expect(message.hasSuffix("…"))
         #expect(String(repeating: "\n", count: 5000).oneLineMessage.unicodeScalars.count <= String.oneLineMessageLimit)
+        let crabs = String(repeating: "🦀", count: 5000).oneLineMessage
+        #expect(crabs.unicodeScalars.count == String.oneLineMessageLimit)
+        #expect(crabs == String(repeating: "🦀", count: String.oneLineMessageLimit - 1) + "…")
     }
 }
