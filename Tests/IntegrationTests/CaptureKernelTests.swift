@@ -90,8 +90,11 @@ struct CaptureKernelTests {
         }
     }
 
-    /// Runs the real dracut as kdump-utils' mkdumprd does (`IN_KDUMP=1`) on a copy of the
-    /// system's modules plus ours, with `kdumpConf` as kdump.conf; returns dracut's result.
+    /// Runs the real dracut as kdump-utils' mkdumprd does (`IN_KDUMP=1`, host-only, strict, no
+    /// network interface of its own: `--hostonly --hostonly-mode strict --hostonly-nics ''`) on
+    /// a copy of the system's modules plus ours, with `kdumpConf` as kdump.conf; returns
+    /// dracut's result. Without a kernel, and with only the base module besides ours and what
+    /// they depend on, to keep it short.
     static func dracut(
         in work: TemporaryDirectory, kdumpConf: String, environment extra: [String: String] = [:], image: String
     ) throws -> ProcessResult {
@@ -112,13 +115,14 @@ struct CaptureKernelTests {
         environment["KDUMP_WATCH_CTL"] = Build.path("kdump-watchctl")
         // This machine's own corosync.conf is not the tests' cluster.
         environment["KDUMP_WATCH_COROSYNC_CONF"] = "/nonexistent/corosync.conf"
+        environment["KDUMP_SYSCONFIG"] = "/nonexistent/sysconfig-kdump"
         environment["IN_KDUMP"] = "1"
         environment.merge(extra) { $1 }
         return try run(
             "/usr/bin/dracut",
             [
-                "--no-kernel", "--no-hostonly", "--no-hostonly-cmdline", "-m", "base kdump-watch", "--tmpdir",
-                work.path, "-f", image,
+                "--no-kernel", "--hostonly", "--hostonly-mode", "strict", "--hostonly-nics", "", "-m",
+                "base kdump-watch", "--tmpdir", work.path, "-f", image,
             ],
             timeout: 300, environment: environment)
     }
@@ -145,6 +149,59 @@ struct CaptureKernelTests {
         #expect(config.contains("KDUMP_WATCH_NODES=\"node1 192.0.2.9\""), "the local node is left out: \(config)")
         #expect(config.contains("KDUMP_WATCH_ARGS=\"-p 7411 -i 2\""))
         #expect(config.contains("KDUMP_WATCH_KEY=\"\""), "protocol 1 without a key: \(config)")
+    }
+
+    /// mkdumprd configures no interface but for kdump.conf's fence_kdump_nodes: with our node
+    /// list alone, the module itself has dracut's network module bring up the interface that
+    /// reaches the nodes, found again by its MAC, with the address it has now. With
+    /// fence_kdump_nodes kdumpbase does that, and with ip= in KDUMP_COMMANDLINE_APPEND the
+    /// administrator does; the module then adds nothing.
+    @Test func dracutBringsUpTheInterfaceThatReachesTheNodes() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/dracut"), "Debian's dracut-core")
+        let work = try TemporaryDirectory()
+        defer { work.remove() }
+        let link = try ReadinessTests.Link.first()
+        let mac = try String(contentsOfFile: "/sys/class/net/\(link.interface)/address", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let prefix = try #require(
+            try run("/bin/ip", ["-o", "-4", "addr", "show", "dev", link.interface, "scope", "global"]).stdout
+                .split(separator: " ").first { $0.hasPrefix(link.own + "/") }?.split(separator: "/").last.flatMap {
+                    Int($0)
+                })
+        let mask = UInt32.max << (32 - prefix)
+        let netmask = [24, 16, 8, 0].map { String(mask >> UInt32($0) & 0xFF) }.joined(separator: ".")
+        let gateway =
+            try run("/bin/ip", ["-o", "-4", "route", "show", "default", "dev", link.interface]).stdout
+            .split(separator: " ").dropFirst(2).first.map(String.init) ?? ""
+        try "NODES=\"\(link.peer)\"\n".write(toFile: work.path + "/send.conf", atomically: true, encoding: .utf8)
+        let settings = ["KDUMP_WATCH_SEND_CONF": work.path + "/send.conf"]
+
+        let image = work.path + "/initrd.img"
+        let dracut = try Self.dracut(in: work, kdumpConf: "path /var/crash\n", environment: settings, image: image)
+        #expect(dracut.status == 0, "\(dracut.stderr)")
+        let cmdline = try run("/usr/bin/lsinitrd", ["-f", "etc/cmdline.d/95kdump-watch.conf", image]).stdout
+        #expect(
+            cmdline
+                == "ifname=kdwatch0:\(mac) ip=\(link.own)::\(gateway):\(netmask)::kdwatch0:none\nrd.neednet=1\n",
+            "\(cmdline)")
+        let listing = try run("/usr/bin/lsinitrd", [image]).stdout
+        #expect(listing.contains("network-generator") || listing.contains("ifup"), "dracut's network module")
+
+        let withFenceKdump = work.path + "/fence-kdump.img"
+        let built = try Self.dracut(
+            in: work, kdumpConf: "path /var/crash\nfence_kdump_nodes \(link.peer)\n", environment: settings,
+            image: withFenceKdump)
+        #expect(built.status == 0, "\(built.stderr)")
+        #expect(!(try run("/usr/bin/lsinitrd", [withFenceKdump]).stdout.contains("95kdump-watch.conf")))
+
+        try "KDUMP_COMMANDLINE_APPEND=\"irqpoll ip=\(link.own)::::\(link.interface):none\"\n".write(
+            toFile: work.path + "/sysconfig-kdump", atomically: true, encoding: .utf8)
+        var withAppend = settings
+        withAppend["KDUMP_SYSCONFIG"] = work.path + "/sysconfig-kdump"
+        let appended = work.path + "/appended.img"
+        let own = try Self.dracut(in: work, kdumpConf: "path /var/crash\n", environment: withAppend, image: appended)
+        #expect(own.status == 0, "\(own.stderr)")
+        #expect(!(try run("/usr/bin/lsinitrd", [appended]).stdout.contains("95kdump-watch.conf")))
     }
 
     /// With a cluster key, the image holds it (mode 0600, in an image only root can read) and

@@ -7,6 +7,8 @@
 # shellcheck disable=SC2154
 
 KDUMP_WATCH_SEND=${KDUMP_WATCH_SEND:-/usr/sbin/kdump-watch-send}
+# kdump-utils' settings (KDUMP_COMMANDLINE_APPEND).
+KDUMP_SYSCONFIG=${KDUMP_SYSCONFIG:-/etc/sysconfig/kdump}
 
 check() {
     require_binaries "$KDUMP_WATCH_SEND" || return 1
@@ -19,10 +21,55 @@ check() {
 }
 
 depends() {
-    # In kdump images kdump-utils' kdumpbase brings the network up for fence_kdump_nodes;
-    # anywhere else this module needs dracut's network module.
-    [[ ${IN_KDUMP:-} == 1 ]] || echo network
+    echo network
     return 0
+}
+
+# The IPv4 netmask of a prefix length (24 -> 255.255.255.0), for ip=.
+kdump_watch_netmask() {
+    local prefix=$1 mask="" octet
+    for octet in 1 2 3 4; do
+        if ((prefix >= 8)); then
+            mask+=255
+            prefix=$((prefix - 8))
+        else
+            mask+=$((256 - (1 << (8 - prefix))))
+            prefix=0
+        fi
+        ((octet < 4)) && mask+=.
+    done
+    echo "${mask//256/0}"
+}
+
+# kdump-utils' mkdumprd builds with --hostonly-nics '' and configures interfaces only for its own
+# fence_kdump_nodes, so with our node list (or broadcast) alone the capture kernel would have no
+# network. Bring up the interfaces that reach the nodes with the addresses they have now, as
+# kdumpbase does for fence_kdump_nodes: their drivers, and ip= and ifname= (by MAC, under a name of
+# our own) in the image's command line for dracut's network module. With fence_kdump_nodes in
+# kdump.conf, which are then our nodes too, kdumpbase does it, and so does ip= in
+# KDUMP_COMMANDLINE_APPEND.
+kdump_watch_install_network() {
+    local plan mac address gateway module index=0 append
+    [[ -n $(kdump_watch_conf_value fence_kdump_nodes) ]] && return 0
+    # shellcheck source=/dev/null # kdump-utils' settings, a shell file
+    append=$([[ -r $KDUMP_SYSCONFIG ]] && . "$KDUMP_SYSCONFIG" && echo "${KDUMP_COMMANDLINE_APPEND:-}")
+    [[ " $append " == *" ip="* ]] && return 0
+    # shellcheck source=/dev/null # written by kdump_watch_prepare
+    # A bond, VLAN or bridge (the plan says which) is not stopped for: a capture kernel that
+    # cannot announce is still better than no dump at all, and `kdump-watchctl check` flags it.
+    plan=$(. "$initdir/etc/kdump-watch-send.conf" && kdump_watch_network_plan "$KDUMP_WATCH_NODES") || plan=""
+    if [[ -z $plan ]]; then
+        dwarn "kdump-watch: no interface reaches the nodes, so the capture kernel cannot announce its dump; add ip= to KDUMP_COMMANDLINE_APPEND in $KDUMP_SYSCONFIG"
+        return 0
+    fi
+    mkdir -p "$initdir/etc/cmdline.d"
+    while read -r mac address gateway module; do
+        [[ $module == - ]] || instmods "$module"
+        [[ $gateway == - ]] && gateway=""
+        echo "ifname=kdwatch$index:$mac ip=${address%/*}::$gateway:$(kdump_watch_netmask "${address#*/}")::kdwatch$index:none"
+        index=$((index + 1))
+    done <<<"$plan" >"$initdir/etc/cmdline.d/95kdump-watch.conf"
+    echo "rd.neednet=1" >>"$initdir/etc/cmdline.d/95kdump-watch.conf"
 }
 
 install() {
@@ -39,6 +86,7 @@ install() {
             exit 1
             ;;
     esac
+    [[ ${IN_KDUMP:-} == 1 ]] && kdump_watch_install_network
     inst_binary "$KDUMP_WATCH_SEND" /usr/sbin/kdump-watch-send
     inst_multiple cat kill mkdir sleep
     inst_simple "$moddir/kdump-watch-capture.sh" /usr/share/kdump-watch/kdump-watch-capture.sh
