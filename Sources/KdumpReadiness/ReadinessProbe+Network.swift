@@ -5,10 +5,17 @@ extension ReadinessProbe {
     /// (`MAC ADDRESS/PREFIX GATEWAY MODULE` a line; Documentation/operators-guide.md).
     static let networkPlanPath = "conf/kdump-watch-network"
 
+    /// Where a dracut image keeps command-line options of its own (`ip=`: ours in
+    /// 95kdump-watch.conf, kdumpbase's for fence_kdump_nodes).
+    static func isCommandLineFile(_ path: String) -> Bool {
+        path.hasPrefix("etc/cmdline.d/") && path.hasSuffix(".conf")
+    }
+
     /// `network_driver`: the image holds the driver of every interface that reaches the nodes
-    /// its settings name (or, with none, of every interface with an IPv4 address), and — for
-    /// kdump-tools, whose image has no network of its own — something gives them an address:
-    /// the hook's recorded plan, or `ip=` on the capture kernel's command line.
+    /// its settings name (or, with none, of every interface with an IPv4 address), and — as
+    /// neither kdump-tools' nor kdump-utils' image has a network of its own — something gives
+    /// them an address: the hook's recorded plan (kdump-tools), `ip=` in the image's own
+    /// command line (kdump-utils), or `ip=` on the capture kernel's command line.
     func networkDriver(
         _ image: CaptureImage, entries: [ImageEntry], contents read: Result<[String: String], ImageReadError>,
         rebuild: String
@@ -48,6 +55,30 @@ extension ReadinessProbe {
             case .module(let name): drivers.append("\(interface.name) (\(name))")
             case .builtIn: drivers.append("\(interface.name) (built into the kernel)")
             }
+        }
+        if image.builder == .kdumpUtils {
+            let ownCommandLine = contents.keys.filter(Self.isCommandLineFile).sorted().first { path in
+                (contents[path] ?? "").split(whereSeparator: \.isWhitespace).contains { $0.hasPrefix("ip=") }
+            }
+            if let ownCommandLine {
+                return ReadinessCheck(
+                    .networkDriver, ok: true,
+                    detail:
+                        "\(drivers.joined(separator: ", ")); ip= in the image's /\(ownCommandLine) configures the network"
+                )
+            }
+            let sysconfig = ShellAssignments(
+                (try? SystemFile.readText(settings.kdumpUtilsSysconfigPath, limit: 1 << 16)) ?? "")
+            guard (" " + (sysconfig["KDUMP_COMMANDLINE_APPEND"] ?? "")).contains(" ip=") else {
+                return ReadinessCheck(
+                    .networkDriver, ok: false,
+                    detail:
+                        "nothing gives \(interfaces.map(\.name).joined(separator: ", ")) an address in the capture kernel",
+                    fix: "add ip= to KDUMP_COMMANDLINE_APPEND in \(settings.kdumpUtilsSysconfigPath), or \(rebuild)")
+            }
+            return ReadinessCheck(
+                .networkDriver, ok: true,
+                detail: "\(drivers.joined(separator: ", ")); ip= in KDUMP_COMMANDLINE_APPEND configures the network")
         }
         if image.builder == .kdumpTools, !(contents[Self.networkPlanPath] ?? "").contains(where: { !$0.isWhitespace }) {
             let defaults = ShellAssignments(

@@ -49,7 +49,8 @@ public struct ReadinessProbe: Sendable {
             .authKeys ?? []
         let inputs =
             imageInputs(authKeys: keys) + [
-                settings.recordedNodeNamePath, settings.kdumpToolsDefaultsPath, settings.corosyncConfigurationPath,
+                settings.recordedNodeNamePath, settings.kdumpToolsDefaultsPath, settings.kdumpUtilsSysconfigPath,
+                settings.corosyncConfigurationPath,
             ]
         var values: [Int64] = []
         for candidate in imageCandidates {
@@ -163,9 +164,10 @@ public struct ReadinessProbe: Sendable {
                 fix: rebuild))
         // Read once, and only what the listing shows (a tool asked for a file the image lacks may
         // fail): for kdump-tools every read unpacks the whole image.
-        let wanted = [Self.keyPath, Self.nodeNamePath, image.senderConfiguration, Self.networkPlanPath].filter {
-            path in entries.contains { $0.path == path }
-        }
+        let wanted =
+            [Self.keyPath, Self.nodeNamePath, image.senderConfiguration, Self.networkPlanPath].filter {
+                path in entries.contains { $0.path == path }
+            } + entries.map(\.path).filter(Self.isCommandLineFile)
         let contents: Result<[String: String], ImageReadError>
         do {
             contents = .success(try await reader.read(wanted))

@@ -31,6 +31,9 @@ public struct ReadinessSettings: Sendable {
     /// `KDUMP_TOOLS_DEFAULTS`: kdump-tools' settings, whose KDUMP_CMDLINE_APPEND may configure
     /// the capture kernel's network itself (`ip=`).
     public var kdumpToolsDefaultsPath = "/etc/default/kdump-tools"
+    /// `KDUMP_SYSCONFIG`: kdump-utils' settings, whose KDUMP_COMMANDLINE_APPEND may configure
+    /// the capture kernel's network itself (`ip=`).
+    public var kdumpUtilsSysconfigPath = "/etc/sysconfig/kdump"
     /// `KDUMP_WATCH_COROSYNC_CONF`: corosync's configuration, whose nodelist names this node
     /// when Pacemaker does not.
     public var corosyncConfigurationPath = "/etc/corosync/corosync.conf"
@@ -52,6 +55,7 @@ public struct ReadinessSettings: Sendable {
         if let path = environment("KDUMP_WATCH_NODE_NAME_FILE") { settings.recordedNodeNamePath = path }
         if let path = environment("KDUMP_WATCH_SEND") { settings.integrationFiles[0] = path }
         if let path = environment("KDUMP_TOOLS_DEFAULTS") { settings.kdumpToolsDefaultsPath = path }
+        if let path = environment("KDUMP_SYSCONFIG") { settings.kdumpUtilsSysconfigPath = path }
         if let path = environment("KDUMP_WATCH_COROSYNC_CONF") { settings.corosyncConfigurationPath = path }
         return settings
     }

@@ -23,6 +23,8 @@ struct ReadinessTests {
         var sendConf: String { work.path + "/send.conf" }
         var daemonConf: String { work.path + "/kdump-watchd.conf" }
         var crashLoaded: String { work.path + "/kexec_crash_loaded" }
+        /// kdump-utils' /etc/sysconfig/kdump; none unless a test writes it.
+        var sysconfig: String { work.path + "/sysconfig-kdump" }
         let link: Link
 
         init() throws {
@@ -46,6 +48,7 @@ struct ReadinessTests {
             environment["KDUMP_WATCH_NODE_NAME_FILE"] = "/nonexistent/node-name"
             // This machine's own corosync.conf is not the tests' cluster.
             environment["KDUMP_WATCH_COROSYNC_CONF"] = "/nonexistent/corosync.conf"
+            environment["KDUMP_SYSCONFIG"] = sysconfig
             return environment
         }
     }
@@ -168,7 +171,34 @@ struct ReadinessTests {
             image: image)
         try #require(built.status == 0, "\(built.stderr)")
         let rebuild = "kdumpctl rebuild && kdumpctl restart"
-        expectReady(try check(node, image: image, builder: "kdump-utils"))
+        let first = try check(node, image: image, builder: "kdump-utils")
+        expectReady(first)
+        #expect(
+            first.checks["network_driver"]?.detail.hasSuffix(
+                "; ip= in the image's /etc/cmdline.d/95kdump-watch.conf configures the network") == true,
+            "\(first.checks)")
+
+        // ip= in KDUMP_COMMANDLINE_APPEND: the module adds none, and the capture kernel gets the
+        // network from the administrator's; without it, nothing would give an address.
+        try writeFile(
+            node.sysconfig, "KDUMP_COMMANDLINE_APPEND=\"irqpoll ip=\(node.link.own)::::\(node.link.interface):none\"\n")
+        CaptureKernelTests.setModificationTime(node.sysconfig, secondsAgo: 3600)
+        let ownIP = node.work.path + "/own-ip-kdump.img"
+        let ownIPBuilt = try CaptureKernelTests.dracut(
+            in: node.work, kdumpConf: "path /var/crash\n",
+            environment: ["KDUMP_WATCH_SEND_CONF": node.sendConf, "KDUMP_SYSCONFIG": node.sysconfig], image: ownIP)
+        try #require(ownIPBuilt.status == 0, "\(ownIPBuilt.stderr)")
+        let appended = try check(node, image: ownIP, builder: "kdump-utils")
+        expectReady(appended)
+        #expect(
+            appended.checks["network_driver"]?.detail.hasSuffix(
+                "; ip= in KDUMP_COMMANDLINE_APPEND configures the network")
+                == true, "\(appended.checks)")
+        try FileManager.default.removeItem(atPath: node.sysconfig)
+        let networkFix = "add ip= to KDUMP_COMMANDLINE_APPEND in \(node.sysconfig), or \(rebuild)"
+        expectFailing(
+            try check(node, image: ownIP, builder: "kdump-utils"), ["network_driver": networkFix],
+            "an address in the capture kernel")
 
         // No capture kernel loaded.
         try writeFile(node.crashLoaded, "0\n")
@@ -239,7 +269,7 @@ struct ReadinessTests {
             try check(node, image: bare, builder: "kdump-utils"),
             [
                 "sender_in_image": rebuild, "key_in_image": rebuild, "key_current": rebuild, "node_name": rebuild,
-                "peers_reachable": rebuild,
+                "peers_reachable": rebuild, "network_driver": networkFix,
             ],
             "the image holds no kdump-watch-send")
 
