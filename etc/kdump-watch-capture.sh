@@ -47,6 +47,16 @@ kdump_watch_announce() {
     echo "$!" > "$KDUMP_WATCH_RUN/sender.pid"
 }
 
+# kdump_watch_quiet_fence_kdump KDUMP_CONF: comment out fence_kdump_nodes in the capture image's
+# kdump.conf (kdump-utils), where its kdumpbase puts them from /etc/kdump.conf or from a
+# fence_kdump device of the CIB. kdump.sh reads that file after the pre-pivot hooks and would
+# start upstream's fence_kdump_send for them, unsigned, beside the sender already announcing:
+# under `auth = required` counted as unauthenticated, under `optional` a stale version 1 entry.
+kdump_watch_quiet_fence_kdump() {
+    [ -f "$1" ] && grep -q '^[[:space:]]*fence_kdump_nodes' "$1" || return 0
+    sed -i 's/^[[:space:]]*fence_kdump_nodes/# announced by kdump-watch-send instead: &/' "$1"
+}
+
 # kdump_watch_keep: copy the settings and the key into KDUMP_WATCH_RUN for kdump-watch-report,
 # which runs after the initramfs is gone (Debian's kdump-tools dumps from the root file system).
 # /run is the capture kernel's memory, and the copy is readable by root only.

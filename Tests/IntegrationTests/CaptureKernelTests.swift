@@ -204,6 +204,31 @@ struct CaptureKernelTests {
         #expect(!(try run("/usr/bin/lsinitrd", [appended]).stdout.contains("95kdump-watch.conf")))
     }
 
+    /// In a kdump-utils image, the pre-pivot hook takes fence_kdump_nodes out of the image's
+    /// kdump.conf once our sender announces, so that kdump.sh, which reads it with comments
+    /// dropped, starts no second, unsigned sender; every other line stays as it was.
+    @Test func theDracutHookLeavesKdumpShNoFenceKdumpNodes() throws {
+        let work = try TemporaryDirectory()
+        defer { work.remove() }
+        let conf = work.path + "/kdump.conf"
+        let original =
+            "path /var/crash\n  fence_kdump_nodes node1 node2 # from the CIB\nfence_kdump_args -p 7410 -i 1\n"
+        try original.write(toFile: conf, atomically: true, encoding: .utf8)
+        let quiet = ". \"$0\" && kdump_watch_quiet_fence_kdump \"$1\""
+        let library = Build.repository + "/etc/kdump-watch-capture.sh"
+        for _ in 1...2 {
+            let result = try run("/bin/sh", ["-c", quiet, library, conf])
+            #expect(result.status == 0, "\(result)")
+        }
+        let lines = try String(contentsOfFile: conf, encoding: .utf8).split(separator: "\n")
+        // As kdump-utils' kdump_read_conf reads it: comments dropped, blank lines skipped.
+        let read = lines.map { $0.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0] }
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        #expect(read == ["path /var/crash", "fence_kdump_args -p 7410 -i 1"], "\(lines)")
+        #expect(lines.count == 3)
+        #expect(try run("/bin/sh", ["-c", quiet, library, work.path + "/none.conf"]).status == 0)
+    }
+
     /// With a cluster key, the image holds it (mode 0600, in an image only root can read) and
     /// the node name, and needs no node list: the sender broadcasts.
     @Test func dracutPutsTheKeyAndTheNodeNameIntoTheCaptureInitramfs() throws {

@@ -9,5 +9,6 @@ if [ -r /etc/kdump-watch-send.conf ]; then
     if kdump_watch_has_targets; then
         kdump_watch_announce /usr/sbin/kdump-watch-send
         echo "kdump-watch: announcing kdump to ${KDUMP_WATCH_NODES:-every broadcast address}" >&2
+        kdump_watch_quiet_fence_kdump /etc/kdump.conf
     fi
 fi

@@ -25,22 +25,6 @@ depends() {
     return 0
 }
 
-# The IPv4 netmask of a prefix length (24 -> 255.255.255.0), for ip=.
-kdump_watch_netmask() {
-    local prefix=$1 mask="" octet
-    for octet in 1 2 3 4; do
-        if ((prefix >= 8)); then
-            mask+=255
-            prefix=$((prefix - 8))
-        else
-            mask+=$((256 - (1 << (8 - prefix))))
-            prefix=0
-        fi
-        ((octet < 4)) && mask+=.
-    done
-    echo "${mask//256/0}"
-}
-
 # kdump-utils' mkdumprd builds with --hostonly-nics '' and configures interfaces only for its own
 # fence_kdump_nodes, so with our node list (or broadcast) alone the capture kernel would have no
 # network. Bring up the interfaces that reach the nodes with the addresses they have now, as
@@ -51,6 +35,8 @@ kdump_watch_netmask() {
 kdump_watch_install_network() {
     local plan mac address gateway module index=0 append
     [[ -n $(kdump_watch_conf_value fence_kdump_nodes) ]] && return 0
+    # shellcheck source=kdump-watch-capture.sh # kdump_watch_netmask
+    . "$moddir/kdump-watch-capture.sh"
     # shellcheck source=/dev/null # kdump-utils' settings, a shell file
     append=$([[ -r $KDUMP_SYSCONFIG ]] && . "$KDUMP_SYSCONFIG" && echo "${KDUMP_COMMANDLINE_APPEND:-}")
     [[ " $append " == *" ip="* ]] && return 0
@@ -88,7 +74,7 @@ install() {
     esac
     [[ ${IN_KDUMP:-} == 1 ]] && kdump_watch_install_network
     inst_binary "$KDUMP_WATCH_SEND" /usr/sbin/kdump-watch-send
-    inst_multiple cat kill mkdir sleep
+    inst_multiple cat grep kill mkdir sed sleep
     inst_simple "$moddir/kdump-watch-capture.sh" /usr/share/kdump-watch/kdump-watch-capture.sh
     # kdump-utils dumps after the pre-pivot hooks; announce well before that.
     inst_hook pre-pivot 50 "$moddir/kdump-watch-send.sh"
