@@ -145,6 +145,14 @@ struct CaptureKernelTests {
         #expect(listing.contains("etc/kdump/post.d/kdump-watch"))
         #expect(listing.contains("usr/share/kdump-watch/kdump-watch-capture.sh"))
         #expect(!listing.contains("etc/kdump-watch/authkey"), "no key on this node, none in the image")
+        // kdump-utils' error path reports `failed` through the post-dump hook, before its
+        // failure action.
+        let dropIn = try #require(
+            listing.split(separator: "\n").compactMap { $0.split(separator: " ").last }
+                .first { $0.hasSuffix("systemd/system/kdump-error-handler.service.d/kdump-watch.conf") },
+            "\(listing)")
+        let unit = try run("/usr/bin/lsinitrd", ["-f", String(dropIn), image]).stdout
+        #expect(unit.hasSuffix("[Service]\nExecStartPre=-/etc/kdump/post.d/kdump-watch 1\n"), "\(unit)")
         let config = try run("/usr/bin/lsinitrd", ["-f", "etc/kdump-watch-send.conf", image]).stdout
         #expect(config.contains("KDUMP_WATCH_NODES=\"node1 192.0.2.9\""), "the local node is left out: \(config)")
         #expect(config.contains("KDUMP_WATCH_ARGS=\"-p 7411 -i 2\""))

@@ -80,4 +80,13 @@ install() {
     inst_hook pre-pivot 50 "$moddir/kdump-watch-send.sh"
     # kdump-utils runs every file of /etc/kdump/post.d after the dump, with its exit status.
     inst_simple "$moddir/kdump-watch-post.sh" /etc/kdump/post.d/kdump-watch
+    # Its error path does not: when kdump-capture.service fails (a pre hook, the dump target's
+    # mount, the dump), kdump-error-handler.service (which its emergency.service also leads to)
+    # runs the failure action at once. Report `failed` before it.
+    if [[ ${IN_KDUMP:-} == 1 ]]; then
+        mkdir -p "$initdir$systemdsystemunitdir/kdump-error-handler.service.d"
+        printf '%s\n' "# KdumpWatch: tell the cluster the dump failed, then the failure action" "[Service]" \
+            "ExecStartPre=-/etc/kdump/post.d/kdump-watch 1" \
+            >"$initdir$systemdsystemunitdir/kdump-error-handler.service.d/kdump-watch.conf"
+    fi
 }
