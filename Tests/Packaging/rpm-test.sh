@@ -52,6 +52,44 @@ scripts=$(rpm -qp --scripts "$first")
 echo "$scripts" | grep -q 'systemctl --no-reload preset kdump-watchd.socket kdump-watchd.service' || fail "%post"
 echo "$scripts" | grep -q 'systemctl --no-reload disable --now kdump-watchd.service kdump-watchd.socket' || fail "%preun"
 echo "$scripts" | grep -q 'systemctl try-restart kdump-watchd.service' || fail "%postun"
+# %posttrans, run as rpm runs it (sh, the scriptlet's PATH) with stand-ins for kdumpctl, which
+# records what it is asked, and systemctl, which answers as the case says: kdump enabled and
+# running, enabled and stopped, not enabled, kdumpctl absent, a rebuild that fails.
+posttrans=$(rpm -qp --qf '%{POSTTRANS}' "$first")
+standins=$(mktemp -d)
+mkdir "$standins/bin" "$standins/none"
+cat >"$standins/bin/systemctl" <<'EOF'
+#!/bin/sh
+# systemctl [-q] is-enabled|is-active kdump.service, answered from KW_KDUMP_STATE.
+[ "$1" = -q ] && shift
+[ "$2" = kdump.service ] || exit 4
+case "$1 $KW_KDUMP_STATE" in "is-enabled enabled"* | "is-active enabled active") exit 0 ;; esac
+exit 1
+EOF
+cat >"$standins/bin/kdumpctl" <<'EOF'
+#!/bin/sh
+echo "$*" >>"$KW_CALLS"
+exit "$KW_KDUMPCTL_STATUS"
+EOF
+cp "$standins/bin/systemctl" "$standins/none/systemctl"
+chmod 0755 "$standins/bin/systemctl" "$standins/bin/kdumpctl" "$standins/none/systemctl"
+posttrans_case() { # KDUMP-STATE KDUMPCTL-STATUS|absent EXPECTED-CALLS [EXPECTED-MESSAGE]
+    bin=$standins/bin
+    [ "$2" = absent ] && bin=$standins/none
+    : >"$standins/calls"
+    message=$(PATH="$bin:/usr/bin:/bin" KW_KDUMP_STATE="$1" KW_CALLS="$standins/calls" KW_KDUMPCTL_STATUS="$2" \
+        sh -c "$posttrans" 2>&1) || fail "%posttrans exited $? ($1, kdumpctl $2)"
+    calls=$(tr '\n' ' ' <"$standins/calls")
+    [ "$calls" = "$3" ] || fail "%posttrans ($1, kdumpctl $2) called kdumpctl '$calls', not '$3'"
+    [ "$message" = "${4:-}" ] || fail "%posttrans ($1, kdumpctl $2) said '$message'"
+}
+posttrans_case "enabled active" 0 "rebuild reload "
+posttrans_case "enabled inactive" 0 "rebuild "
+posttrans_case "disabled" 0 ""
+posttrans_case "enabled active" absent ""
+posttrans_case "enabled active" 1 "rebuild " "kdump-watch: could not rebuild the kdump image; run kdumpctl rebuild"
+rm -rf "$standins"
+step "%posttrans rebuilds and reloads kdump-utils' image only where kdump is enabled"
 # The sender links Nettle statically (Embedded Swift, glibc only): nothing asks for libnettle.
 ! rpm -qp --requires "$first" | grep -q 'libnettle' || fail "libnettle is required; the sender links it statically"
 
