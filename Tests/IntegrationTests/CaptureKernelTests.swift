@@ -153,6 +153,7 @@ struct CaptureKernelTests {
             "\(listing)")
         let unit = try run("/usr/bin/lsinitrd", ["-f", String(dropIn), image]).stdout
         #expect(unit.hasSuffix("[Service]\nExecStartPre=-/etc/kdump/post.d/kdump-watch 1\n"), "\(unit)")
+        #expect(listing.contains("etc/kdump/emergency.d/kdump-watch"))
         let config = try run("/usr/bin/lsinitrd", ["-f", "etc/kdump-watch-send.conf", image]).stdout
         #expect(config.contains("KDUMP_WATCH_NODES=\"node1 192.0.2.9\""), "the local node is left out: \(config)")
         #expect(config.contains("KDUMP_WATCH_ARGS=\"-p 7411 -i 2\""))

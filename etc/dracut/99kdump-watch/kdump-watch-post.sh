@@ -1,6 +1,7 @@
 #!/bin/sh
-# Capture kernel (kdump-utils' /etc/kdump/post.d, run after the dump with its exit status, and
-# with 1 from its error path): stop announcing and tell the cluster whether the dump was saved.
+# Capture kernel (kdump-utils' /etc/kdump/post.d, run after the dump with its exit status; its
+# emergency.d and the error handler's drop-in, on the error path, without one or with 1): stop
+# announcing and tell the cluster whether the dump was saved.
 [ -r /etc/kdump-watch-send.conf ] || exit 0
 # shellcheck source=/dev/null # written into the image by module-setup.sh
 . /etc/kdump-watch-send.conf

@@ -82,8 +82,11 @@ install() {
     inst_simple "$moddir/kdump-watch-post.sh" /etc/kdump/post.d/kdump-watch
     # Its error path does not: when kdump-capture.service fails (a pre hook, the dump target's
     # mount, the dump), kdump-error-handler.service (which its emergency.service also leads to)
-    # runs the failure action at once. Report `failed` before it.
+    # runs the failure action. Report `failed` before it: from /etc/kdump/emergency.d, which
+    # kdump-utils runs there (without an argument: the hook's default is `failed`), and, for
+    # kdump-utils without it, from a drop-in of the handler's unit.
     if [[ ${IN_KDUMP:-} == 1 ]]; then
+        inst_simple "$moddir/kdump-watch-post.sh" /etc/kdump/emergency.d/kdump-watch
         mkdir -p "$initdir$systemdsystemunitdir/kdump-error-handler.service.d"
         printf '%s\n' "# KdumpWatch: tell the cluster the dump failed, then the failure action" "[Service]" \
             "ExecStartPre=-/etc/kdump/post.d/kdump-watch 1" \
