@@ -56,43 +56,35 @@ extension ReadinessProbe {
             case .builtIn: drivers.append("\(interface.name) (built into the kernel)")
             }
         }
-        if image.builder == .kdumpUtils {
-            let ownCommandLine = contents.keys.filter(Self.isCommandLineFile).sorted().first { path in
+        if image.builder == .kdumpUtils,
+            let ownCommandLine = contents.keys.filter(Self.isCommandLineFile).sorted().first(where: { path in
                 (contents[path] ?? "").split(whereSeparator: \.isWhitespace).contains { $0.hasPrefix("ip=") }
-            }
-            if let ownCommandLine {
-                return ReadinessCheck(
-                    .networkDriver, ok: true,
-                    detail:
-                        "\(drivers.joined(separator: ", ")); ip= in the image's /\(ownCommandLine) configures the network"
-                )
-            }
-            let sysconfig = ShellAssignments(
-                (try? SystemFile.readText(settings.kdumpUtilsSysconfigPath, limit: 1 << 16)) ?? "")
-            guard (" " + (sysconfig["KDUMP_COMMANDLINE_APPEND"] ?? "")).contains(" ip=") else {
-                return ReadinessCheck(
-                    .networkDriver, ok: false,
-                    detail:
-                        "nothing gives \(interfaces.map(\.name).joined(separator: ", ")) an address in the capture kernel",
-                    fix: "add ip= to KDUMP_COMMANDLINE_APPEND in \(settings.kdumpUtilsSysconfigPath), or \(rebuild)")
-            }
+            })
+        {
             return ReadinessCheck(
                 .networkDriver, ok: true,
-                detail: "\(drivers.joined(separator: ", ")); ip= in KDUMP_COMMANDLINE_APPEND configures the network")
+                detail:
+                    "\(drivers.joined(separator: ", ")); ip= in the image's /\(ownCommandLine) configures the network")
         }
-        if image.builder == .kdumpTools, !(contents[Self.networkPlanPath] ?? "").contains(where: { !$0.isWhitespace }) {
-            let defaults = ShellAssignments(
-                (try? SystemFile.readText(settings.kdumpToolsDefaultsPath, limit: 1 << 16)) ?? "")
-            guard (" " + (defaults["KDUMP_CMDLINE_APPEND"] ?? "")).contains(" ip=") else {
+        let recordedPlan = (contents[Self.networkPlanPath] ?? "").contains(where: { !$0.isWhitespace })
+        if image.builder == .kdumpUtils || (image.builder == .kdumpTools && !recordedPlan) {
+            // Nothing in the image gives the interfaces an address: the capture kernel's command
+            // line, from the builder's settings, must.
+            let (path, variable) =
+                image.builder == .kdumpTools
+                ? (settings.kdumpToolsDefaultsPath, "KDUMP_CMDLINE_APPEND")
+                : (settings.kdumpUtilsSysconfigPath, "KDUMP_COMMANDLINE_APPEND")
+            let assignments = ShellAssignments((try? SystemFile.readText(path, limit: 1 << 16)) ?? "")
+            guard (" " + (assignments[variable] ?? "")).contains(" ip=") else {
                 return ReadinessCheck(
                     .networkDriver, ok: false,
                     detail:
                         "nothing gives \(interfaces.map(\.name).joined(separator: ", ")) an address in the capture kernel",
-                    fix: "add ip= to KDUMP_CMDLINE_APPEND in \(settings.kdumpToolsDefaultsPath), or \(rebuild)")
+                    fix: "add ip= to \(variable) in \(path), or \(rebuild)")
             }
             return ReadinessCheck(
                 .networkDriver, ok: true,
-                detail: "\(drivers.joined(separator: ", ")); ip= in KDUMP_CMDLINE_APPEND configures the network")
+                detail: "\(drivers.joined(separator: ", ")); ip= in \(variable) configures the network")
         }
         return ReadinessCheck(.networkDriver, ok: true, detail: drivers.joined(separator: ", "))
     }
