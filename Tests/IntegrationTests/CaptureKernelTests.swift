@@ -116,6 +116,7 @@ struct CaptureKernelTests {
         // This machine's own corosync.conf is not the tests' cluster.
         environment["KDUMP_WATCH_COROSYNC_CONF"] = "/nonexistent/corosync.conf"
         environment["KDUMP_SYSCONFIG"] = "/nonexistent/sysconfig-kdump"
+        environment["KDUMP_WATCH_FENCE_KDUMP_SEND"] = "/nonexistent/fence_kdump_send"
         environment["IN_KDUMP"] = "1"
         environment.merge(extra) { $1 }
         return try run(
@@ -160,11 +161,11 @@ struct CaptureKernelTests {
         #expect(config.contains("KDUMP_WATCH_KEY=\"\""), "protocol 1 without a key: \(config)")
     }
 
-    /// mkdumprd configures no interface but for kdump.conf's fence_kdump_nodes: with our node
-    /// list alone, the module itself has dracut's network module bring up the interface that
-    /// reaches the nodes, found again by its MAC, with the address it has now. With
-    /// fence_kdump_nodes kdumpbase does that, and with ip= in KDUMP_COMMANDLINE_APPEND the
-    /// administrator does; the module then adds nothing.
+    /// mkdumprd configures no interface but for its own fence_kdump setup: with our node list
+    /// alone, the module itself has dracut's network module bring up the interface that reaches
+    /// the nodes, found again by its MAC, with the address it has now. With fence_kdump_nodes,
+    /// or a fence_kdump device in the CIB and upstream's sender, kdumpbase does that, and with
+    /// ip= in KDUMP_COMMANDLINE_APPEND the administrator does; the module then adds nothing.
     @Test func dracutBringsUpTheInterfaceThatReachesTheNodes() throws {
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/dracut"), "Debian's dracut-core")
         let work = try TemporaryDirectory()
@@ -202,6 +203,27 @@ struct CaptureKernelTests {
             image: withFenceKdump)
         #expect(built.status == 0, "\(built.stderr)")
         #expect(!(try run("/usr/bin/lsinitrd", [withFenceKdump]).stdout.contains("95kdump-watch.conf")))
+
+        // A fence_kdump device in the CIB, with upstream's sender installed: kdumpbase brings
+        // up the network for the CIB's nodes. A stand-in for pcs answers with such a CIB.
+        let pcs = work.path + "/pcs"
+        try
+            "#!/bin/sh\n[ \"$*\" = \"cluster cib\" ] && echo '<primitive class=\"stonith\" id=\"kdump\" type=\"fence_kdump\"/>'\n"
+            .write(toFile: pcs, atomically: true, encoding: .utf8)
+        chmod(pcs, 0o755)
+        var withCIB = settings
+        withCIB["KDUMP_WATCH_PCS"] = pcs
+        withCIB["KDUMP_WATCH_FENCE_KDUMP_SEND"] = "/bin/true"
+        let cibImage = work.path + "/cib.img"
+        let cibBuilt = try Self.dracut(in: work, kdumpConf: "path /var/crash\n", environment: withCIB, image: cibImage)
+        #expect(cibBuilt.status == 0, "\(cibBuilt.stderr)")
+        #expect(!(try run("/usr/bin/lsinitrd", [cibImage]).stdout.contains("95kdump-watch.conf")))
+        // Without upstream's sender kdumpbase configures nothing for the CIB, and the module does.
+        withCIB["KDUMP_WATCH_FENCE_KDUMP_SEND"] = "/nonexistent/fence_kdump_send"
+        let ownImage = work.path + "/cib-without-sender.img"
+        let ownBuilt = try Self.dracut(in: work, kdumpConf: "path /var/crash\n", environment: withCIB, image: ownImage)
+        #expect(ownBuilt.status == 0, "\(ownBuilt.stderr)")
+        #expect(try run("/usr/bin/lsinitrd", [ownImage]).stdout.contains("95kdump-watch.conf"))
 
         try "KDUMP_COMMANDLINE_APPEND=\"irqpoll ip=\(link.own)::::\(link.interface):none\"\n".write(
             toFile: work.path + "/sysconfig-kdump", atomically: true, encoding: .utf8)

@@ -9,6 +9,9 @@
 KDUMP_WATCH_SEND=${KDUMP_WATCH_SEND:-/usr/sbin/kdump-watch-send}
 # kdump-utils' settings (KDUMP_COMMANDLINE_APPEND).
 KDUMP_SYSCONFIG=${KDUMP_SYSCONFIG:-/etc/sysconfig/kdump}
+# What kdump-utils looks at to tell whether the CIB has a fence_kdump device.
+KDUMP_WATCH_PCS=${KDUMP_WATCH_PCS:-pcs}
+KDUMP_WATCH_FENCE_KDUMP_SEND=${KDUMP_WATCH_FENCE_KDUMP_SEND:-/usr/libexec/fence_kdump_send}
 
 check() {
     require_binaries "$KDUMP_WATCH_SEND" || return 1
@@ -25,24 +28,33 @@ depends() {
     return 0
 }
 
+# Whether kdumpbase configures the network for its own fence_kdump setup, as kdump-utils decides
+# it: fence_kdump_nodes in kdump.conf, or a fence_kdump device in the CIB (`pcs cluster cib`)
+# with upstream's sender installed. Its ip= and ifname= would then name the same interfaces as
+# ours under other names, and the capture kernel would wait for the ones never renamed.
+kdump_watch_kdumpbase_brings_up_network() {
+    [[ -n $(kdump_watch_conf_value fence_kdump_nodes) ]] && return 0
+    [[ -x $KDUMP_WATCH_FENCE_KDUMP_SEND ]] && command -v "$KDUMP_WATCH_PCS" >/dev/null 2>&1 \
+        && "$KDUMP_WATCH_PCS" cluster cib 2>/dev/null | grep -q 'type="fence_kdump"'
+}
+
 # kdump-utils' mkdumprd builds with --hostonly-nics '' and configures interfaces only for its own
 # fence_kdump_nodes, so with our node list (or broadcast) alone the capture kernel would have no
 # network. Bring up the interfaces that reach the nodes with the addresses they have now, as
 # kdumpbase does for fence_kdump_nodes: their drivers, and ip= and ifname= (by MAC, under a name of
-# our own) in the image's command line for dracut's network module. With fence_kdump_nodes in
-# kdump.conf, which are then our nodes too, kdumpbase does it, and so does ip= in
-# KDUMP_COMMANDLINE_APPEND.
+# our own) in the image's command line for dracut's network module. Where kdumpbase does it
+# (above), or ip= in KDUMP_COMMANDLINE_APPEND does, this adds nothing.
 kdump_watch_install_network() {
     local plan mac address gateway module index=0 append
-    [[ -n $(kdump_watch_conf_value fence_kdump_nodes) ]] && return 0
+    kdump_watch_kdumpbase_brings_up_network && return 0
     # shellcheck source=kdump-watch-capture.sh # kdump_watch_netmask
     . "$moddir/kdump-watch-capture.sh"
     # shellcheck source=/dev/null # kdump-utils' settings, a shell file
     append=$([[ -r $KDUMP_SYSCONFIG ]] && . "$KDUMP_SYSCONFIG" && echo "${KDUMP_COMMANDLINE_APPEND:-}")
     [[ " $append " == *" ip="* ]] && return 0
-    # shellcheck source=/dev/null # written by kdump_watch_prepare
     # A bond, VLAN or bridge (the plan says which) is not stopped for: a capture kernel that
     # cannot announce is still better than no dump at all, and `kdump-watchctl check` flags it.
+    # shellcheck source=/dev/null # written by kdump_watch_prepare
     plan=$(. "$initdir/etc/kdump-watch-send.conf" && kdump_watch_network_plan "$KDUMP_WATCH_NODES") || plan=""
     if [[ -z $plan ]]; then
         dwarn "kdump-watch: no interface reaches the nodes, so the capture kernel cannot announce its dump; add ip= to KDUMP_COMMANDLINE_APPEND in $KDUMP_SYSCONFIG"
