@@ -50,7 +50,7 @@ public enum GetoptParser {
                 while position < bytes.count {
                     // The letter is the whole scalar that starts here (a String's UTF-8 is valid).
                     let lead = bytes[position]
-                    let end = min(position + (lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4), bytes.count)
+                    let end = min(position + lead.utf8SequenceLength, bytes.count)
                     let letter = text(bytes[position..<end])
                     guard let option = options.first(where: { $0.short?.value == UInt32(lead) }) else {
                         throw GetoptError("invalid option -- '\(letter)'")

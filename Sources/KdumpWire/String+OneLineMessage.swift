@@ -20,9 +20,7 @@ extension String {
             var kept = 0  // result's scalars
             var start = 0
             while start < bytes.count {
-                let lead = bytes[start]
-                let length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
-                let end = Swift.min(start + length, bytes.count)
+                let end = Swift.min(start + bytes[start].utf8SequenceLength, bytes.count)
                 let escape = Self.escape(bytes, from: start, length: end - start)
                 let pieceScalars = escape.isEmpty ? 1 : escape.count
                 if kept + pieceScalars >= Self.oneLineMessageLimit {

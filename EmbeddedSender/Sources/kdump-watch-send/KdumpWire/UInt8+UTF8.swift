@@ -1,0 +1,1 @@
+../../../../Sources/KdumpWire/UInt8+UTF8.swift
