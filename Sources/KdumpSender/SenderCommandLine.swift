@@ -64,10 +64,12 @@ public enum SenderCommandLine {
         }
         if result.keyFile == nil {
             // The options that apply to signed messages only.
-            let signedOnly = [result.nodeName != nil, result.phase != nil, result.alsoV1, result.keyID != nil]
-            let names = ["--node-name", "--phase", "--also-v1", "--key-id"]
-            if let first = signedOnly.firstIndex(of: true) {
-                throw SenderUsageError(names[first] + " needs --key (it applies to signed messages)")
+            let signedOnly = [
+                ("--node-name", result.nodeName != nil), ("--phase", result.phase != nil), ("--also-v1", result.alsoV1),
+                ("--key-id", result.keyID != nil),
+            ]
+            if let (option, _) = signedOnly.first(where: { $0.1 }) {
+                throw SenderUsageError(option + " needs --key (it applies to signed messages)")
             }
         }
         guard !result.nodes.isEmpty || result.broadcast else { throw SenderUsageError("no node to send to") }
