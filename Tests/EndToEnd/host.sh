@@ -58,27 +58,26 @@ start_daemon() {
     grep -q "address already in use" "$work/daemon.log" && return 1
     fail "kdump-watchd did not start"
 }
+# link_agent: /usr/sbin/fence_kdump_watch, where Pacemaker looks for agents, made this build's
+# agent. Kept when it is already; replaced when it is a link into some checkout's build
+# directory, which a killed run left behind (as PacemakerInteropTests.isTestLink says); anything
+# else there (a package installs a file) is never replaced.
+link_agent() {
+    local existing
+    [ "$(readlink -f "$AGENT_LINK")" = "$(readlink -f "$BUILD/fence_kdump_watch")" ] && return 0
+    existing=$(readlink "$AGENT_LINK" || true)
+    case $existing in
+    /*/.build*/fence_kdump_watch) ;;
+    "") [ ! -e "$AGENT_LINK" ] || fail "$AGENT_LINK exists and is not a test's link to a built agent" ;;
+    *) fail "$AGENT_LINK links to $existing, not to a built agent" ;;
+    esac
+    ln -sfn "$BUILD/fence_kdump_watch" "$AGENT_LINK"
+    linked_agent=yes
+}
 # start_fencer DEVICE-OPTION...: pacemaker-fenced -s with one fence_kdump_watch device, kdump,
 # asking this run's daemon.
 start_fencer() {
-    # Pacemaker looks for agents in /usr/sbin; never replace an agent that is not a test's. A
-    # link into some checkout's build directory is one a killed run left behind (as
-    # PacemakerInteropTests.isTestLink says); a package installs a file.
-    local existing
-    existing=$(readlink "$AGENT_LINK" || true)
-    if [ -n "$existing" ] && [ "$existing" != "$BUILD/fence_kdump_watch" ]; then
-        case $existing in
-        /*/.build*/fence_kdump_watch) rm -f "$AGENT_LINK" ;;
-        *) fail "$AGENT_LINK links to $existing, not to a built agent" ;;
-        esac
-    fi
-    if [ -e "$AGENT_LINK" ] || [ -L "$AGENT_LINK" ]; then
-        [ "$(readlink -f "$AGENT_LINK")" = "$(readlink -f "$BUILD/fence_kdump_watch")" ] \
-            || fail "$AGENT_LINK exists and is not this build's agent"
-    else
-        ln -s "$BUILD/fence_kdump_watch" "$AGENT_LINK"
-        linked_agent=yes
-    fi
+    link_agent
     "$FENCER" -s -l "$work/fenced.log" >/dev/null 2>&1 &
     pids+=($!)
     for _ in $(seq 100); do stonith_admin -L >/dev/null 2>&1 && break; sleep 0.2; done
