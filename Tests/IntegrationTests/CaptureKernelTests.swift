@@ -197,12 +197,17 @@ struct CaptureKernelTests {
         let listing = try run("/usr/bin/lsinitrd", [image]).stdout
         #expect(listing.contains("network-generator") || listing.contains("ifup"), "dracut's network module")
 
-        let withFenceKdump = work.path + "/fence-kdump.img"
-        let built = try Self.dracut(
-            in: work, kdumpConf: "path /var/crash\nfence_kdump_nodes \(link.peer)\n", environment: settings,
-            image: withFenceKdump)
-        #expect(built.status == 0, "\(built.stderr)")
-        #expect(!(try run("/usr/bin/lsinitrd", [withFenceKdump]).stdout.contains("95kdump-watch.conf")))
+        // Builds `name` and tells whether the module gave it a network of its own.
+        func addsNetwork(_ name: String, kdumpConf: String = "path /var/crash\n", _ environment: [String: String])
+            throws -> Bool
+        {
+            let image = work.path + "/" + name + ".img"
+            let built = try Self.dracut(in: work, kdumpConf: kdumpConf, environment: environment, image: image)
+            #expect(built.status == 0, "\(name): \(built.stderr)")
+            return try run("/usr/bin/lsinitrd", [image]).stdout.contains("95kdump-watch.conf")
+        }
+        #expect(
+            try !addsNetwork("fence-kdump", kdumpConf: "path /var/crash\nfence_kdump_nodes \(link.peer)\n", settings))
 
         // A fence_kdump device in the CIB, with upstream's sender installed: kdumpbase brings
         // up the network for the CIB's nodes. A stand-in for pcs answers with such a CIB.
@@ -214,25 +219,16 @@ struct CaptureKernelTests {
         var withCIB = settings
         withCIB["KDUMP_WATCH_PCS"] = pcs
         withCIB["KDUMP_WATCH_FENCE_KDUMP_SEND"] = "/bin/true"
-        let cibImage = work.path + "/cib.img"
-        let cibBuilt = try Self.dracut(in: work, kdumpConf: "path /var/crash\n", environment: withCIB, image: cibImage)
-        #expect(cibBuilt.status == 0, "\(cibBuilt.stderr)")
-        #expect(!(try run("/usr/bin/lsinitrd", [cibImage]).stdout.contains("95kdump-watch.conf")))
+        #expect(try !addsNetwork("cib", withCIB))
         // Without upstream's sender kdumpbase configures nothing for the CIB, and the module does.
         withCIB["KDUMP_WATCH_FENCE_KDUMP_SEND"] = "/nonexistent/fence_kdump_send"
-        let ownImage = work.path + "/cib-without-sender.img"
-        let ownBuilt = try Self.dracut(in: work, kdumpConf: "path /var/crash\n", environment: withCIB, image: ownImage)
-        #expect(ownBuilt.status == 0, "\(ownBuilt.stderr)")
-        #expect(try run("/usr/bin/lsinitrd", [ownImage]).stdout.contains("95kdump-watch.conf"))
+        #expect(try addsNetwork("cib-without-sender", withCIB))
 
         try "KDUMP_COMMANDLINE_APPEND=\"irqpoll ip=\(link.own)::::\(link.interface):none\"\n".write(
             toFile: work.path + "/sysconfig-kdump", atomically: true, encoding: .utf8)
         var withAppend = settings
         withAppend["KDUMP_SYSCONFIG"] = work.path + "/sysconfig-kdump"
-        let appended = work.path + "/appended.img"
-        let own = try Self.dracut(in: work, kdumpConf: "path /var/crash\n", environment: withAppend, image: appended)
-        #expect(own.status == 0, "\(own.stderr)")
-        #expect(!(try run("/usr/bin/lsinitrd", [appended]).stdout.contains("95kdump-watch.conf")))
+        #expect(try !addsNetwork("appended", withAppend))
     }
 
     /// In a kdump-utils image, the pre-pivot hook takes fence_kdump_nodes out of the image's
