@@ -29,12 +29,13 @@ RPM_TOPDIR ?= $(CURDIR)/.build-rpm
 # What swift format checks (make lint, .ci/run) and rewrites (make format).
 SWIFT_SOURCES = Sources Tests Package.swift EmbeddedSender Benchmarks/Micro/Package.swift Benchmarks/Micro/Benchmarks
 
-.PHONY: help build release sender run test test-unit e2e fuzz sanitize lint format clean install install-files uninstall bench bench-micro soak deb rpm package-test
+.PHONY: help build release sender run test test-unit e2e e2e-cluster fuzz sanitize lint format clean install install-files uninstall bench bench-micro soak deb rpm package-test
 
 help:
 	@echo "make run      build and run kdump-watchd on built-in defaults"
 	@echo "make test     install test dependencies and run the whole test suite"
-	@echo "make e2e      end-to-end test: a kernel panic in a QEMU VM, fenced through pacemaker-fenced (about a minute)"
+	@echo "make e2e      end-to-end tests: kernel panics in QEMU VMs (a real Debian node), fenced through pacemaker-fenced (about 15 minutes)"
+	@echo "make e2e-cluster  three Debian nodes as a Pacemaker cluster: a panic and a hang, fenced by the cluster"
 	@echo "make build    debug build of every executable"
 	@echo "make sender   the capture-kernel sender in Embedded Swift, as installed (.build-embedded/release)"
 	@echo "make lint     swift format lint"
@@ -99,6 +100,16 @@ e2e:
 	Tests/EndToEnd/run.sh handmade
 	Tests/EndToEnd/debian-node.sh .build-e2e/deb/kdump-watch_*_amd64.deb
 	Tests/EndToEnd/run.sh dracut
+
+# Three Debian nodes as a corosync/Pacemaker cluster that fences a panicked or hung node through
+# the operator's guide's fencing topology (Tests/EndToEnd/cluster.sh; testing.md).
+e2e-cluster:
+	scripts/install-deps.sh e2e
+	$(SWIFT) build
+	$(MAKE) sender
+	rm -rf .build-e2e/deb
+	$(MAKE) deb DEB_OUT=.build-e2e/deb
+	Tests/EndToEnd/cluster.sh .build-e2e/deb/kdump-watch_*_amd64.deb
 
 install: release install-files
 

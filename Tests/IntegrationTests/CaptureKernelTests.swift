@@ -21,6 +21,7 @@ struct CaptureKernelTests {
         "etc/initramfs-tools/hooks/kdump-watch", "etc/initramfs-tools/scripts/init-premount/kdump-watch",
         "etc/kdump-tools/kdump-watch-report", "etc/kdump-tools/kdump-watch-dump", "Tests/EndToEnd/run.sh",
         "Tests/EndToEnd/node-image.sh", "Tests/EndToEnd/host.sh", "Tests/EndToEnd/debian-node.sh",
+        "Tests/EndToEnd/cluster.sh", "Tests/EndToEnd/cluster/kw-e2e-shell",
         "Tests/EndToEnd/99kw-dump/module-setup.sh", "Tests/EndToEnd/99kw-dump/kw-dump.sh",
         "Tests/EndToEnd/guest-init.sh", "scripts/install-deps.sh", "scripts/sanitize.sh", "Tests/Fuzz/run.sh",
         "Benchmarks/run.sh", ".ci/run", "Tests/Packaging/deb-test.sh", "Tests/Packaging/rpm-test.sh",
