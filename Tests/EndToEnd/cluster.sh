@@ -30,8 +30,9 @@
 #      never asked about that node; the resource runs on a survivor; the dump is saved; the node
 #      reboots and rejoins; both survivors' daemons show the episode `finished`.
 #   2. hang: kdump-tools' capture kernel is unloaded, then the node panics, so it hangs (no
-#      kdump); level 1 fails after its timeout, level 2 resets the node through the power agent,
-#      the resource recovers on a survivor, and the node rejoins.
+#      kdump); level 1 fails after its timeout, level 2 resets the node through the power
+#      agent, the resource recovers on a survivor, and the node rejoins.
+#   3. the DC panics: the same outcome as 1.
 # Needs root, debootstrap, qemu-system-x86, e2fsprogs, iproute2, pcs and python3
 # (scripts/install-deps.sh e2e); the Debian archive (DEBIAN_MIRROR) the first time.
 set -euo pipefail
@@ -52,7 +53,7 @@ CONSOLES="kwnode1.console kwnode2.console kwnode3.console power.log"
 for tool in debootstrap qemu-system-x86_64 mkfs.ext4 debugfs ip pcs python3; do
     command -v "$tool" >/dev/null || { echo "e2e-cluster: missing $tool: run scripts/install-deps.sh e2e" >&2; exit 2; }
 done
-[ -x "$BUILD/kdump-watchctl" ] || { echo "e2e-cluster: missing $BUILD/kdump-watchctl: build first" >&2; exit 2; }
+[ -x "$BUILD/kdump-watchctl" ] || { echo "e2e-cluster: missing $BUILD/kdump-watchctl: build first (make e2e-cluster does)" >&2; exit 2; }
 [ -r "$DEB" ] || { echo "e2e-cluster: no package $DEB: make deb" >&2; exit 2; }
 
 work=$(mktemp -d /tmp/kw-e2e-cluster.XXXXXX)
@@ -266,17 +267,24 @@ until_on kwnode1 "crm_mon -1 | grep -q 'kdump.*Started' && crm_resource --locate
 on kwnode1 "pcs stonith level config" | sed 's/^/    /'
 phase "the guide's fencing topology and the resource dummy configured"
 
-# history_line OBSERVER NODE: the newest fencing of NODE that OBSERVER's fencer knows of.
-history_line() { on "$1" "stonith_admin --history $2 2>/dev/null" | grep -E "(reboot|off) of $2 " | tail -n 1 || true; }
+# last_fencing NODE: the newest successful fencing of NODE that the other nodes' fencers know of,
+# as "COMPLETED-TIME ENTRY" (a fencer that rejoined may not have learnt every entry).
+last_fencing() {
+    local node
+    for node in $nodes; do
+        [ "$node" = "$1" ] || on "$node" "stonith_admin --history $1 --verbose 2>/dev/null" || true
+    done | { grep -E "(reboot|off) of $1 successful" || true; } | sed -n "s/^ *\(.*completed='\([^']*\)'.*\)/\2 \1/p" | sort | tail -n 1
+}
 survivor_of() { for node in $nodes; do [ "$node" = "$1" ] || { echo "$node"; return; }; done; } # node
-# await_fenced OBSERVER NODE SECONDS BEFORE: until OBSERVER's history says NODE was fenced
-# successfully in an entry newer than BEFORE (its newest entry before the failure).
+# await_fenced NODE SECONDS BEFORE: until a successful fencing of NODE newer than BEFORE (its
+# last_fencing before the failure) is known; sets fencing to it.
 await_fenced() {
-    local deadline=$((SECONDS + $3)) line
-    until line=$(history_line "$1" "$2") && [ "$line" != "$4" ] && echo "$line" | grep -q successful; do
-        [ $SECONDS -lt $deadline ] || fail "$2 was not fenced within $3 s: ${line:-no fencing in the history}"
+    local deadline=$((SECONDS + $2))
+    until fencing=$(last_fencing "$1") && [ -n "$fencing" ] && [ "$fencing" != "$3" ]; do
+        [ $SECONDS -lt $deadline ] || fail "$1 was not fenced within $2 s (last fencing: ${fencing:-none})"
         sleep 1
     done
+    fencing=${fencing#* * }
 }
 # await_resource_on_survivor OBSERVER LOST SECONDS
 await_resource_on_survivor() {
@@ -303,14 +311,15 @@ panic() {
     target=$2
     observer=$(survivor_of "$target")
     run_on_node "$target"
-    before=$(history_line "$observer" "$target")
+    before=$(last_fencing "$target")
     panic_at=$(date +%s.%N)
     send "$target" "sync; echo c > /proc/sysrq-trigger"
-    phase "$label: $target, which runs dummy, panics (echo c > /proc/sysrq-trigger)"
-    await_fenced "$observer" "$target" 600 "$before"
-    phase "$label: $target fenced, $(since "$panic_at") after the panic: $(history_line "$observer" "$target" | sed 's/^ *//')"
+    phase "$label: $target, which runs dummy, panics at $(date -u -d "@$panic_at" +%T.%3N) (echo c > /proc/sysrq-trigger)"
+    await_fenced "$target" 600 "$before"
+    phase "$label: $target fenced, $(since "$panic_at") after the panic: $fencing"
     await_resource_on_survivor "$observer" "$target" 300
     phase "$label: dummy started on $recovered_on, $(since "$panic_at") after the panic"
+    timeline "$label" "$target"
     [ -z "$(power_calls "$target")" ] || fail "the power agent was asked about $target, which was dumping: $(power_calls "$target")"
     for node in $nodes; do
         [ "$node" = "$target" ] && continue
@@ -331,6 +340,15 @@ panic() {
     phase "$label: both survivors show $target's episode finished; $target has $(on "$target" "ls /var/crash/*/dump.*" | tail -n 1)"
     [ -z "$(power_calls "$target")" ] || fail "the power agent was asked about $target: $(power_calls "$target")"
 }
+# timeline LABEL NODE: the survivors' Pacemaker log lines that split a failover (node lost, fencing
+# requested, fencing done, dummy started), in time order; kept in $work/timeline.
+timeline() {
+    local node
+    for node in $nodes; do
+        [ "$node" = "$2" ] && continue
+        on "$node" "grep -hE \"Node $2 state is now lost|Requesting fencing .*$2|Operation '(reboot|off)' .*targeting $2.*: OK|Result of start operation for dummy on $node: ok\" /var/log/pacemaker/pacemaker.log | tail -n 4" || true
+    done | sort -u | sed "s/^/    $1: /" | tee -a "$work/timeline"
+}
 
 # ---------------------------------------------------------------------------------------------
 # Scenario 1: a node that is not the DC panics. Scenario 3 (below): the DC panics.
@@ -346,14 +364,20 @@ target=$(survivor_of "$dc")
 observer=$(survivor_of "$target")
 run_on_node "$target"
 on "$target" "kdump-config unload" >/dev/null || fail "$target: kdump-config unload failed"
-before=$(history_line "$observer" "$target")
+before=$(last_fencing "$target")
 hang_at=$(date +%s.%N)
 send "$target" "sync; echo c > /proc/sysrq-trigger"
 phase "hang: $target, which runs dummy, panics with no capture kernel loaded"
-await_fenced "$observer" "$target" 600 "$before"
-phase "hang: $target fenced, $(since "$hang_at") after the hang: $(history_line "$observer" "$target" | sed 's/^ *//')"
+await_fenced "$target" 600 "$before"
+phase "hang: $target fenced, $(since "$hang_at") after the hang: $fencing"
 power_calls "$target" | grep -q " reboot $target ok on" || fail "the power agent did not reset $target: $(power_calls "$target")"
 phase "hang: the power switch's log: $(power_calls "$target" | tr '\n' ' ')"
+# How level 1 ended: the agent's own timeout, or the fencer's kill at the action's timeout.
+level1=$(for node in $nodes; do
+    [ "$node" = "$target" ] || on "$node" "grep -h -e 'fence_kdump_watch.*timeout after' -e 'using kdump .*Timed Out' /var/log/pacemaker/pacemaker.log" || true
+done)
+[ -n "$level1" ] || fail "hang: no failed level 1 attempt in the survivors' fencer logs"
+phase "hang: level 1 ended: $(sed -n 's/.*\(\[info\]: timeout after [0-9]* seconds\|Timed Out.*within [0-9]*s)\).*/\1/p' <<<"$level1" | sort -u | tr '\n' ' ')"
 await_resource_on_survivor "$observer" "$target" 300
 phase "hang: dummy started on $recovered_on, $(since "$hang_at") after the hang"
 [ "$(entry_field "$observer" "$target" state)" != dumping ] || fail "$observer's kdump-watchd shows $target dumping"
@@ -367,4 +391,5 @@ dc=$(designated_controller "$observer")
 panic "DC panic" "$dc"
 phase "DC panic: the new DC is $(designated_controller "$observer")"
 on "$observer" "crm_mon -1" | sed 's/^/    /'
+
 echo "e2e-cluster: PASS"
