@@ -29,7 +29,7 @@ RPM_TOPDIR ?= $(CURDIR)/.build-rpm
 # What swift format checks (make lint, .ci/run) and rewrites (make format).
 SWIFT_SOURCES = Sources Tests Package.swift EmbeddedSender Benchmarks/Micro/Package.swift Benchmarks/Micro/Benchmarks
 
-.PHONY: help build release sender run test test-unit e2e e2e-cluster fuzz sanitize lint format clean install install-files uninstall bench bench-micro soak deb rpm package-test
+.PHONY: help build release sender run test test-unit e2e e2e-build e2e-cluster fuzz sanitize lint format clean install install-files uninstall bench bench-micro soak deb rpm package-test
 
 help:
 	@echo "make run      build and run kdump-watchd on built-in defaults"
@@ -89,26 +89,24 @@ sender:
 	scripts/install-deps.sh build
 	cd EmbeddedSender && $(SWIFT) build -c release --disable-local-rpath --scratch-path ../.build-embedded
 
-# Runs as root: QEMU guests under software emulation, a stand-alone pacemaker-fenced; the real
-# Debian node gets the package that `make deb` builds.
-e2e:
+# What both end-to-end targets boot: the debug build, the sender, and the .deb the nodes install.
+e2e-build:
 	scripts/install-deps.sh e2e
 	$(SWIFT) build
 	$(MAKE) sender
 	rm -rf .build-e2e/deb
 	$(MAKE) deb DEB_OUT=.build-e2e/deb
+
+# Runs as root: QEMU guests under software emulation, a stand-alone pacemaker-fenced; the real
+# Debian node gets the package that `make deb` builds.
+e2e: e2e-build
 	Tests/EndToEnd/run.sh handmade
 	Tests/EndToEnd/debian-node.sh .build-e2e/deb/kdump-watch_*_amd64.deb
 	Tests/EndToEnd/run.sh dracut
 
 # Three Debian nodes as a corosync/Pacemaker cluster that fences a panicked or hung node through
 # the operator's guide's fencing topology (Tests/EndToEnd/cluster.sh; testing.md).
-e2e-cluster:
-	scripts/install-deps.sh e2e
-	$(SWIFT) build
-	$(MAKE) sender
-	rm -rf .build-e2e/deb
-	$(MAKE) deb DEB_OUT=.build-e2e/deb
+e2e-cluster: e2e-build
 	Tests/EndToEnd/cluster.sh .build-e2e/deb/kdump-watch_*_amd64.deb
 
 install: release install-files
