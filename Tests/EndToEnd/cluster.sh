@@ -235,6 +235,15 @@ for host in json.load(sys.stdin)["hosts"]:
 else:
     print("absent")' "$2" "$3"
 }
+# The host's commands reach a rebooted node only once its shell runs again: count its starts.
+shell_starts() { grep -c 'kw-e2e: shell ready' "$work/$1.console" 2>/dev/null || true; } # node
+await_shell() { # node starts-before seconds
+    local deadline=$((SECONDS + $3))
+    until [ "$(shell_starts "$1")" -gt "$2" ]; do
+        [ $SECONDS -lt $deadline ] || fail "$1: its shell did not start again within $3 s"
+        sleep 1
+    done
+}
 since() { python3 -c "import sys; print(f'{float(sys.argv[1]) - float(sys.argv[2]):.1f} s')" "$(date +%s.%N)" "$1"; }
 power_calls() { awk -v node="$1" '$3 == node && $2 != "status"' "$work/power.log"; } # node
 
@@ -307,11 +316,12 @@ run_on_node() {
 designated_controller() { on "$1" "crm_mon -1" | sed -n 's/.*Current DC: \([a-z0-9]*\).*/\1/p'; } # observer
 # panic LABEL TARGET: TARGET, which runs dummy, panics; kdump-tools' capture kernel announces it.
 panic() {
-    local label=$1 node state before
+    local label=$1 node state before starts
     target=$2
     observer=$(survivor_of "$target")
     run_on_node "$target"
     before=$(last_fencing "$target")
+    starts=$(shell_starts "$target")
     panic_at=$(date +%s.%N)
     send "$target" "sync; echo c > /proc/sysrq-trigger"
     phase "$label: $target, which runs dummy, panics at $(date -u -d "@$panic_at" +%T.%3N) (echo c > /proc/sysrq-trigger)"
@@ -329,6 +339,7 @@ panic() {
     done
     phase "$label: both survivors' kdump-watchd saw $target's signed messages, first at $(entry_field "$observer" "$target" first_seen)"
     await_online "$observer" "$nodes" 1200 "$target did not rejoin after its dump"
+    await_shell "$target" "$starts" 600
     phase "$label: $target rebooted after its dump and rejoined, $(since "$panic_at") after the panic"
     for node in $nodes; do
         [ "$node" = "$target" ] && continue
@@ -365,6 +376,7 @@ observer=$(survivor_of "$target")
 run_on_node "$target"
 on "$target" "kdump-config unload" >/dev/null || fail "$target: kdump-config unload failed"
 before=$(last_fencing "$target")
+starts=$(shell_starts "$target")
 hang_at=$(date +%s.%N)
 send "$target" "sync; echo c > /proc/sysrq-trigger"
 phase "hang: $target, which runs dummy, panics with no capture kernel loaded"
@@ -382,6 +394,7 @@ await_resource_on_survivor "$observer" "$target" 300
 phase "hang: dummy started on $recovered_on, $(since "$hang_at") after the hang"
 [ "$(entry_field "$observer" "$target" state)" != dumping ] || fail "$observer's kdump-watchd shows $target dumping"
 await_online "$observer" "$nodes" 1200 "$target did not rejoin after the reset"
+await_shell "$target" "$starts" 600
 phase "hang: $target rejoined after the power agent's reset, $(since "$hang_at") after the hang"
 
 # ---------------------------------------------------------------------------------------------
