@@ -226,15 +226,7 @@ await_online() { # node list seconds what
 }
 located() { on "$1" "crm_resource --locate --resource dummy 2>/dev/null" | sed -n 's/.*is running on: \([a-z0-9]*\).*/\1/p'; }
 # A field of NODE's daemon's entry for HOST in `kdump-watchctl status --json`, or "absent".
-entry_field() { # node host field
-    on "$1" "kdump-watchctl status --json" | python3 -c '
-import json, sys
-for host in json.load(sys.stdin)["hosts"]:
-    if host.get("node") == sys.argv[1]:
-        print(host[sys.argv[2]]); break
-else:
-    print("absent")' "$2" "$3"
-}
+entry_field() { on "$1" "kdump-watchctl status --json" | status_field "$2" "$3"; } # node host field
 # The host's commands reach a rebooted node only once its shell runs again: count its starts.
 shell_starts() { grep -c 'kw-e2e: shell ready' "$work/$1.console" 2>/dev/null || true; } # node
 await_shell() { # node starts-before seconds
@@ -316,7 +308,7 @@ run_on_node() {
 designated_controller() { on "$1" "crm_mon -1" | sed -n 's/.*Current DC: \([a-z0-9]*\).*/\1/p'; } # observer
 # panic LABEL TARGET: TARGET, which runs dummy, panics; kdump-tools' capture kernel announces it.
 panic() {
-    local label=$1 node state before starts
+    local label=$1 node state before starts dump
     target=$2
     observer=$(survivor_of "$target")
     run_on_node "$target"
@@ -347,8 +339,8 @@ panic() {
             || fail "$node's kdump-watchd: $target's episode is $(entry_field "$node" "$target" state), not finished"
         [ "$(entry_field "$node" "$target" phase)" = finished ] || fail "$node's kdump-watchd: $target's last phase is not finished"
     done
-    on "$target" "ls /var/crash/*/dump.*" >/dev/null || fail "$target: kdump-tools saved no dump in /var/crash"
-    phase "$label: both survivors show $target's episode finished; $target has $(on "$target" "ls /var/crash/*/dump.*" | tail -n 1)"
+    dump=$(on "$target" "ls /var/crash/*/dump.*" | tail -n 1) || fail "$target: kdump-tools saved no dump in /var/crash"
+    phase "$label: both survivors show $target's episode finished; $target has $dump"
     [ -z "$(power_calls "$target")" ] || fail "the power agent was asked about $target: $(power_calls "$target")"
 }
 # timeline LABEL NODE: the survivors' Pacemaker log lines that split a failover (node lost, fencing

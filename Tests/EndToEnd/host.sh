@@ -96,8 +96,10 @@ await_text() {
         sleep 0.2
     done
 }
-host_field() { # node field: a field of the node's entry in `status --json`, or "absent"
-    ctl status --json | python3 -c '
+# status_field NODE FIELD: from `kdump-watchctl status --json` on stdin, a field of NODE's entry,
+# or "absent".
+status_field() {
+    python3 -c '
 import json, sys
 for host in json.load(sys.stdin)["hosts"]:
     if host.get("node") == sys.argv[1]:
@@ -105,6 +107,7 @@ for host in json.load(sys.stdin)["hosts"]:
 else:
     print("absent")' "$1" "$2"
 }
+host_field() { ctl status --json | status_field "$1" "$2"; } # node field: from this run's daemon
 fence() { # node -> prints exit status and seconds
     local from=$SECONDS status=0
     stonith_admin -F "$1" -t $((AGENT_TIMEOUT + 30)) >"$work/fence-$1.log" 2>&1 || status=$?
