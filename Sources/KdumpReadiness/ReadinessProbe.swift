@@ -49,7 +49,8 @@ public struct ReadinessProbe: Sendable {
             .authKeys ?? []
         let inputs =
             imageInputs(authKeys: keys) + [
-                settings.recordedNodeNamePath, settings.kdumpToolsDefaultsPath, settings.kdumpUtilsSysconfigPath,
+                settings.daemonConfigurationPath ?? DaemonConfiguration.defaultPath, settings.recordedNodeNamePath,
+                settings.kdumpToolsDefaultsPath, settings.kdumpUtilsSysconfigPath,
                 settings.corosyncConfigurationPath,
             ]
         var values: [Int64] = []
@@ -72,12 +73,13 @@ public struct ReadinessProbe: Sendable {
         settings.image.map { [$0] } ?? CaptureImage.candidates(kernelRelease: settings.kernelRelease)
     }
 
-    /// The files the image must be newer than: the keys, both settings files, the sender and
-    /// the integration's hooks and modules.
+    /// The files the image must be newer than: the keys, the sender's settings, the sender and
+    /// the integration's hooks and modules. Not kdump-watchd's configuration: what the image
+    /// takes from it (the cluster's name, the node names, the keys in force) is checked by
+    /// content in `key_current` and `node_name`, and a key rotation's last step edits it after
+    /// the rebuild (operators-guide.md, "Signed messages").
     private func imageInputs(authKeys: [String]) -> [String] {
-        authKeys + [
-            settings.senderConfigurationPath, settings.daemonConfigurationPath ?? DaemonConfiguration.defaultPath,
-        ] + settings.integrationFiles
+        authKeys + [settings.senderConfigurationPath] + settings.integrationFiles
     }
 
     public func run() async -> ReadinessReport { await runAll().report }
