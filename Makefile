@@ -35,7 +35,7 @@ help:
 	@echo "make run      build and run kdump-watchd on built-in defaults"
 	@echo "make test     install test dependencies and run the whole test suite"
 	@echo "make e2e      end-to-end tests: kernel panics in QEMU VMs (a real Debian node), fenced through pacemaker-fenced (about 15 minutes)"
-	@echo "make e2e-cluster  three Debian nodes as a Pacemaker cluster: a panic and a hang, fenced by the cluster"
+	@echo "make e2e-cluster  three Debian nodes as a Pacemaker cluster: panics, a hang, a forgery, a key rotation (about 25 minutes)"
 	@echo "make build    debug build of every executable"
 	@echo "make sender   the capture-kernel sender in Embedded Swift, as installed (.build-embedded/release)"
 	@echo "make lint     swift format lint"

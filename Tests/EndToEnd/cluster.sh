@@ -30,9 +30,16 @@
 #      never asked about that node; the resource runs on a survivor; the dump is saved; the node
 #      reboots and rejoins; both survivors' daemons show the episode `finished`.
 #   2. hang: kdump-tools' capture kernel is unloaded, then the node panics, so it hangs (no
-#      kdump); level 1 fails after its timeout, level 2 resets the node through the power
-#      agent, the resource recovers on a survivor, and the node rejoins.
-#   3. the DC panics: the same outcome as 1.
+#      kdump); level 1 fails by the agent's own timeout, once, level 2 resets the node through
+#      the power agent, the resource recovers on a survivor, and the node rejoins.
+#   3. forgery: a live node is cut off the network (its tap leaves the bridge) while a machine
+#      outside the cluster, with the node's address, sends version 1 and forged signed messages
+#      naming it (the real key id, another key): the survivors count them `unauthenticated` and
+#      `bad_mac`, its entry does not change, level 1 fails, level 2 resets the node.
+#   4. key rotation by the guide's procedure (a new key beside the old, the images rebuilt with
+#      the new, the new alone): at every step every node's image key is one its daemon accepts
+#      (`key_current`), and at the end every node's `kdump-watchctl check` is ready.
+#   5. the DC panics after the rotation: the same outcome as 1, signed with the new key alone.
 # Needs root, debootstrap, qemu-system-x86, e2fsprogs, iproute2, pcs and python3
 # (scripts/install-deps.sh e2e); the Debian archive (DEBIAN_MIRROR) the first time.
 set -euo pipefail
@@ -42,6 +49,7 @@ DEB=$(readlink -f "$DEB")
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 BUILD=${BUILD:-$root/.build/debug}
+SENDER=${SENDER:-$root/.build-embedded/release/kdump-watch-send}
 CACHE=${CACHE:-$root/.build-e2e}
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 nodes="kwnode1 kwnode2 kwnode3"
@@ -53,14 +61,17 @@ CONSOLES="kwnode1.console kwnode2.console kwnode3.console power.log"
 for tool in debootstrap qemu-system-x86_64 mkfs.ext4 debugfs ip pcs python3; do
     command -v "$tool" >/dev/null || { echo "e2e-cluster: missing $tool: run scripts/install-deps.sh e2e" >&2; exit 2; }
 done
-[ -x "$BUILD/kdump-watchctl" ] || { echo "e2e-cluster: missing $BUILD/kdump-watchctl: build first (make e2e-cluster does)" >&2; exit 2; }
+for program in "$BUILD/kdump-watchctl" "$SENDER"; do
+    [ -x "$program" ] || { echo "e2e-cluster: missing $program: build first (make e2e-cluster does)" >&2; exit 2; }
+done
 [ -r "$DEB" ] || { echo "e2e-cluster: no package $DEB: make deb" >&2; exit 2; }
 
 work=$(mktemp -d /tmp/kw-e2e-cluster.XXXXXX)
 started=$(date +%s.%N)
 pids=()
 namespace=kw-cluster-$$
-remove_namespace() { ip netns del "$namespace" 2>/dev/null || true; }
+forger=kw-forger-$$
+remove_namespace() { ip netns del "$namespace" 2>/dev/null || true; ip netns del "$forger" 2>/dev/null || true; }
 cleanup_more=remove_namespace
 trap cleanup EXIT
 
@@ -79,22 +90,9 @@ for node in $nodes; do
 done
 
 # ---------------------------------------------------------------------------------------------
-# The nodes' base system, cached by the hash of what makes it. debootstrap does not resolve
-# virtual packages: python3-cffi-backend provides what python3-cryptography (for pcs) needs.
-node_packages="linux-image-cloud-amd64,systemd-sysv,udev,kmod,initramfs-tools,kdump-tools,makedumpfile,ifupdown,iproute2,procps,corosync,pacemaker,pacemaker-cli-utils,pcs,python3-cffi-backend"
-base_key=$(printf '%s\n' "bookworm" "$node_packages" "$DEBIAN_MIRROR" | sha256sum | cut -c 1-16)
-base=$CACHE/debian-cluster-node-$base_key
-if [ -e "$base/.complete" ]; then
-    phase "nodes: cached base system $base"
-else
-    rm -rf "$base"
-    mkdir -p "$CACHE"
-    debootstrap --variant=minbase --include="$node_packages" bookworm "$base" "$DEBIAN_MIRROR" \
-        >"$work/debootstrap.log" 2>&1 || { tail -n 30 "$work/debootstrap.log" >&2; fail "debootstrap failed"; }
-    rm -f "$base"/var/cache/apt/archives/*.deb
-    touch "$base/.complete"
-    phase "nodes: debootstrap made the base system ($(du -sh "$base" | cut -f 1))"
-fi
+# The nodes' base system: python3-cffi-backend provides what python3-cryptography (for pcs) needs.
+debian_base debian-cluster-node \
+    "linux-image-cloud-amd64,systemd-sysv,udev,kmod,initramfs-tools,kdump-tools,makedumpfile,ifupdown,iproute2,procps,corosync,pacemaker,pacemaker-cli-utils,pcs,python3-cffi-backend"
 
 # What every node shares: corosync.conf from pcs, the corosync and Pacemaker keys.
 pcs_setup=(kw-e2e)
@@ -236,8 +234,40 @@ await_shell() { # node starts-before seconds
         sleep 1
     done
 }
-since() { python3 -c "import sys; print(f'{float(sys.argv[1]) - float(sys.argv[2]):.1f} s')" "$(date +%s.%N)" "$1"; }
 power_calls() { awk -v node="$1" '$3 == node && $2 != "status"' "$work/power.log"; } # node
+# invalid_count NODE COUNTER: a counter of datagrams NODE's daemon refused (status --json).
+invalid_count() {
+    on "$1" "kdump-watchctl status --json" | python3 -c 'import json, sys; print(json.load(sys.stdin)["invalid"][sys.argv[1]])' "$2"
+}
+# check_ok NODE CHECK: True or False, CHECK's result in NODE's `kdump-watchctl check --json`.
+check_ok() {
+    on "$1" "kdump-watchctl check --json || true" \
+        | python3 -c 'import json, sys; print(next(c["ok"] for c in json.load(sys.stdin)["checks"] if c["name"] == sys.argv[1]))' "$2"
+}
+# A failed level 1 attempt ends in a fencer's log by the agent's own timeout ("timeout after N
+# seconds") or by the fencer's kill at the action's timeout ("Timed Out"). The guide's
+# pcmk_*_timeout and pcmk_*_retries=1 make it the agent's, once.
+level1_endings() { # node
+    on "$1" "grep -ah -e 'fence_kdump_watch.*timeout after' -e 'using kdump .*Timed Out' /var/log/pacemaker/pacemaker.log" || true
+}
+declare -A level1_seen
+mark_level1() { # target: remembers how many endings every other node has logged
+    local node
+    for node in $nodes; do [ "$node" = "$1" ] || level1_seen[$node]=$(level1_endings "$node" | wc -l); done
+}
+check_level1() { # label target: the endings since mark_level1 are the agent's own timeout, once
+    local node new
+    new=$(for node in $nodes; do
+        [ "$node" = "$2" ] || level1_endings "$node" | tail -n +$((level1_seen[$node] + 1))
+    done)
+    [ -n "$new" ] || fail "$1: no failed level 1 attempt in the survivors' fencer logs"
+    ! grep -q 'Timed Out' <<<"$new" || fail "$1: the fencer killed level 1 at the action's timeout: $new"
+    # The fencer logs an agent's stderr twice (as its output and as a warning): one run is one
+    # node and process id.
+    [ "$(sed -n 's/^[A-Z][a-z]* [0-9]* [0-9:.]* \([a-z0-9]*\) .*fence_kdump_watch[a-z0-9_]*\[\([0-9]*\)\].*/\1 \2/p' <<<"$new" | sort -u | wc -l)" = 1 ] \
+        || fail "$1: level 1 ran more than once: $new"
+    phase "$1: level 1 ended once, by the agent's own $(sed -n 's/.*\(timeout after [0-9]* seconds\).*/\1/p' <<<"$new")"
+}
 
 # ---------------------------------------------------------------------------------------------
 # Boot, and the cluster forms.
@@ -321,7 +351,7 @@ panic() {
     phase "$label: $target fenced, $(since "$panic_at") after the panic: $fencing"
     await_resource_on_survivor "$observer" "$target" 300
     phase "$label: dummy started on $recovered_on, $(since "$panic_at") after the panic"
-    timeline "$label" "$target"
+    timeline "$label" "$target" "$panic_at"
     [ -z "$(power_calls "$target")" ] || fail "the power agent was asked about $target, which was dumping: $(power_calls "$target")"
     for node in $nodes; do
         [ "$node" = "$target" ] && continue
@@ -343,18 +373,33 @@ panic() {
     phase "$label: both survivors show $target's episode finished; $target has $dump"
     [ -z "$(power_calls "$target")" ] || fail "the power agent was asked about $target: $(power_calls "$target")"
 }
-# timeline LABEL NODE: the survivors' Pacemaker log lines that split a failover (node lost, fencing
-# requested, fencing done, dummy started), in time order; kept in $work/timeline.
-timeline() {
+# failover_log TARGET SINCE: the survivors' pacemaker.log lines that split TARGET's failover (node
+# lost, fencing requested, fencing done, dummy started) from SINCE (date +%s.%N) on, in time
+# order. grep -a: a node's log holds NUL bytes where a power reset cut it short.
+failover_log() {
     local node
     for node in $nodes; do
-        [ "$node" = "$2" ] && continue
-        on "$node" "grep -hE \"Node $2 state is now lost|Requesting fencing .*$2|Operation '(reboot|off)' .*targeting $2.*: OK|Result of start operation for dummy on $node: ok\" /var/log/pacemaker/pacemaker.log | tail -n 4" || true
-    done | sort -u | sed "s/^/    $1: /" | tee -a "$work/timeline"
+        [ "$node" = "$1" ] && continue
+        on "$node" "grep -ahE \"Node $1 state is now lost|Requesting fencing .*of node $1|Operation '(reboot|off)' .*targeting $1.*: OK|Result of start operation for dummy on $node: ok\" /var/log/pacemaker/pacemaker.log" || true
+    done | python3 -c '
+import datetime, sys
+since = float(sys.argv[1]) - 2  # the nodes clocks may be a second or so off the hosts
+year = datetime.datetime.fromtimestamp(since, datetime.timezone.utc).year
+for line in sys.stdin:
+    try:
+        stamp = datetime.datetime.strptime(f"{year} {line[:19]}", "%Y %b %d %H:%M:%S.%f")
+    except ValueError:
+        continue
+    seconds = stamp.replace(tzinfo=datetime.timezone.utc).timestamp()
+    if seconds >= since:
+        print(f"{seconds:.3f} {line}", end="")
+' "$2" | sort -n | cut -d ' ' -f 2-
 }
+# timeline LABEL TARGET SINCE: failover_log, shown and kept in $work/timeline.
+timeline() { failover_log "$2" "$3" | sed "s/^/    $1: /" | tee -a "$work/timeline"; }
 
 # ---------------------------------------------------------------------------------------------
-# Scenario 1: a node that is not the DC panics. Scenario 3 (below): the DC panics.
+# Scenario 1: a node that is not the DC panics. Scenario 5 (below): the DC panics.
 observer=kwnode1
 dc=$(designated_controller kwnode1)
 [ -n "$dc" ] || fail "crm_mon on kwnode1 names no DC"
@@ -369,6 +414,7 @@ run_on_node "$target"
 on "$target" "kdump-config unload" >/dev/null || fail "$target: kdump-config unload failed"
 before=$(last_fencing "$target")
 starts=$(shell_starts "$target")
+mark_level1 "$target"
 hang_at=$(date +%s.%N)
 send "$target" "sync; echo c > /proc/sysrq-trigger"
 phase "hang: $target, which runs dummy, panics with no capture kernel loaded"
@@ -376,12 +422,7 @@ await_fenced "$target" 600 "$before"
 phase "hang: $target fenced, $(since "$hang_at") after the hang: $fencing"
 power_calls "$target" | grep -q " reboot $target ok on" || fail "the power agent did not reset $target: $(power_calls "$target")"
 phase "hang: the power switch's log: $(power_calls "$target" | tr '\n' ' ')"
-# How level 1 ended: the agent's own timeout, or the fencer's kill at the action's timeout.
-level1=$(for node in $nodes; do
-    [ "$node" = "$target" ] || on "$node" "grep -h -e 'fence_kdump_watch.*timeout after' -e 'using kdump .*Timed Out' /var/log/pacemaker/pacemaker.log" || true
-done)
-[ -n "$level1" ] || fail "hang: no failed level 1 attempt in the survivors' fencer logs"
-phase "hang: level 1 ended: $(sed -n 's/.*\(\[info\]: timeout after [0-9]* seconds\|Timed Out.*within [0-9]*s)\).*/\1/p' <<<"$level1" | sort -u | tr '\n' ' ')"
+check_level1 hang "$target"
 await_resource_on_survivor "$observer" "$target" 300
 phase "hang: dummy started on $recovered_on, $(since "$hang_at") after the hang"
 [ "$(entry_field "$observer" "$target" state)" != dumping ] || fail "$observer's kdump-watchd shows $target dumping"
@@ -390,9 +431,110 @@ await_shell "$target" "$starts" 600
 phase "hang: $target rejoined after the power agent's reset, $(since "$hang_at") after the hang"
 
 # ---------------------------------------------------------------------------------------------
-# Scenario 3: the DC panics (the cluster elects another first, then fences it).
-observer=$(survivor_of "$dc")
+# Scenario 3: a live node is cut off while a machine outside the cluster speaks for it: from the
+# node's own address, version 1 messages and signed ones that name it, with the cluster key's id
+# and another key. Neither may confirm its fencing.
 dc=$(designated_controller "$observer")
+target=$(survivor_of "$dc")
+observer=$(survivor_of "$target")
+peer_addresses=()
+for node in $nodes; do [ "$node" = "$target" ] || peer_addresses+=("$(address_of "$node")"); done
+key_id=$(on "$observer" "kdump-watchctl keygen --key-id") || fail "kdump-watchctl keygen --key-id failed on $observer"
+"$BUILD/kdump-watchctl" keygen --output "$work/forged.key" >/dev/null
+declare -A unauthenticated_before bad_mac_before entry_before
+for node in $nodes; do
+    [ "$node" = "$target" ] && continue
+    unauthenticated_before[$node]=$(invalid_count "$node" unauthenticated)
+    bad_mac_before[$node]=$(invalid_count "$node" bad_mac)
+    entry_before[$node]=$(entry_field "$node" "$target" last_seen)
+done
+before=$(last_fencing "$target")
+starts=$(shell_starts "$target")
+calls_before=$(power_calls "$target" | wc -l)
+mark_level1 "$target"
+# The node's tap leaves the bridge: the node runs on, unheard. The forger's veth joins it.
+ip -n "$namespace" link set "kwtap${target#kwnode}" nomaster
+cut_at=$(date +%s.%N)
+ip netns add "$forger"
+ip -n "$namespace" link add kwforge type veth peer name eth0 netns "$forger"
+ip -n "$namespace" link set kwforge master kwbr0 up
+ip -n "$forger" link set lo up
+ip -n "$forger" addr add "$(address_of "$target")/24" dev eth0
+ip -n "$forger" link set eth0 up
+ip netns exec "$forger" "$SENDER" -i 1 "${peer_addresses[@]}" >"$work/forger-v1.log" 2>&1 &
+forgers=($!)
+ip netns exec "$forger" "$SENDER" --key "$work/forged.key" --key-id "$key_id" --node-name "$target" -i 1 \
+    "${peer_addresses[@]}" >"$work/forger-signed.log" 2>&1 &
+forgers+=($!)
+pids+=("${forgers[@]}")
+phase "forgery: $target cut off; from its address $(address_of "$target") outside the cluster, version 1 and forged signed messages naming it (key id $key_id), one of each a second"
+await_fenced "$target" 600 "$before"
+phase "forgery: $target fenced, $(since "$cut_at") after the cut: $fencing"
+kill "${forgers[@]}"
+power_calls "$target" | tail -n +$((calls_before + 1)) | grep -q " reboot $target ok on" \
+    || fail "forgery: the power agent did not reset $target: $(power_calls "$target" | tail -n +$((calls_before + 1)))"
+check_level1 forgery "$target"
+counts=""
+for node in $nodes; do
+    [ "$node" = "$target" ] && continue
+    unauthenticated=$(($(invalid_count "$node" unauthenticated) - unauthenticated_before[$node]))
+    bad_mac=$(($(invalid_count "$node" bad_mac) - bad_mac_before[$node]))
+    [ "$unauthenticated" -gt 0 ] || fail "forgery: $node's kdump-watchd counted no unauthenticated datagram"
+    [ "$bad_mac" -gt 0 ] || fail "forgery: $node's kdump-watchd counted no bad_mac datagram"
+    [ "$(entry_field "$node" "$target" last_seen)" = "${entry_before[$node]}" ] \
+        || fail "forgery: $node's kdump-watchd changed $target's entry: $(entry_field "$node" "$target" state)"
+    counts="$counts $node: $unauthenticated unauthenticated, $bad_mac bad_mac;"
+done
+phase "forgery: $target's entry unchanged;$counts"
+ip netns del "$forger"
+ip -n "$namespace" link set "kwtap${target#kwnode}" master kwbr0
+await_online "$observer" "$nodes" 1200 "$target did not rejoin after the reset"
+await_shell "$target" "$starts" 600
+phase "forgery: $target rejoined after the power agent's reset, $(since "$cut_at") after the cut"
+
+# ---------------------------------------------------------------------------------------------
+# Scenario 4: the cluster key rotates by the guide's procedure ("Signed messages"). A panic at
+# any step must be confirmed, so every node's image key must be one its daemon accepts
+# (`key_current`; every daemon has the same keys) at every step.
+key_current_everywhere() { # step
+    local node
+    for node in $nodes; do
+        [ "$(check_ok "$node" key_current)" = True ] || fail "key rotation, $1: $node's image key is not accepted: $(on "$node" "kdump-watchctl check" || true)"
+    done
+}
+on kwnode1 "kdump-watchctl keygen --output /etc/kdump-watch/authkey.new" >/dev/null || fail "kdump-watchctl keygen failed on kwnode1"
+new_key=$(on kwnode1 "cat /etc/kdump-watch/authkey.new")
+for node in kwnode2 kwnode3; do
+    on "$node" "umask 077 && echo $new_key >/etc/kdump-watch/authkey.new" || fail "$node: the new key was not written"
+done
+both="auth_key = /etc/kdump-watch/authkey.new,/etc/kdump-watch/authkey"
+for node in $nodes; do
+    on "$node" "sed -i 's|^auth_key = .*|$both|' /etc/kdump-watch/kdump-watchd.conf && systemctl reload kdump-watchd" \
+        || fail "$node: kdump-watchd did not reload with both keys"
+done
+key_current_everywhere "both keys"
+phase "key rotation: a new key (id $(on kwnode1 "kdump-watchctl keygen --key-id --key /etc/kdump-watch/authkey.new")) beside the old on every node; every image's key accepted"
+rebuilds=()
+for node in $nodes; do
+    on "$node" "echo KEY=/etc/kdump-watch/authkey.new >>/etc/kdump-watch/kdump-watch-send.conf && /etc/kernel/postinst.d/kdump-tools \$(uname -r) && kdump-config reload" 900 \
+        >"$work/$node.rebuild.log" 2>&1 &
+    rebuilds+=($!)
+done
+for pid in "${rebuilds[@]}"; do wait "$pid" || fail "key rotation: a capture image rebuild failed (see $work/*.rebuild.log)"; done
+key_current_everywhere "images rebuilt with the new key"
+phase "key rotation: every capture image rebuilt with the new key; every image's key accepted"
+for node in $nodes; do
+    on "$node" "sed -i 's|^auth_key = .*|auth_key = /etc/kdump-watch/authkey.new|' /etc/kdump-watch/kdump-watchd.conf && systemctl reload kdump-watchd" \
+        || fail "$node: kdump-watchd did not reload with the new key alone"
+    on "$node" "kdump-watchctl check" >"$work/$node.check" || { cat "$work/$node.check" >&2; fail "key rotation: $node is not ready with the new key alone"; }
+done
+phase "key rotation: the new key alone on every node; kdump-watchctl check ready on every node"
+
+# ---------------------------------------------------------------------------------------------
+# Scenario 5: the DC panics (the cluster elects another first, then fences it), its capture
+# kernel signing with the new key, the only one the daemons hold.
+dc=$(designated_controller "$observer")
+observer=$(survivor_of "$dc")
 panic "DC panic" "$dc"
 phase "DC panic: the new DC is $(designated_controller "$observer")"
 on "$observer" "crm_mon -1" | sed 's/^/    /'

@@ -79,23 +79,9 @@ ip -n "$namespace" tuntap add kwtap0 mode tap
 ip -n "$namespace" link set kwtap0 master kwbr0 up
 
 # ---------------------------------------------------------------------------------------------
-# The node's base system, cached by the hash of what makes it: debootstrap of Debian 12 with
-# its cloud kernel, systemd, ifupdown and kdump-tools.
-# kdump-tools recommends makedumpfile, which apt installs with it by default (debootstrap does not).
-node_packages="linux-image-cloud-amd64,systemd-sysv,udev,kmod,initramfs-tools,kdump-tools,makedumpfile,ifupdown,iproute2,procps"
-base_key=$(printf '%s\n' "bookworm" "$node_packages" "$DEBIAN_MIRROR" | sha256sum | cut -c 1-16)
-base=$CACHE/debian-node-$base_key
-if [ -e "$base/.complete" ]; then
-    phase "node: cached base system $base"
-else
-    rm -rf "$base"
-    mkdir -p "$CACHE"
-    debootstrap --variant=minbase --include="$node_packages" bookworm "$base" "$DEBIAN_MIRROR" \
-        >"$work/debootstrap.log" 2>&1 || { tail -n 30 "$work/debootstrap.log" >&2; fail "debootstrap failed"; }
-    rm -f "$base"/var/cache/apt/archives/*.deb
-    touch "$base/.complete"
-    phase "node: debootstrap made the base system ($(du -sh "$base" | cut -f 1))"
-fi
+# The node's base system: Debian 12 with its cloud kernel, systemd, ifupdown and kdump-tools, and
+# makedumpfile, which kdump-tools recommends (apt installs it with kdump-tools by default).
+debian_base debian-node "linux-image-cloud-amd64,systemd-sysv,udev,kmod,initramfs-tools,kdump-tools,makedumpfile,ifupdown,iproute2,procps"
 node=$work/rootfs
 cp -a "$base" "$node"
 rm -f "$node/.complete"
@@ -246,7 +232,7 @@ boot_node() { # boot number
     ln -sf "kwnode1.console.$1" "$work/kwnode1.console"
 }
 await_console() { await_text "$console" "$1" "$2" "$qemu" kwnode1; } # text seconds
-after_panic() { python3 -c "import sys; print(f'{float(sys.argv[1]) - float(sys.argv[2]):.1f} s after the panic')" "$(date +%s.%N)" "$panic_at"; }
+after_panic() { echo "$(since "$panic_at") after the panic"; }
 await_poweroff() { # seconds
     local deadline=$((SECONDS + $1))
     while kill -0 "$qemu" 2>/dev/null; do

@@ -1,18 +1,19 @@
-# shellcheck shell=bash disable=SC2154 # work, BUILD, CACHE, started and pids are the caller's
+# shellcheck shell=bash disable=SC2154 # work, BUILD, CACHE, DEBIAN_MIRROR, started and pids are the caller's
 # The end-to-end tests' host side, sourced by run.sh and debian-node.sh: timings, failure
 # reports, the host's kdump-watchd and a stand-alone pacemaker-fenced driving
 # fence_kdump_watch, as a cluster's fencer does.
 #
 # The caller sets work (a scratch directory), BUILD, CACHE, started (date +%s.%N), pids (an array) and
-# CONSOLES (the console logs to show on failure), and traps cleanup on EXIT.
+# CONSOLES (the console logs to show on failure), and traps cleanup on EXIT; DEBIAN_MIRROR for debian_base.
 
 FENCER=/usr/lib/pacemaker/pacemaker-fenced
 AGENT_LINK=/usr/sbin/fence_kdump_watch
 linked_agent=no
 failed=no
 
-elapsed() { python3 -c "import sys; print(f'{float(sys.argv[1]) - float(sys.argv[2]):.1f}')" "$(date +%s.%N)" "$started"; }
-phase() { printf '%6ss  %s\n' "$(elapsed)" "$*" | tee -a "$work/timings"; }
+# since TIME: seconds from TIME (date +%s.%N) to now, "12.3 s".
+since() { python3 -c "import sys; print(f'{float(sys.argv[1]) - float(sys.argv[2]):.1f} s')" "$(date +%s.%N)" "$1"; }
+phase() { printf '%7s  %s\n' "$(since "$started" | tr -d ' ')" "$*" | tee -a "$work/timings"; }
 fail() {
     failed=yes
     echo "e2e: FAIL: $*" >&2
@@ -95,6 +96,25 @@ await_text() {
         kill -0 "$4" 2>/dev/null || fail "$5: QEMU exited before \"$2\" appeared on the console"
         sleep 0.2
     done
+}
+# debian_base NAME PACKAGES: sets base to a Debian 12 system (debootstrap's minbase) with PACKAGES
+# (comma-separated), made once in CACHE as NAME-HASH, HASH being that of what makes it. debootstrap
+# installs what the packages depend on, not what they recommend, and resolves no virtual package.
+debian_base() {
+    local key
+    key=$(printf '%s\n' "bookworm" "$2" "$DEBIAN_MIRROR" | sha256sum | cut -c 1-16)
+    base=$CACHE/$1-$key
+    if [ -e "$base/.complete" ]; then
+        phase "$1: cached base system $base"
+        return
+    fi
+    rm -rf "$base"
+    mkdir -p "$CACHE"
+    debootstrap --variant=minbase --include="$2" bookworm "$base" "$DEBIAN_MIRROR" \
+        >"$work/debootstrap.log" 2>&1 || { tail -n 30 "$work/debootstrap.log" >&2; fail "debootstrap failed"; }
+    rm -f "$base"/var/cache/apt/archives/*.deb
+    touch "$base/.complete"
+    phase "$1: debootstrap made the base system ($(du -sh "$base" | cut -f 1))"
 }
 # status_field NODE FIELD: from `kdump-watchctl status --json` on stdin, a field of NODE's entry,
 # or "absent".
