@@ -29,7 +29,7 @@ RPM_TOPDIR ?= $(CURDIR)/.build-rpm
 # What swift format checks (make lint, .ci/run) and rewrites (make format).
 SWIFT_SOURCES = Sources Tests Package.swift EmbeddedSender Benchmarks/Micro/Package.swift Benchmarks/Micro/Benchmarks
 
-.PHONY: help build release sender run test test-unit e2e e2e-build e2e-cluster fuzz sanitize lint format clean install install-files uninstall bench bench-micro soak deb rpm package-test
+.PHONY: help build release sender run test test-unit e2e e2e-build e2e-cluster bench-cluster fuzz sanitize lint format clean install install-files uninstall bench bench-micro soak deb rpm package-test
 
 help:
 	@echo "make run      build and run kdump-watchd on built-in defaults"
@@ -46,6 +46,7 @@ help:
 	@echo "make rpm     RPM package for RHEL and Fedora in .build-rpm/RPMS"
 	@echo "make package-test  builds both, checks them with lintian and rpmlint, installs the .deb in a Debian 12 chroot (root)"
 	@echo "make bench    benchmarks against upstream fence-agents and the machine's limit (a few minutes)"
+	@echo "make bench-cluster  failover in that cluster: 5 panics with KdumpWatch, 5 with upstream fence_kdump (about 35 minutes)"
 	@echo "make bench-micro  micro-benchmarks of the codec, the table, the answers and the tracker (about 2 minutes)"
 	@echo "make soak     the long versions of the fault tests (kill -9 in 100 rounds)"
 	@echo "make sanitize the whole test suite under AddressSanitizer, then ThreadSanitizer"
@@ -195,6 +196,10 @@ package-test:
 
 bench:
 	Benchmarks/run.sh
+
+# Failover in the e2e-cluster's cluster, KdumpWatch against upstream fence_kdump (root; not in CI).
+bench-cluster: e2e-build
+	Tests/EndToEnd/cluster.sh --bench .build-e2e/deb/kdump-watch_*_amd64.deb
 
 # The pieces of a confirmation, one by one (ordo-one/benchmark; a package of its own).
 bench-micro:

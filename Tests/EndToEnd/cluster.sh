@@ -6,6 +6,8 @@
 # topology of the operator's guide: level 1 fence_kdump_watch, level 2 a power agent.
 #
 #   Tests/EndToEnd/cluster.sh DEB
+#   Tests/EndToEnd/cluster.sh --bench DEB     the failover benchmark instead of the scenarios
+#                                             (`make bench-cluster`; cluster/bench.sh)
 #
 # What stands in, and why:
 #   - QEMU's -kernel/-initrd and -append replace GRUB (as in debian-node.sh).
@@ -44,7 +46,9 @@
 # (scripts/install-deps.sh e2e); the Debian archive (DEBIAN_MIRROR) the first time.
 set -euo pipefail
 
-DEB=${1:?usage: cluster.sh KDUMP-WATCH-DEB}
+bench=""
+if [ "${1:-}" = --bench ]; then bench=yes; shift; fi
+DEB=${1:?usage: cluster.sh [--bench] KDUMP-WATCH-DEB}
 DEB=$(readlink -f "$DEB")
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -65,6 +69,10 @@ for program in "$BUILD/kdump-watchctl" "$SENDER"; do
     [ -x "$program" ] || { echo "e2e-cluster: missing $program: build first (make e2e-cluster does)" >&2; exit 2; }
 done
 [ -r "$DEB" ] || { echo "e2e-cluster: no package $DEB: make deb" >&2; exit 2; }
+if [ -n "$bench" ]; then
+    # Upstream's agent and sender, Debian's, for the benchmark's second half.
+    eval "$("$root/scripts/reference-agents.sh" "$root/.build-reference")"
+fi
 
 work=$(mktemp -d /tmp/kw-e2e-cluster.XXXXXX)
 started=$(date +%s.%N)
@@ -140,6 +148,10 @@ make_node() { # node
     install -m 0755 "$here/cluster/kw-e2e-shell" "$tree/usr/local/sbin/kw-e2e-shell"
     install -m 0644 "$here/cluster/kw-e2e-shell.service" "$tree/etc/systemd/system/kw-e2e-shell.service"
     chroot "$tree" systemctl enable kw-e2e-shell.service >/dev/null 2>&1
+    if [ -n "$bench" ]; then
+        install -m 0755 "$FENCE_KDUMP" "$tree/usr/sbin/fence_kdump"
+        install -D -m 0755 "$FENCE_KDUMP_SEND" "$tree/usr/libexec/fence-agents/fence_kdump_send"
+    fi
     # The disks: / without /var, and /var.
     mkdir "$work/$node.var"
     mv "$tree/var/"* "$work/$node.var/"
@@ -397,6 +409,12 @@ for line in sys.stdin:
 }
 # timeline LABEL TARGET SINCE: failover_log, shown and kept in $work/timeline.
 timeline() { failover_log "$2" "$3" | sed "s/^/    $1: /" | tee -a "$work/timeline"; }
+
+# The failover benchmark instead of the scenarios: it ends the run.
+if [ -n "$bench" ]; then
+    # shellcheck source=Tests/EndToEnd/cluster/bench.sh
+    . "$here/cluster/bench.sh"
+fi
 
 # ---------------------------------------------------------------------------------------------
 # Scenario 1: a node that is not the DC panics. Scenario 5 (below): the DC panics.
