@@ -278,7 +278,7 @@ check_level1() { # label target: the endings since mark_level1 are the agent's o
     # node and process id.
     [ "$(sed -n 's/^[A-Z][a-z]* [0-9]* [0-9:.]* \([a-z0-9]*\) .*fence_kdump_watch[a-z0-9_]*\[\([0-9]*\)\].*/\1 \2/p' <<<"$new" | sort -u | wc -l)" = 1 ] \
         || fail "$1: level 1 ran more than once: $new"
-    phase "$1: level 1 ended once, by the agent's own $(sed -n 's/.*\(timeout after [0-9]* seconds\).*/\1/p' <<<"$new")"
+    phase "$1: level 1 ended once, by the agent's own $(sed -n 's/.*\(timeout after [0-9]* seconds\).*/\1/p' <<<"$new" | sort -u)"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -395,7 +395,7 @@ failover_log() {
         on "$node" "grep -ahE \"Node $1 state is now lost|Requesting fencing .*of node $1|Operation '(reboot|off)' .*targeting $1.*: OK|Result of start operation for dummy on $node: ok\" /var/log/pacemaker/pacemaker.log" || true
     done | python3 -c '
 import datetime, sys
-since = float(sys.argv[1]) - 2  # the nodes clocks may be a second or so off the hosts
+since = float(sys.argv[1]) - 2  # the clocks of the nodes may be off the host clock by a second or so
 year = datetime.datetime.fromtimestamp(since, datetime.timezone.utc).year
 for line in sys.stdin:
     try:
