@@ -303,7 +303,9 @@ setup=$(printf '%s\n' "$setup" | sed -e 's/node\([123]\)/kwnode\1/g' \
 printf '%s\n' "$setup" >"$work/pcs-setup.sh"
 on kwnode1 "echo $(base64 -w 0 "$work/pcs-setup.sh") | base64 -d | sh -e" 300 >"$work/pcs-setup.out" 2>&1 \
     || { cat "$work/pcs-setup.sh" "$work/pcs-setup.out" >&2; fail "the guide's pcs commands failed on kwnode1"; }
-on kwnode1 "pcs resource create dummy ocf:pacemaker:Dummy op monitor interval=10s" >/dev/null \
+# Sticky, so that it stays where run_on_node moved it once the move's constraint is cleared (a
+# bench run saw it move back just before the panic).
+on kwnode1 "pcs resource create dummy ocf:pacemaker:Dummy op monitor interval=10s meta resource-stickiness=100" >/dev/null \
     || fail "pcs resource create dummy failed"
 until_on kwnode1 "crm_mon -1 | grep -q 'kdump.*Started' && crm_resource --locate --resource dummy | grep -q 'running on'" 300 \
     "the kdump device or the resource did not start"
@@ -346,6 +348,7 @@ run_on_node() {
     on "$observer" "crm_resource --move --resource dummy --node $1" >/dev/null || fail "crm_resource --move to $1 failed"
     until_on "$observer" "crm_resource --locate --resource dummy | grep -q 'running on: $1'" 300 "dummy did not move to $1"
     on "$observer" "crm_resource --clear --resource dummy" >/dev/null || fail "crm_resource --clear failed"
+    [ "$(located "$observer")" = "$1" ] || fail "dummy left $1 when the move's constraint was cleared"
 }
 designated_controller() { on "$1" "crm_mon -1" | sed -n 's/.*Current DC: \([a-z0-9]*\).*/\1/p'; } # observer
 # panic LABEL TARGET: TARGET, which runs dummy, panics; kdump-tools' capture kernel announces it.

@@ -24,21 +24,27 @@ printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' run target first_datagram node_lost re
     >"$work/bench.tsv"
 
 # When each step of TARGET's failover happened, in seconds after the panic (failover_log): node
-# lost (the first survivor to see it), fencing requested, confirmed, dummy started.
+# lost (the first survivor to see it), fencing requested, confirmed (read on the node that
+# requested it, on one clock), dummy started (the first start after that).
 failover_split() { # target panic-time
     failover_log "$1" "$2" | python3 -c '
 import datetime, sys
 panic = float(sys.argv[1])
 year = datetime.datetime.fromtimestamp(panic, datetime.timezone.utc).year
-kinds = [("lost", "state is now lost"), ("requested", "Requesting fencing"), ("confirmed", "targeting"), ("started", "Result of start")]
-steps = {}
+steps, requester = {}, None
 for line in sys.stdin:
     stamp = datetime.datetime.strptime(f"{year} {line[:19]}", "%Y %b %d %H:%M:%S.%f")
     after = stamp.replace(tzinfo=datetime.timezone.utc).timestamp() - panic
-    for kind, text in kinds:
-        if text in line:
-            steps.setdefault(kind, after)  # the lines come in time order: the first is the step
-print(" ".join(f"{steps[kind]:.2f}" if kind in steps else "-" for kind, _ in kinds))
+    node = line.split()[3]
+    if "state is now lost" in line:
+        steps.setdefault("lost", after)
+    elif "Requesting fencing" in line and "requested" not in steps:
+        steps["requested"], requester = after, node
+    elif "targeting" in line and node == requester:
+        steps.setdefault("confirmed", after)
+    elif "Result of start" in line and "confirmed" in steps:
+        steps.setdefault("started", after)
+print(" ".join(f"{steps[kind]:.2f}" if kind in steps else "-" for kind in ("lost", "requested", "confirmed", "started")))
 ' "$2"
 }
 
