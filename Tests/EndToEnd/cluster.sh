@@ -246,6 +246,16 @@ await_shell() { # node starts-before seconds
         sleep 1
     done
 }
+# on_every_node NAME SECONDS WHAT COMMAND: COMMAND on the three nodes at once (an image rebuild
+# takes minutes under emulation), each one's output in $work/NODE.NAME.log; fails with WHAT.
+on_every_node() {
+    local node pid started_on=()
+    for node in $nodes; do
+        on "$node" "$4" "$2" >"$work/$node.$1.log" 2>&1 &
+        started_on+=($!)
+    done
+    for pid in "${started_on[@]}"; do wait "$pid" || fail "$3 (see $work/*.$1.log)"; done
+}
 power_calls() { awk -v node="$1" '$3 == node && $2 != "status"' "$work/power.log"; } # node
 # invalid_count NODE COUNTER: a counter of datagrams NODE's daemon refused (status --json).
 invalid_count() {
@@ -535,13 +545,8 @@ for node in $nodes; do
 done
 key_current_everywhere "both keys"
 phase "key rotation: a new key (id $(on kwnode1 "kdump-watchctl keygen --key-id --key /etc/kdump-watch/authkey.new")) beside the old on every node; every image's key accepted"
-rebuilds=()
-for node in $nodes; do
-    on "$node" "echo KEY=/etc/kdump-watch/authkey.new >>/etc/kdump-watch/kdump-watch-send.conf && /etc/kernel/postinst.d/kdump-tools \$(uname -r) && kdump-config reload" 900 \
-        >"$work/$node.rebuild.log" 2>&1 &
-    rebuilds+=($!)
-done
-for pid in "${rebuilds[@]}"; do wait "$pid" || fail "key rotation: a capture image rebuild failed (see $work/*.rebuild.log)"; done
+on_every_node rebuild 900 "key rotation: a capture image rebuild failed" \
+    "echo KEY=/etc/kdump-watch/authkey.new >>/etc/kdump-watch/kdump-watch-send.conf && /etc/kernel/postinst.d/kdump-tools \$(uname -r) && kdump-config reload"
 key_current_everywhere "images rebuilt with the new key"
 phase "key rotation: every capture image rebuilt with the new key; every image's key accepted"
 for node in $nodes; do
