@@ -3,7 +3,9 @@
 
 Starts real processes only (release builds, upstream binaries from Debian's fence-agents, C
 reference tools built from this folder) and prints one table: ours, reference, ratio, goal.
-Benchmarks, not tests: nothing here fails on a missed goal; the table says so.
+Benchmarks, not tests: nothing here fails on a missed goal; the table says so. Row 10, failover
+in a three-node cluster, needs virtual machines for half an hour: `make bench-cluster` prints it
+(Tests/EndToEnd/cluster/bench.sh).
 
     Benchmarks/run.sh        (builds everything, then runs this)
 """

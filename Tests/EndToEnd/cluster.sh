@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end test of a real cluster (`make e2e-cluster`): three Debian 12 nodes, each made as
 # debian-node.sh makes one (debootstrap, Debian's kernel, systemd, ifupdown, kdump-tools), with
-# Debian's corosync 3 and Pacemaker, KdumpWatch from its .deb, on a static network of their own.
+# Debian's corosync 3 and Pacemaker, KdumpWatch from its .deb, on a static network of their own
+# with two corosync links.
 # The cluster itself notices a lost node, decides to fence it, and fences it through the fencing
 # topology of the operator's guide: level 1 fence_kdump_watch, level 2 a power agent.
 #
@@ -34,7 +35,7 @@
 #   2. hang: kdump-tools' capture kernel is unloaded, then the node panics, so it hangs (no
 #      kdump); level 1 fails by the agent's own timeout, once, level 2 resets the node through
 #      the power agent, the resource recovers on a survivor, and the node rejoins.
-#   3. forgery: a live node is cut off the network (its tap leaves the bridge) while a machine
+#   3. forgery: a live node is cut off the network (its taps leave the bridges) while a machine
 #      outside the cluster, with the node's address, sends version 1 and forged signed messages
 #      naming it (the real key id, another key): the survivors count them `unauthenticated` and
 #      `bad_mac`, its entry does not change, level 1 fails, level 2 resets the node.
@@ -83,18 +84,36 @@ remove_namespace() { ip netns del "$namespace" 2>/dev/null || true; ip netns del
 cleanup_more=remove_namespace
 trap cleanup EXIT
 
-# The network: a bridge in a namespace of its own with the host's end (the power switch, and a
-# machine outside the cluster) at .1, the nodes at .11, .12, .13 on tap devices. No DHCP.
+# The network: two bridges in a namespace of their own, one a corosync link. On the first, kwbr0,
+# the host's end (the power switch, and a machine outside the cluster) at .1 and the nodes at
+# .11, .12, .13 on tap devices kwtapN, the names in /etc/hosts, where the capture kernel speaks.
+# On the second, kwbr1, the nodes alone on taps kwtapNb. No DHCP.
 host_address=192.168.78.1
 address_of() { echo "192.168.78.1${1#kwnode}"; }
+second_address_of() { echo "192.168.79.1${1#kwnode}"; }
 ip netns add "$namespace"
 ip -n "$namespace" link set lo up
 ip -n "$namespace" link add kwbr0 type bridge
 ip -n "$namespace" addr add "$host_address/24" dev kwbr0
+ip -n "$namespace" link add kwbr1 type bridge
 ip -n "$namespace" link set kwbr0 up
+ip -n "$namespace" link set kwbr1 up
+# link_node NODE on|off: NODE's two taps join their bridges, or leave them (the node runs on,
+# unheard).
+link_node() {
+    local tap
+    for tap in "kwtap${1#kwnode}:kwbr0" "kwtap${1#kwnode}b:kwbr1"; do
+        if [ "$2" = on ]; then
+            ip -n "$namespace" link set "${tap%:*}" master "${tap#*:}" up
+        else
+            ip -n "$namespace" link set "${tap%:*}" nomaster
+        fi
+    done
+}
 for node in $nodes; do
     ip -n "$namespace" tuntap add "kwtap${node#kwnode}" mode tap
-    ip -n "$namespace" link set "kwtap${node#kwnode}" master kwbr0 up
+    ip -n "$namespace" tuntap add "kwtap${node#kwnode}b" mode tap
+    link_node "$node" on
 done
 
 # ---------------------------------------------------------------------------------------------
@@ -104,7 +123,7 @@ debian_base debian-cluster-node \
 
 # What every node shares: corosync.conf from pcs, the corosync and Pacemaker keys.
 pcs_setup=(kw-e2e)
-for node in $nodes; do pcs_setup+=("$node" "addr=$(address_of "$node")"); done
+for node in $nodes; do pcs_setup+=("$node" "addr=$(address_of "$node")" "addr=$(second_address_of "$node")"); done
 pcs cluster setup "${pcs_setup[@]}" totem token=10000 --corosync_conf "$work/corosync.conf" >"$work/pcs-setup.log" 2>&1 \
     || { cat "$work/pcs-setup.log" >&2; fail "pcs cluster setup --corosync_conf failed"; }
 head -c 256 /dev/urandom >"$work/corosync-authkey"
@@ -124,7 +143,8 @@ make_node() { # node
     } >"$tree/etc/hosts"
     printf '%s\n' "/dev/vda / ext4 errors=remount-ro 0 1" "/dev/vdb /var ext4 defaults 0 2" >"$tree/etc/fstab"
     printf '%s\n' "auto lo" "iface lo inet loopback" "" "auto ens3" "iface ens3 inet static" \
-        "    address $(address_of "$node")/24" "    gateway $host_address" >"$tree/etc/network/interfaces"
+        "    address $(address_of "$node")/24" "    gateway $host_address" "" "auto ens4" "iface ens4 inet static" \
+        "    address $(second_address_of "$node")/24" >"$tree/etc/network/interfaces"
     install -m 0644 "$work/corosync.conf" "$tree/etc/corosync/corosync.conf"
     install -m 0400 "$work/corosync-authkey" "$tree/etc/corosync/authkey"
     install -m 0640 -g "$(chroot "$tree" getent group haclient | cut -d: -f3)" "$work/pacemaker-authkey" "$tree/etc/pacemaker/authkey"
@@ -186,6 +206,8 @@ start_machine() { # node
         -drive "file=$work/$node.root.img,if=virtio,format=raw" -drive "file=$work/$node.var.img,if=virtio,format=raw" \
         -netdev "tap,id=net0,ifname=kwtap$number,script=no,downscript=no" \
         -device "virtio-net-pci,netdev=net0,mac=52:54:00:4b:57:1$number,addr=0x3,romfile=" \
+        -netdev "tap,id=net1,ifname=kwtap${number}b,script=no,downscript=no" \
+        -device "virtio-net-pci,netdev=net1,mac=52:54:00:4b:58:1$number,addr=0x4,romfile=" \
         -qmp "unix:$work/$node.qmp,server=on,wait=off" \
         -serial "file:$work/$node.console" -serial "pipe:$work/$node.shell" >"$work/$node.qemu.log" 2>&1 &
     qemu[$node]=$!
@@ -301,7 +323,15 @@ for node in $nodes; do
 done
 phase "every node: kdump-tools ready to kdump, kdump-watchctl check ready"
 await_online kwnode1 "$nodes" 600 "the cluster did not form"
-phase "cluster formed: Online: [ $nodes ]"
+# Both corosync links up between every two nodes (pcs numbers the nodes 1, 2, 3 in order).
+for node in $nodes; do
+    for other in $nodes; do
+        [ "$other" = "$node" ] && continue
+        until_on "$node" "corosync-cmapctl -m stats stats.knet.node${other#kwnode}.link1.connected | grep -q '= 1\$'" 120 \
+            "$node: corosync's second link to $other is not connected: $(on "$node" "corosync-cfgtool -n" || true)"
+    done
+done
+phase "cluster formed: Online: [ $nodes ], over both corosync links"
 
 # The guide's Pacemaker setup, run on kwnode1 as written but for the names: node1..3 become
 # kwnode1..3, and the power agent stands where fence_ipmilan stands (see the header).
@@ -361,12 +391,16 @@ run_on_node() {
     [ "$(located "$observer")" = "$1" ] || fail "dummy left $1 when the move's constraint was cleared"
 }
 designated_controller() { on "$1" "crm_mon -1" | sed -n 's/.*Current DC: \([a-z0-9]*\).*/\1/p'; } # observer
-# panic LABEL TARGET: TARGET, which runs dummy, panics; kdump-tools' capture kernel announces it.
-panic() {
-    local label=$1 node state before starts dump
+# fail_over LABEL TARGET: TARGET, which runs dummy, panics, and kdump-tools' capture kernel
+# announces it; returns once it is fenced, without the power agent, and dummy runs on a survivor.
+# The nodes' clocks are set to the host's first (a VM boots with its RTC's whole seconds), so that
+# their logs and the host's times compare.
+fail_over() {
+    local label=$1 node before
     target=$2
     observer=$(survivor_of "$target")
     run_on_node "$target"
+    for node in $nodes; do on "$node" "date -s @$(date +%s.%N) >/dev/null" || fail "$node: its clock was not set"; done
     before=$(last_fencing "$target")
     starts=$(shell_starts "$target")
     panic_at=$(date +%s.%N)
@@ -376,8 +410,20 @@ panic() {
     phase "$label: $target fenced, $(since "$panic_at") after the panic: $fencing"
     await_resource_on_survivor "$observer" "$target" 300
     phase "$label: dummy started on $recovered_on, $(since "$panic_at") after the panic"
+    [ -z "$(power_calls "$target")" ] || fail "$label: the power agent was asked about $target, which was dumping: $(power_calls "$target")"
+}
+# rejoined LABEL EVENT SINCE WHAT: the failed node (target) is back in the cluster after WHAT, and
+# its shell runs again (starts: shell_starts before the failure); EVENT happened at SINCE.
+rejoined() {
+    await_online "$observer" "$nodes" 1200 "$target did not rejoin after $4"
+    await_shell "$target" "$starts" 600
+    phase "$1: $target rejoined after $4, $(since "$3") after the $2"
+}
+# panic LABEL TARGET: fail_over, then the survivors' daemons, the dump, and the episode finished.
+panic() {
+    local label=$1 node state dump
+    fail_over "$label" "$2"
     timeline "$label" "$target" "$panic_at"
-    [ -z "$(power_calls "$target")" ] || fail "the power agent was asked about $target, which was dumping: $(power_calls "$target")"
     for node in $nodes; do
         [ "$node" = "$target" ] && continue
         state=$(entry_field "$node" "$target" state)
@@ -385,9 +431,7 @@ panic() {
         [ "$(entry_field "$node" "$target" auth)" = True ] || fail "$node's kdump-watchd: $target's entry is not signed"
     done
     phase "$label: both survivors' kdump-watchd saw $target's signed messages, first at $(entry_field "$observer" "$target" first_seen)"
-    await_online "$observer" "$nodes" 1200 "$target did not rejoin after its dump"
-    await_shell "$target" "$starts" 600
-    phase "$label: $target rebooted after its dump and rejoined, $(since "$panic_at") after the panic"
+    rejoined "$label" panic "$panic_at" "its dump"
     for node in $nodes; do
         [ "$node" = "$target" ] && continue
         [ "$(entry_field "$node" "$target" state)" = finished ] \
@@ -400,7 +444,8 @@ panic() {
 }
 # failover_log TARGET SINCE: the survivors' pacemaker.log lines that split TARGET's failover (node
 # lost, fencing requested, fencing done, dummy started) from SINCE (date +%s.%N) on, in time
-# order. grep -a: a node's log holds NUL bytes where a power reset cut it short.
+# order, each after its time in seconds since the epoch. grep -a: a node's log holds NUL bytes
+# where a power reset cut it short.
 failover_log() {
     local node
     for node in $nodes; do
@@ -418,10 +463,10 @@ for line in sys.stdin:
     seconds = stamp.replace(tzinfo=datetime.timezone.utc).timestamp()
     if seconds >= since:
         print(f"{seconds:.3f} {line}", end="")
-' "$2" | sort -n | cut -d ' ' -f 2-
+' "$2" | sort -n
 }
 # timeline LABEL TARGET SINCE: failover_log, shown and kept in $work/timeline.
-timeline() { failover_log "$2" "$3" | sed "s/^/    $1: /" | tee -a "$work/timeline"; }
+timeline() { failover_log "$2" "$3" | cut -d ' ' -f 2- | sed "s/^/    $1: /" | tee -a "$work/timeline"; }
 
 # The failover benchmark instead of the scenarios: it ends the run.
 if [ -n "$bench" ]; then
@@ -457,9 +502,7 @@ check_level1 hang "$target"
 await_resource_on_survivor "$observer" "$target" 300
 phase "hang: dummy started on $recovered_on, $(since "$hang_at") after the hang"
 [ "$(entry_field "$observer" "$target" state)" != dumping ] || fail "$observer's kdump-watchd shows $target dumping"
-await_online "$observer" "$nodes" 1200 "$target did not rejoin after the reset"
-await_shell "$target" "$starts" 600
-phase "hang: $target rejoined after the power agent's reset, $(since "$hang_at") after the hang"
+rejoined hang hang "$hang_at" "the power agent's reset"
 
 # ---------------------------------------------------------------------------------------------
 # Scenario 3: a live node is cut off while a machine outside the cluster speaks for it: from the
@@ -483,8 +526,8 @@ before=$(last_fencing "$target")
 starts=$(shell_starts "$target")
 calls_before=$(power_calls "$target" | wc -l)
 mark_level1 "$target"
-# The node's tap leaves the bridge: the node runs on, unheard. The forger's veth joins it.
-ip -n "$namespace" link set "kwtap${target#kwnode}" nomaster
+# The node's taps leave the bridges: the node runs on, unheard. The forger's veth joins the first.
+link_node "$target" off
 cut_at=$(date +%s.%N)
 ip netns add "$forger"
 ip -n "$namespace" link add kwforge type veth peer name eth0 netns "$forger"
@@ -518,10 +561,8 @@ for node in $nodes; do
 done
 phase "forgery: $target's entry unchanged;$counts"
 ip netns del "$forger"
-ip -n "$namespace" link set "kwtap${target#kwnode}" master kwbr0
-await_online "$observer" "$nodes" 1200 "$target did not rejoin after the reset"
-await_shell "$target" "$starts" 600
-phase "forgery: $target rejoined after the power agent's reset, $(since "$cut_at") after the cut"
+link_node "$target" on
+rejoined forgery cut "$cut_at" "the power agent's reset"
 
 # ---------------------------------------------------------------------------------------------
 # Scenario 4: the cluster key rotates by the guide's procedure ("Signed messages"). A panic at
