@@ -278,7 +278,8 @@ on_every_node() {
     done
     for pid in "${started_on[@]}"; do wait "$pid" || fail "$3 (see $work/*.$1.log)"; done
 }
-power_calls() { awk -v node="$1" '$3 == node && $2 != "status"' "$work/power.log"; } # node
+# power_calls NODE [BEFORE]: the power switch's calls about NODE, after the first BEFORE of them.
+power_calls() { awk -v node="$1" '$3 == node && $2 != "status"' "$work/power.log" | tail -n +$((${2:-0} + 1)); }
 # invalid_count NODE COUNTER: a counter of datagrams NODE's daemon refused (status --json).
 invalid_count() {
     on "$1" "kdump-watchctl status --json" | python3 -c 'import json, sys; print(json.load(sys.stdin)["invalid"][sys.argv[1]])' "$2"
@@ -391,13 +392,15 @@ run_on_node() {
     [ "$(located "$observer")" = "$1" ] || fail "dummy left $1 when the move's constraint was cleared"
 }
 designated_controller() { on "$1" "crm_mon -1" | sed -n 's/.*Current DC: \([a-z0-9]*\).*/\1/p'; } # observer
-# fail_over LABEL TARGET: TARGET, which runs dummy, panics, and kdump-tools' capture kernel
-# announces it; returns once it is fenced, without the power agent, and dummy runs on a survivor.
-# The nodes' clocks are set to the host's first (a VM boots with its RTC's whole seconds), so that
-# their logs and the host's times compare.
+# fail_over LABEL TARGET [power-allowed]: TARGET, which runs dummy, panics, and kdump-tools'
+# capture kernel announces it; returns once it is fenced and dummy runs on a survivor. Fenced by
+# the power agent (level 2) is a failure, unless power-allowed: then fenced_by says which level
+# fenced it. The nodes' clocks are set to the host's first (a VM boots with its RTC's whole
+# seconds), so that their logs and the host's times compare.
 fail_over() {
     local label=$1 node before
     target=$2
+    calls_before=$(power_calls "$target" | wc -l)
     observer=$(survivor_of "$target")
     run_on_node "$target"
     for node in $nodes; do on "$node" "date -s @$(date +%s.%N) >/dev/null" || fail "$node: its clock was not set"; done
@@ -410,7 +413,13 @@ fail_over() {
     phase "$label: $target fenced, $(since "$panic_at") after the panic: $fencing"
     await_resource_on_survivor "$observer" "$target" 300
     phase "$label: dummy started on $recovered_on, $(since "$panic_at") after the panic"
-    [ -z "$(power_calls "$target")" ] || fail "$label: the power agent was asked about $target, which was dumping: $(power_calls "$target")"
+    fenced_by="level 1"
+    if [ -n "$(power_calls "$target" "$calls_before")" ]; then
+        [ "${3:-}" = power-allowed ] \
+            || fail "$label: the power agent was asked about $target, which was dumping: $(power_calls "$target" "$calls_before")"
+        fenced_by="level 2"
+        phase "$label: level 1 did not confirm; the power agent: $(power_calls "$target" "$calls_before" | tr '\n' ' ')"
+    fi
 }
 # rejoined LABEL EVENT SINCE WHAT: the failed node (target) is back in the cluster after WHAT, and
 # its shell runs again (starts: shell_starts before the failure); EVENT happened at SINCE.
@@ -440,7 +449,7 @@ panic() {
     done
     dump=$(on "$target" "ls /var/crash/*/dump.*" | tail -n 1) || fail "$target: kdump-tools saved no dump in /var/crash"
     phase "$label: both survivors show $target's episode finished; $target has $dump"
-    [ -z "$(power_calls "$target")" ] || fail "the power agent was asked about $target: $(power_calls "$target")"
+    [ -z "$(power_calls "$target" "$calls_before")" ] || fail "the power agent was asked about $target: $(power_calls "$target" "$calls_before")"
 }
 # failover_log TARGET SINCE: the survivors' pacemaker.log lines that split TARGET's failover (node
 # lost, fencing requested, fencing done, dummy started) from SINCE (date +%s.%N) on, in time
@@ -489,6 +498,7 @@ observer=$(survivor_of "$target")
 run_on_node "$target"
 on "$target" "kdump-config unload" >/dev/null || fail "$target: kdump-config unload failed"
 before=$(last_fencing "$target")
+calls_before=$(power_calls "$target" | wc -l)
 starts=$(shell_starts "$target")
 mark_level1 "$target"
 hang_at=$(date +%s.%N)
@@ -496,8 +506,8 @@ send "$target" "sync; echo c > /proc/sysrq-trigger"
 phase "hang: $target, which runs dummy, panics with no capture kernel loaded"
 await_fenced "$target" 600 "$before"
 phase "hang: $target fenced, $(since "$hang_at") after the hang: $fencing"
-power_calls "$target" | grep -q " reboot $target ok on" || fail "the power agent did not reset $target: $(power_calls "$target")"
-phase "hang: the power switch's log: $(power_calls "$target" | tr '\n' ' ')"
+power_calls "$target" "$calls_before" | grep -q " reboot $target ok on" || fail "the power agent did not reset $target: $(power_calls "$target" "$calls_before")"
+phase "hang: the power switch's log: $(power_calls "$target" "$calls_before" | tr '\n' ' ')"
 check_level1 hang "$target"
 await_resource_on_survivor "$observer" "$target" 300
 phase "hang: dummy started on $recovered_on, $(since "$hang_at") after the hang"
@@ -545,8 +555,8 @@ phase "forgery: $target cut off; from its address $(address_of "$target") outsid
 await_fenced "$target" 600 "$before"
 phase "forgery: $target fenced, $(since "$cut_at") after the cut: $fencing"
 kill "${forgers[@]}"
-power_calls "$target" | tail -n +$((calls_before + 1)) | grep -q " reboot $target ok on" \
-    || fail "forgery: the power agent did not reset $target: $(power_calls "$target" | tail -n +$((calls_before + 1)))"
+power_calls "$target" "$calls_before" | grep -q " reboot $target ok on" \
+    || fail "forgery: the power agent did not reset $target: $(power_calls "$target" "$calls_before")"
 check_level1 forgery "$target"
 counts=""
 for node in $nodes; do
