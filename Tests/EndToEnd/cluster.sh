@@ -82,6 +82,20 @@ namespace=kw-cluster-$$
 forger=kw-forger-$$
 remove_namespace() { ip netns del "$namespace" 2>/dev/null || true; ip netns del "$forger" 2>/dev/null || true; }
 cleanup_more=remove_namespace
+# After a failure, before the machines stop: every node that still answers writes its journal and
+# logs to its disk, so that the kept /var images (KEEP_LOGS) hold what led to the failure.
+flush_node_logs() {
+    local node id deadline
+    for node in ${nodes:-}; do
+        [ -p "$work/$node.shell.in" ] || continue
+        id=f$(date +%s%N)
+        # shellcheck disable=SC2016 # sh -c expands them
+        timeout 5 sh -c 'echo "$1 journalctl --sync; sync" >"$2"' - "$id" "$work/$node.shell.in" || continue
+        deadline=$((SECONDS + 20))
+        until grep -q "^kw-e2e-done $id " "$work/$node.shell.log" 2>/dev/null || [ $SECONDS -ge $deadline ]; do sleep 0.2; done
+    done
+}
+before_stop=flush_node_logs
 trap cleanup EXIT
 
 # The network: two bridges in a namespace of their own, one a corosync link. On the first, kwbr0,

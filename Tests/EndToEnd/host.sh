@@ -4,7 +4,8 @@
 # fence_kdump_watch, as a cluster's fencer does.
 #
 # The caller sets work (a scratch directory), BUILD, CACHE, started (date +%s.%N), pids (an array) and
-# CONSOLES (the console logs to show on failure), and traps cleanup on EXIT; DEBIAN_MIRROR for debian_base.
+# CONSOLES (the console logs to show on failure), and traps cleanup on EXIT; DEBIAN_MIRROR for debian_base;
+# before_stop, a function cleanup calls after a failure before it stops the processes.
 
 FENCER=/usr/lib/pacemaker/pacemaker-fenced
 AGENT_LINK=/usr/sbin/fence_kdump_watch
@@ -23,6 +24,8 @@ fail() {
     exit 1
 }
 cleanup() {
+    # before_stop: the caller's last look at a failed run while its processes still run.
+    if [ "$failed" = yes ] && [ -n "${before_stop:-}" ]; then "$before_stop" || true; fi
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
     [ "$linked_agent" = yes ] && rm -f "$AGENT_LINK"
