@@ -343,10 +343,20 @@ for node in $nodes; do
     for other in $nodes; do
         [ "$other" = "$node" ] && continue
         until_on "$node" "corosync-cmapctl -m stats stats.knet.node${other#kwnode}.link1.connected | grep -q '= 1\$'" 120 \
-            "$node: corosync's second link to $other is not connected: $(on "$node" "corosync-cfgtool -n" || true)"
+            "$node: corosync's second link to $other is not connected (corosync-cfgtool -n on it)"
     done
 done
 phase "cluster formed: Online: [ $nodes ], over both corosync links"
+# Under emulation, Pacemaker 2.1.5's fencer may start before the CIB manager answers ("Could not
+# connect to the CIB manager"). In a bench run such a fencer never connected later and never
+# learnt the devices and the topology: as the DC, it fenced a dumping node with the power agent
+# at once, skipping level 1. The guide's remedy: restart Pacemaker on that node.
+for node in $nodes; do
+    on "$node" "journalctl -b -t pacemaker-fenced | grep -q 'Could not connect to the CIB manager'" || continue
+    on "$node" "systemctl restart pacemaker" 300 >/dev/null || fail "$node: systemctl restart pacemaker failed"
+    phase "$node: its fencer had started without the CIB manager; Pacemaker restarted on it (the guide's remedy)"
+    await_online kwnode1 "$nodes" 600 "$node did not rejoin after Pacemaker's restart"
+done
 
 # The guide's Pacemaker setup, run on kwnode1 as written but for the names: node1..3 become
 # kwnode1..3, and the power agent stands where fence_ipmilan stands (see the header).
@@ -365,7 +375,11 @@ on kwnode1 "pcs resource create dummy ocf:pacemaker:Dummy op monitor interval=10
 until_on kwnode1 "crm_mon -1 | grep -q 'kdump.*Started' && crm_resource --locate --resource dummy | grep -q 'running on'" 300 \
     "the kdump device or the resource did not start"
 on kwnode1 "pcs stonith level config" | sed 's/^/    /'
-phase "the guide's fencing topology and the resource dummy configured"
+for node in $nodes; do
+    until_on "$node" "stonith_admin --list-registered | grep -qx kdump" 120 \
+        "$node's fencer does not know the kdump device (stonith_admin --list-registered on it)"
+done
+phase "the guide's fencing topology and the resource dummy configured; every node's fencer knows the kdump device"
 
 # last_fencing NODE: the newest successful fencing of NODE that the other nodes' fencers know of,
 # as "COMPLETED-TIME ENTRY" (a fencer that rejoined may not have learnt every entry).
