@@ -426,7 +426,7 @@ designated_controller() { on "$1" "crm_mon -1" | sed -n 's/.*Current DC: \([a-z0
 # fenced it. The nodes' clocks are set to the host's first (a VM boots with its RTC's whole
 # seconds), so that their logs and the host's times compare.
 fail_over() {
-    local label=$1 node before
+    local label=$1 node before calls
     target=$2
     calls_before=$(power_calls "$target" | wc -l)
     observer=$(survivor_of "$target")
@@ -442,11 +442,11 @@ fail_over() {
     await_resource_on_survivor "$observer" "$target" 300
     phase "$label: dummy started on $recovered_on, $(since "$panic_at") after the panic"
     fenced_by="level 1"
-    if [ -n "$(power_calls "$target" "$calls_before")" ]; then
-        [ "${3:-}" = power-allowed ] \
-            || fail "$label: the power agent was asked about $target, which was dumping: $(power_calls "$target" "$calls_before")"
+    calls=$(power_calls "$target" "$calls_before")
+    if [ -n "$calls" ]; then
+        [ "${3:-}" = power-allowed ] || fail "$label: the power agent was asked about $target, which was dumping: $calls"
         fenced_by="level 2"
-        phase "$label: level 1 did not confirm; the power agent: $(power_calls "$target" "$calls_before" | tr '\n' ' ')"
+        phase "$label: level 1 did not confirm; the power agent: $(tr '\n' ' ' <<<"$calls")"
     fi
 }
 # rejoined LABEL EVENT SINCE WHAT: the failed node (target) is back in the cluster after WHAT, and

@@ -94,7 +94,8 @@ phase "upstream: fence_kdump at level 1, fence_kdump_send -i 10 in every capture
 target=""
 for run in $(seq "$bench_panics"); do bench_failover "fence_kdump" "$run" "$(bench_target)" power-allowed; done
 
-# The table: median and max of panic -> dummy started, and each step's median.
+# The table: median and max of panic -> dummy started, and each step's median; then the same as
+# row 10 of `make bench`'s table (Benchmarks/bench.py): ours, reference, ratio, goal.
 python3 - "$work/bench.tsv" <<'PYTHON' | tee "$work/bench.md"
 import statistics, sys
 rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1])][1:]
@@ -102,24 +103,18 @@ def seconds(values):
     return [float(v) for v in values if v != "-"]
 print("| level 1 (panics) | panic -> dummy started: median | max | medians after the panic: first datagram | node lost | fencing requested | confirmed | request -> confirmed: median | max |")
 print("|---|---|---|---|---|---|---|---|---|")
+figures = {}
 for label in ("KdumpWatch", "fence_kdump"):
     mine = [row for row in rows if row[0].startswith(label + " ")]
     started = seconds(row[6] for row in mine)
     answer = [float(row[5]) - float(row[4]) for row in mine if row[4] != "-" and row[5] != "-"]
     medians = [statistics.median(seconds(row[i] for row in mine)) for i in (2, 3, 4, 5)]
     by_power = sum(1 for row in mine if row[8] == "level 2")
+    figures[label] = (statistics.median(started), max(started), statistics.median(answer), max(answer), len(mine), by_power)
     print(f"| {label} ({len(mine)}" + (f"; {by_power} fenced by level 2, the power agent" if by_power else "") + ") | "
           + f"{statistics.median(started):.1f} s | {max(started):.1f} s | "
           + " | ".join(f"{m:.1f} s" for m in medians)
           + f" | {statistics.median(answer):.2f} s | {max(answer):.2f} s |")
-# The same as row 10 of `make bench`'s table (Benchmarks/bench.py): ours, reference, ratio, goal.
-figures = {}
-for label in ("KdumpWatch", "fence_kdump"):
-    mine = [row for row in rows if row[0].startswith(label + " ")]
-    started = seconds(row[6] for row in mine)
-    answer = [float(row[5]) - float(row[4]) for row in mine if row[4] != "-" and row[5] != "-"]
-    figures[label] = (statistics.median(started), max(started), statistics.median(answer), max(answer), len(mine),
-                      sum(1 for row in mine if row[8] == "level 2"))
 ours, upstream = figures["KdumpWatch"], figures["fence_kdump"]
 print()
 print("| benchmark | KdumpWatch | reference | ratio | goal | met |")
