@@ -41,7 +41,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLibc"),
         .systemLibrary(name: "CNettle"),
-        .target(name: "CSenderStartup"),
+        .target(name: "CSenderStartup", cSettings: [.define("KDUMP_WATCH_SENDER_EMBEDDED")]),
         .target(name: "CNettleWithoutDispatch"),
         .executableTarget(
             name: "kdump-watch-send",

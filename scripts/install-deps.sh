@@ -17,7 +17,9 @@ case "${1:-build}" in
     package) packages="$packages debhelper dpkg-dev lintian rpm rpmlint debootstrap" ;;
     test | e2e)
         # A kernel's modules: mkinitramfs builds the readiness tests' kdump-tools image for it.
-        packages="$packages libxml2-utils pacemaker pacemaker-cli-utils dracut-core initramfs-tools-core shellcheck strace prometheus pcs fence-agents linux-image-cloud-amd64"
+        # valgrind hides the CPU's SHA extensions from the embedded sender's SHA-256, so that
+        # both of its compression functions are tested on any CPU (SenderEmbeddedBuildTests).
+        packages="$packages libxml2-utils pacemaker pacemaker-cli-utils dracut-core initramfs-tools-core shellcheck strace prometheus pcs fence-agents linux-image-cloud-amd64 valgrind"
         if [ "$1" = e2e ]; then
             packages="$packages qemu-system-x86 kexec-tools makedumpfile busybox-static cpio dracut-network e2fsprogs debootstrap iproute2 debhelper dpkg-dev lintian"
         fi

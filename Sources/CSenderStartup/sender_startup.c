@@ -38,7 +38,9 @@ __attribute__((constructor(101))) static void kdump_watch_sender_startup(int arg
     (void)envp;
     saved_argc = argc;
     saved_argv = argv;
+#ifndef KDUMP_WATCH_SENDER_EMBEDDED  // no runtime to seed; setenv would only cost the start time
     setenv("SWIFT_DETERMINISTIC_HASHING", "1", 1);
+#endif
 }
 
 int kdump_watch_sender_argc(void) { return saved_argc; }

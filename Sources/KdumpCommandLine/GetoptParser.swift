@@ -18,10 +18,15 @@ public enum GetoptParser {
         // are ASCII, so a byte that is not one is never an option letter.
         let dash = UInt8(ascii: "-")
         var tokens: [GetoptToken] = []
+        tokens.reserveCapacity(arguments.count)
+        // One buffer for every argument's bytes: a start of the capture-kernel sender parses
+        // its whole command line before its first datagram, and each copy would be an allocation.
+        var bytes: [UInt8] = []
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]
-            let bytes = Array(argument.utf8)
+            bytes.removeAll(keepingCapacity: true)
+            bytes.append(contentsOf: argument.utf8)
             index += 1
             if bytes.count == 2, bytes[0] == dash, bytes[1] == dash {
                 while index < arguments.count {
@@ -32,7 +37,7 @@ public enum GetoptParser {
                 let equals = bytes[2...].firstIndex(of: UInt8(ascii: "="))
                 let spelled = text(bytes[0..<(equals ?? bytes.endIndex)])
                 let name = bytes[2..<(equals ?? bytes.endIndex)]
-                guard let option = options.first(where: { $0.long.utf8.elementsEqual(name) }) else {
+                guard let option = options.first(where: { $0.long.hasUTF8(name) }) else {
                     throw GetoptError("unrecognized option '\(spelled)'")
                 }
                 var given: String?

@@ -44,7 +44,7 @@ public struct MessageSigner {
         let message = SignedMessage(
             phase: phase, keyID: keyID, nonce: nonce, sequence: sequence, timestamp: now(), nodeName: nodeName)
         let signed = message.signedBytes
-        return message.datagram(mac: Self.mac(of: signed, key: key))
+        return SignedMessage.datagram(signedBytes: signed, mac: Self.mac(of: signed, key: key))
     }
 
     /// HMAC-SHA256 of `bytes` under `key`.

@@ -85,35 +85,40 @@ public struct Sender {
                 }
                 for destination in resolved[place] ?? [] {
                     send(
-                        to: destination, named: "node '\(node)'", round: round, signer: &signer, sockets: &sockets,
+                        to: destination, node: node, round: round, signer: &signer, sockets: &sockets,
                         statistics: &statistics)
                 }
             }
             if options.broadcast {
                 for destination in Destination.broadcasts(family: options.family) {
                     send(
-                        to: destination, named: "broadcast", round: round, signer: &signer, sockets: &sockets,
+                        to: destination, node: nil, round: round, signer: &signer, sockets: &sockets,
                         statistics: &statistics)
                 }
             }
             if options.count != 0 && round >= options.count { break }
             Self.sleep(seconds: options.interval)
         }
-        debug("\(statistics.sent) messages sent, \(statistics.sendErrors) send errors, \(statistics.rounds) rounds")
+        if options.verbose > 0 {
+            debug("\(statistics.sent) messages sent, \(statistics.sendErrors) send errors, \(statistics.rounds) rounds")
+        }
         return statistics
     }
 
     private func send(
-        to destination: Destination, named name: String, round: Int, signer: inout MessageSigner?,
+        to destination: Destination, node: String?, round: Int, signer: inout MessageSigner?,
         sockets: inout SocketPair, statistics: inout Statistics
     ) {
         for payload in payloads(round: round, signer: &signer) {
+            let failure = sockets.send(payload, to: destination, port: options.port)
+            if failure == nil { statistics.sent += 1 } else { statistics.sendErrors += 1 }
+            // Only under -v: the first datagram of the next destination waits for any text built here.
+            guard options.verbose > 0 else { continue }
             let kind = payload.count == KdumpDatagram.length ? "message" : "signed message"
-            if let failure = sockets.send(payload, to: destination, port: options.port) {
-                statistics.sendErrors += 1
+            let name = node.map { "node '\($0)'" } ?? "broadcast"
+            if let failure {
                 debug("failed to send \(kind) to \(name) (\(destination)): \(failure)")
             } else {
-                statistics.sent += 1
                 debug("\(kind) sent to \(name) (\(destination))")
             }
         }

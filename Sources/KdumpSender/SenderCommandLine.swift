@@ -5,12 +5,10 @@
 
 /// The command line of `fence_kdump_send`, which `kdump-watch-send` accepts unchanged.
 public enum SenderCommandLine {
-    static let options = SenderFlag.allCases.map { $0.option }
-
     public static func parse(_ arguments: [String]) throws(SenderUsageError) -> SenderCommand {
         let tokens: [GetoptToken]
         do {
-            tokens = try GetoptParser.tokenize(arguments, options: options)
+            tokens = try GetoptParser.tokenize(arguments, options: SenderFlag.options)
         } catch {
             throw SenderUsageError(error.message)
         }

@@ -6,7 +6,7 @@
 /// One option of `kdump-watch-send`: upstream `fence_kdump_send`'s, then protocol 2's. The
 /// parser switches over these rather than over option names, so that no string is compared
 /// with `==` (see `hasSameUTF8(as:)`).
-enum SenderFlag: CaseIterable {
+enum SenderFlag: Int, CaseIterable {
     case ipport, family, count, interval, verbose, version, help
     case key, keyID, nodeName, phase, broadcast, alsoV1
 
@@ -28,9 +28,14 @@ enum SenderFlag: CaseIterable {
         }
     }
 
+    /// Every flag's option, in `allCases`' order: built once, as the parser compares each
+    /// option's long name against the names it reports.
+    static let options = allCases.map { $0.option }
+
     /// The option whose long name the parser reported.
     init?(long: String) {
-        guard let flag = Self.allCases.first(where: { $0.option.long.hasSameUTF8(as: long) }) else { return nil }
-        self = flag
+        // The raw values count the cases from 0 in `allCases`' order: an option's place is its flag's.
+        guard let place = Self.options.firstIndex(where: { $0.long.hasSameUTF8(as: long) }) else { return nil }
+        self.init(rawValue: place)
     }
 }

@@ -87,12 +87,13 @@ public struct AuthKey: Sendable, Equatable {
         return try parse(buffer[..<count], path: path)
     }
 
+    /// The value of the hexadecimal digit `digit` (either case), if it is one. Two subtractions
+    /// that wrap below zero rather than ranges of `UInt8(ascii:)`: the embedded sender, built
+    /// for size, keeps each of those a call, six of them for every digit of its key.
     private static func hexValue(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-        default: nil
-        }
+        let decimal = digit &- 0x30  // "0"
+        if decimal < 10 { return decimal }
+        let letter = (digit | 0x20) &- 0x61  // "a"; `| 0x20` makes "A"..."F" lowercase
+        return letter < 6 ? letter + 10 : nil
     }
 }

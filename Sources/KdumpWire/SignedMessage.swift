@@ -102,9 +102,15 @@ public struct SignedMessage: Sendable, Equatable {
     }
 
     /// The whole datagram: ``signedBytes`` followed by `mac`.
-    public func datagram(mac: some Collection<UInt8>) -> [UInt8] {
-        precondition(mac.count == Self.macLength, "a MAC is \(Self.macLength) bytes")
-        return signedBytes + mac
+    public func datagram(mac: some Collection<UInt8>) -> [UInt8] { Self.datagram(signedBytes: signedBytes, mac: mac) }
+
+    /// The whole datagram from a message's ``signedBytes``, already built to compute `mac`:
+    /// appended in the room ``signedBytes`` leaves for it, with no second copy.
+    public static func datagram(signedBytes: [UInt8], mac: some Collection<UInt8>) -> [UInt8] {
+        precondition(mac.count == macLength, "a MAC is \(macLength) bytes")
+        var bytes = signedBytes
+        bytes.append(contentsOf: mac)
+        return bytes
     }
 
     /// Whether `bytes` starts like a version 2 message: the magic and version 2, both in

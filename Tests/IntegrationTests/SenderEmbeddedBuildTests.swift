@@ -60,6 +60,29 @@ import Testing
         #expect(bytes == ProtocolExample.hex)
     }
 
+    /// The embedded sender picks Nettle's SHA-256 compression function by the CPU: the one with
+    /// the SHA extensions where the CPU has them, else the plain x86-64 one. valgrind's virtual
+    /// CPU has no SHA extensions, so under it the plain one signs; natively, on a CPU with them
+    /// (`sha_ni` in /proc/cpuinfo), the other. Both must give the protocol document's example.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/valgrind"), "needs valgrind"))
+    func bothSHA256CompressionFunctionsSignTheExample() throws {
+        let example = try ProtocolExample.datagram.withUnsafeBytes { SignedMessage.Header.parse($0) }.get()
+        let arguments = [
+            ProtocolExample.nodeKeyHex, String(format: "%02x", example.keyID), "node-a", "\(example.phase)",
+            "\(example.nonce)", "\(example.sequence)", "\(example.timestamp)",
+        ]
+        // valgrind cannot read the debug information of a build for size; it runs a stripped copy.
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let stripped = directory.path + "/kdump-watch-wire-vectors"
+        #expect(try run("/usr/bin/strip", ["-o", stripped, Self.tool]).status == 0)
+        let native = try run(stripped, arguments)
+        let plain = try run("/usr/bin/valgrind", ["-q", "--error-exitcode=9", stripped] + arguments, timeout: 120)
+        #expect(native.status == 0 && plain.status == 0, "\(native) \(plain)")
+        #expect(native.stdout.trimmingCharacters(in: .newlines) == ProtocolExample.hex)
+        #expect(plain.stdout.trimmingCharacters(in: .newlines) == ProtocolExample.hex)
+    }
+
     @Test func randomInputsGiveTheSameBytesInBothBuilds() throws {
         var random = SeededGenerator(seed: 0x6B77_656D_6265_6464)
         let nameBytes = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-".utf8)
