@@ -54,13 +54,22 @@ public struct DatagramAdmission {
         if rateLimit != limiter.rate { limiter = SourceRateLimiter(rate: rateLimit) }
     }
 
+    /// What the log adds to `not_allowed` for a link-local source: a capture kernel that
+    /// broadcasts sends its IPv6 copy to `ff02::1` from its link-local address, and an `allow`
+    /// list made of the cluster's addresses refuses that copy once a minute through every dump,
+    /// while its other copies are admitted (Documentation/operators-guide.md, "Logs").
+    public static let linkLocalSource =
+        "a link-local source, as a broadcasting capture kernel's copy to ff02::1 has; its other copies are judged on their own"
+
     /// Decides about `payload`, received from `source` at `now` (monotonic nanoseconds) when the
     /// wall clock read `wallClock`.
     public mutating func admit(
         _ payload: some Collection<UInt8>, from source: HostAddress, at now: UInt64,
         wallClock: WallClockTime = WallClockTime(nanosecondsSinceEpoch: 0)
     ) -> Verdict {
-        guard policy.admits(source) else { return .rejected(.notAllowed) }
+        guard policy.admits(source) else {
+            return .rejected(.notAllowed, detail: source.isIPv6LinkLocal ? Self.linkLocalSource : nil)
+        }
         if authentication.mode != .none {
             let signed =
                 payload.withContiguousStorageIfAvailable { buffer in

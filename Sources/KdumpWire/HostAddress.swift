@@ -111,6 +111,9 @@ public struct HostAddress: Hashable, Sendable, Comparable, CustomStringConvertib
     /// Number of bits in the address: 32 or 128.
     public var bitWidth: Int { isIPv4 ? 32 : 128 }
 
+    /// Whether this is an IPv6 link-local address (`fe80::/10`).
+    public var isIPv6LinkLocal: Bool { !isIPv4 && high >> 54 == 0x3FA }
+
     /// The usual textual form. Formatted on the stack: every answer and every state-file row
     /// shows an address, and the array-based version cost five allocations each time.
     public var description: String {

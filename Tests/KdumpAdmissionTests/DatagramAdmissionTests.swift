@@ -35,6 +35,19 @@ import Testing
         }
     }
 
+    @Test func aLinkLocalSenderOutsideAllowIsRefusedWithTheBroadcastCopyNamed() throws {
+        var admission = gate(allow: [.range(AddressRange("10.0.0.0/8")!)])
+        let linkLocal = try #require(HostAddress("fe80::5054:ff:fe12:3401"))
+        let global = try #require(HostAddress("2001:db8::1"))
+        #expect(
+            admission.admit(valid, from: linkLocal, at: 0)
+                == .rejected(.notAllowed, detail: DatagramAdmission.linkLocalSource))
+        #expect(admission.admit(valid, from: global, at: 0) == .rejected(.notAllowed))
+        #expect(admission.admit(valid, from: stranger, at: 0) == .rejected(.notAllowed))
+        var open = gate(allow: [])
+        #expect(open.admit(valid, from: linkLocal, at: 0) == .accepted)
+    }
+
     @Test func theRateLimitDecidesBeforeTheBytes() {
         var admission = gate(allow: [], rateLimit: 1)
         // A burst of twice the rate passes, then even garbage is counted as rate limited.

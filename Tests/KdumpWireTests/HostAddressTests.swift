@@ -88,6 +88,15 @@ import Testing
         #expect(!odd.contains(HostAddress("2001:db8:0:0:2000::")!))
     }
 
+    @Test(arguments: [
+        ("fe80::1", true), ("febf:ffff::1", true), ("fe80::5054:ff:fe12:3401", true), ("fec0::1", false),
+        ("fe7f::1", false), ("ff02::1", false), ("::1", false), ("2001:db8::1", false), ("169.254.1.1", false),
+        ("::ffff:169.254.1.1", false),
+    ])
+    func knowsIPv6LinkLocalAddresses(text: String, linkLocal: Bool) throws {
+        #expect(try #require(HostAddress(text)).isIPv6LinkLocal == linkLocal)
+    }
+
     @Test(arguments: ["10.0.0.0/33", "::/129", "10.0.0.0/-1", "10.0.0.0/", "x/8", "::ffff:10.0.0.0/8", "10.0.0.0/a"])
     func rejectsBadRanges(text: String) {
         #expect(AddressRange(text) == nil)
