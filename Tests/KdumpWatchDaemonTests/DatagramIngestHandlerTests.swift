@@ -1,3 +1,4 @@
+import KdumpAdmission
 import KdumpConfiguration
 import KdumpState
 import KdumpWire
@@ -60,6 +61,21 @@ import Testing
         let batch = try #require(await iterator.next())
         #expect(batch.valid == [HostAddress("10.0.0.1")!, HostAddress("10.0.0.1")!])
         #expect(batch.invalid.map(\.reason) == [.rateLimited, .notAllowed])
+    }
+
+    @Test func aLinkLocalSourceOutsideAllowIsRefusedWithWhatItLikelyIs() async throws {
+        var configuration = DaemonConfiguration()
+        configuration.allow = [.range(AddressRange("10.0.0.0/8")!)]
+        let (channel, batches, _) = try channel(configuration)
+        try read(KdumpDatagram.littleEndianV1, from: "fe80::5054:ff:fe12:3401", on: channel)
+        try read(KdumpDatagram.littleEndianV1, from: "192.0.2.1", on: channel)
+        channel.pipeline.fireChannelReadComplete()
+        _ = try channel.finish()
+        var iterator = batches.makeAsyncIterator()
+        let batch = try #require(await iterator.next())
+        #expect(batch.valid.isEmpty)
+        #expect(batch.invalid.map(\.reason) == [.notAllowed, .notAllowed])
+        #expect(batch.invalid.map(\.detail) == [DatagramAdmission.linkLocalSource, nil])
     }
 
     @Test func aFloodFromOneSourceIsOneCountedEntryPerReason() async throws {
