@@ -29,9 +29,7 @@ void _nettle_sha256_compress(uint32_t *state, const uint8_t *input, const uint32
 void *nettle_memxor(void *dst, const void *src, size_t n);
 
 void _nettle_sha256_compress(uint32_t *state, const uint8_t *input, const uint32_t *k) {
-    static int sha_extensions = -1;  // not asked yet; the sender has one thread
-    if (sha_extensions < 0) sha_extensions = CPU_FEATURE_ACTIVE(SHA);
-    if (sha_extensions)
+    if (CPU_FEATURE_ACTIVE(SHA))
         _nettle_sha256_compress_sha_ni(state, input, k);
     else
         _nettle_sha256_compress_x86_64(state, input, k);
