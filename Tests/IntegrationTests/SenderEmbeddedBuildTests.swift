@@ -12,16 +12,31 @@ import Testing
 @Suite struct SenderEmbeddedBuildTests {
     static var tool: String { (Build.sender as NSString).deletingLastPathComponent + "/kdump-watch-wire-vectors" }
 
-    /// The embedded build's datagram of `message` signed with `key`, as hexadecimal digits.
-    func embedded(_ message: SignedMessage, key: AuthKey) throws -> String {
-        let result = try run(
-            Self.tool,
-            [
-                key.hexText, String(format: "%02x", message.keyID), message.nodeName, "\(message.phase)",
-                "\(message.nonce)", "\(message.sequence)", "\(message.timestamp)",
-            ])
+    /// The embedded build's datagram of `message` signed with `key`, as hexadecimal digits: from
+    /// `tool`, run by `launcher` (such as valgrind) if one is given.
+    func embedded(
+        _ message: SignedMessage, key: AuthKey, tool: String = Self.tool, launcher: [String] = []
+    ) throws -> String {
+        let arguments = [
+            key.hexText, String(format: "%02x", message.keyID), message.nodeName, "\(message.phase)",
+            "\(message.nonce)", "\(message.sequence)", "\(message.timestamp)",
+        ]
+        let result =
+            launcher.isEmpty
+            ? try run(tool, arguments)
+            : try run(launcher[0], Array(launcher.dropFirst()) + [tool] + arguments, timeout: 120)
         #expect(result.status == 0, "\(result)")
         return result.stdout.trimmingCharacters(in: .newlines)
+    }
+
+    /// The protocol document's example message and the node key that signs it.
+    func example() throws -> (SignedMessage, AuthKey) {
+        let example = try ProtocolExample.datagram.withUnsafeBytes { SignedMessage.Header.parse($0) }.get()
+        let key = try #require(AuthKey(bytes: ProtocolExample.bytes(ProtocolExample.nodeKeyHex)))
+        let message = SignedMessage(
+            phase: example.phase, keyID: example.keyID, nonce: example.nonce, sequence: example.sequence,
+            timestamp: example.timestamp, nodeName: "node-a")
+        return (message, key)
     }
 
     /// The normal build's datagram: its codec, and the daemon's swift-crypto MAC.
@@ -51,13 +66,8 @@ import Testing
     }
 
     @Test func theProtocolDocumentsExampleComesOutOfTheEmbeddedBuild() throws {
-        let example = try ProtocolExample.datagram.withUnsafeBytes { SignedMessage.Header.parse($0) }.get()
-        let key = try #require(AuthKey(bytes: ProtocolExample.bytes(ProtocolExample.nodeKeyHex)))
-        let message = SignedMessage(
-            phase: example.phase, keyID: example.keyID, nonce: example.nonce, sequence: example.sequence,
-            timestamp: example.timestamp, nodeName: "node-a")
-        let bytes = try embedded(message, key: key)
-        #expect(bytes == ProtocolExample.hex)
+        let (message, key) = try example()
+        #expect(try embedded(message, key: key) == ProtocolExample.hex)
     }
 
     /// The embedded sender picks Nettle's SHA-256 compression function by the CPU: the one with
@@ -66,21 +76,17 @@ import Testing
     /// (`sha_ni` in /proc/cpuinfo), the other. Both must give the protocol document's example.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/valgrind"), "needs valgrind"))
     func bothSHA256CompressionFunctionsSignTheExample() throws {
-        let example = try ProtocolExample.datagram.withUnsafeBytes { SignedMessage.Header.parse($0) }.get()
-        let arguments = [
-            ProtocolExample.nodeKeyHex, String(format: "%02x", example.keyID), "node-a", "\(example.phase)",
-            "\(example.nonce)", "\(example.sequence)", "\(example.timestamp)",
-        ]
+        let (message, key) = try example()
         // valgrind cannot read the debug information of a build for size; it runs a stripped copy.
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let stripped = directory.path + "/kdump-watch-wire-vectors"
         #expect(try run("/usr/bin/strip", ["-o", stripped, Self.tool]).status == 0)
-        let native = try run(stripped, arguments)
-        let plain = try run("/usr/bin/valgrind", ["-q", "--error-exitcode=9", stripped] + arguments, timeout: 120)
-        #expect(native.status == 0 && plain.status == 0, "\(native) \(plain)")
-        #expect(native.stdout.trimmingCharacters(in: .newlines) == ProtocolExample.hex)
-        #expect(plain.stdout.trimmingCharacters(in: .newlines) == ProtocolExample.hex)
+        #expect(try embedded(message, key: key, tool: stripped) == ProtocolExample.hex)
+        #expect(
+            try embedded(
+                message, key: key, tool: stripped, launcher: ["/usr/bin/valgrind", "-q", "--error-exitcode=9"])
+                == ProtocolExample.hex)
     }
 
     @Test func randomInputsGiveTheSameBytesInBothBuilds() throws {
