@@ -34,7 +34,7 @@ SWIFT_SOURCES = Sources Tests Package.swift EmbeddedSender Benchmarks/Micro/Pack
 help:
 	@echo "make run      build and run kdump-watchd on built-in defaults"
 	@echo "make test     install test dependencies and run the whole test suite"
-	@echo "make e2e      end-to-end tests: kernel panics in QEMU VMs (a real Debian node), fenced through pacemaker-fenced (about 15 minutes)"
+	@echo "make e2e      end-to-end tests: kernel panics in QEMU VMs (real Debian nodes with kdump-tools and with kdump-utils' build), fenced through pacemaker-fenced (about 25 minutes)"
 	@echo "make e2e-cluster  three Debian nodes as a Pacemaker cluster: panics, a hang, a forgery, a key rotation (about 25 minutes)"
 	@echo "make build    debug build of every executable"
 	@echo "make sender   the capture-kernel sender in Embedded Swift, as installed (.build-embedded/release)"
@@ -99,11 +99,11 @@ e2e-build:
 	$(MAKE) deb DEB_OUT=.build-e2e/deb
 
 # Runs as root: QEMU guests under software emulation, a stand-alone pacemaker-fenced; the real
-# Debian node gets the package that `make deb` builds.
+# Debian nodes get the package that `make deb` builds.
 e2e: e2e-build
 	Tests/EndToEnd/run.sh handmade
 	Tests/EndToEnd/debian-node.sh .build-e2e/deb/kdump-watch_*_amd64.deb
-	Tests/EndToEnd/run.sh dracut
+	Tests/EndToEnd/kdump-utils-node.sh .build-e2e/deb/kdump-watch_*_amd64.deb
 
 # Three Debian nodes as a corosync/Pacemaker cluster that fences a panicked or hung node through
 # the operator's guide's fencing topology (Tests/EndToEnd/cluster.sh; testing.md).

@@ -1,12 +1,10 @@
-# shellcheck shell=bash disable=SC2154 # root, here, work and port are the caller's (below)
+# shellcheck shell=bash disable=SC2154 # root, here and work are the caller's (below)
 # The end-to-end test's node image (sourced by run.sh): a busybox root with the guest kernel,
-# kexec and, in /boot, the capture initramfs of one case, built the way that case's kdump service
-# builds it. Apart from the scenarios so that each can grow on its own.
+# kexec and, in /boot, the handmade capture initramfs. Apart from the scenarios so that each can
+# grow on its own.
 #
-# The caller sets root, here, BUILD, SENDER, CACHE, KERNEL, work and port (the daemon's UDP port,
-# which the dracut image holds), and defines fail and phase. build_node_image CASE sets
-# image to the node's initramfs: cached by the hash of everything in it for the handmade case,
-# built in $work for the others (they hold this run's port).
+# The caller sets root, here, BUILD, SENDER, CACHE, KERNEL and work, and defines fail and phase.
+# build_node_image sets image to the node's initramfs, cached by the hash of everything in it.
 
 kernel_version=${KERNEL#/boot/vmlinuz-}
 modules_dir=/lib/modules/$kernel_version/kernel
@@ -40,59 +38,12 @@ capture_tree() { # destination-tree
 }
 pack() { (cd "$1" && find . | cpio -o -H newc --quiet) | gzip -1 >"$2"; }
 
-# The project's files installed by `make install-files` into a scratch root, and the node's
-# settings as the operator's guide says to write them.
-installed=$work/installed
-install_project() { # into $installed, as `make install` installs it; and the node's settings
-    make -s -C "$root" install-files DESTDIR="$installed" PREFIX=/usr BUILD="$BUILD" SENDER="$SENDER" >/dev/null
-    printf '%s\n' 'NODES="10.0.2.2"' "ARGS=\"-i 1 -p $port\"" "KEY=\"$CACHE/authkey\"" 'NODE_NAME="kwvm1"' \
-        'CLUSTER_NAME="kw-e2e"' 'BROADCAST="no"' >"$work/kdump-watch-send.conf"
-}
-check_listing() { # listing-file: what the image holds of ours, and the key's mode
-    local ours
-    ours=$(awk '/kdump-watch/ && $1 ~ /^-/ { sum += $5 } END { print sum }' "$1")
-    grep -q -- '-rw-------.* etc/kdump-watch/authkey$' "$1" || fail "no 0600 key in the capture image"
-    echo "$ours"
-}
-# dracut: as kdump-utils' mkdumprd runs it, from a copy of the system's modules with ours
-# installed by `make install-files` and the test's stand-in for kdumpbase.
-dracut_capture() { # output
-    local base=$work/dracut ours
-    install_project
-    cp -a /usr/lib/dracut "$base"
-    cp -a "$installed/usr/lib/dracut/modules.d/99kdump-watch" "$here/99kw-dump" "$base/modules.d/"
-    dracutbasedir=$base KDUMP_CONF=/nonexistent KDUMP_WATCH_SEND=$installed/usr/sbin/kdump-watch-send \
-        KDUMP_WATCH_SEND_CONF=$work/kdump-watch-send.conf KDUMP_WATCH_CTL=$installed/usr/sbin/kdump-watchctl \
-        KDUMP_WATCH_COROSYNC_CONF=/nonexistent/corosync.conf \
-        dracut --no-hostonly --no-hostonly-cmdline -m "systemd-initrd dracut-systemd base kdump-watch kw-dump network rootfs-block kernel-modules" \
-        --add-drivers "virtio_pci virtio_net virtio_blk ext4" --kver "$kernel_version" --tmpdir "$work" -f "$1" \
-        >"$work/dracut.log" 2>&1 || { tail -n 30 "$work/dracut.log" >&2; fail "dracut failed"; }
-    lsinitrd "$1" >"$work/capture.list"
-    ours=$(check_listing "$work/capture.list")
-    phase "dracut: built the capture initramfs ($(du -b "$1" | cut -f 1) bytes compressed; our files $ours bytes)"
-}
-
-
-build_node_image() { # case
+build_node_image() {
     local key
     key=$(cat "$here/guest-init.sh" "$here/node-image.sh" "$SENDER" "$KERNEL" "$(command -v busybox)" "$(command -v kexec)" \
         "$(command -v makedumpfile)" "$root/etc/kdump-watch-capture.sh" "$CACHE/authkey" | sha256sum | cut -c 1-16)
     image=$CACHE/initramfs-$key.cpio.gz
-    if [ "$1" != handmade ]; then
-        # Built every time: it holds this run's port.
-        image=$work/node.cpio.gz
-        rm -rf "$work/node"
-        capture_tree "$work/node"
-        dracut_capture "$work/node/boot/capture.cpio.gz"
-        # The dump target, an empty ext4 disk, is the root that dracut mounts before pre-pivot.
-        truncate -s 64M "$work/kwvm1.disk"
-        mkfs.ext4 -q -F "$work/kwvm1.disk"
-        echo "root=/dev/vda rw rd.neednet=1 ip=dhcp" >"$work/node/boot/capture.append"
-        install -m 0644 "$KERNEL" "$work/node/boot/vmlinuz"
-        copy_program "$(command -v kexec)" "$work/node" /sbin/kexec
-        pack "$work/node" "$image"
-        rm -rf "$work/node"
-    elif [ -s "$image" ]; then
+    if [ -s "$image" ]; then
         phase "initramfs: cached $image"
     else
         rm -rf "$work/capture" "$work/node"

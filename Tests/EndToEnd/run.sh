@@ -3,17 +3,12 @@
 # kernel running kdump-watch-send, the host's kdump-watchd recording the episode, and
 # pacemaker-fenced driving fence_kdump_watch through stonith_admin, as a cluster does.
 #
-#   Tests/EndToEnd/run.sh [handmade|dracut]
+#   Tests/EndToEnd/run.sh [handmade]
 #
-# The capture kernel's initramfs (built by node-image.sh):
-#   handmade         busybox and guest-init.sh, which starts the sender through the shipped
-#                    etc/kdump-watch-capture.sh, saves the dump and reports `finished`;
-#   dracut           built by the real dracut with the project's module installed as `make
-#                    install` installs it, the node's kdump-watch-send.conf, and the modules it
-#                    needs (network, a root disk); Debian has no kdump-utils, so the test's
-#                    99kw-dump module stands in for its kdumpbase: after our pre-pivot hook it
-#                    saves the dump, runs /etc/kdump/post.d (our hook sends `finished`) and
-#                    powers off.
+# The capture kernel's initramfs (built by node-image.sh) is the handmade one: busybox and
+# guest-init.sh, which starts the sender through the shipped etc/kdump-watch-capture.sh, saves
+# the dump and reports `finished`. The capture images that the distributions' kdump services
+# build are booted on real Debian nodes: debian-node.sh (kdump-tools) and kdump-utils-node.sh.
 #
 #   kwvm1  boots, loads a capture kernel (kexec -p), panics on command; its capture kernel
 #          announces the dump to the host over IPv4 with signed messages (protocol 2, the
@@ -42,8 +37,8 @@ set -euo pipefail
 
 CASE=${1:-handmade}
 case "$CASE" in
-    handmade | dracut) ;;
-    *) echo "e2e: unknown case '$CASE' (handmade, dracut; a real Debian node: debian-node.sh)" >&2; exit 2 ;;
+    handmade) ;;
+    *) echo "e2e: unknown case '$CASE' (handmade; the distributions' images: debian-node.sh, kdump-utils-node.sh)" >&2; exit 2 ;;
 esac
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -58,7 +53,7 @@ CONSOLES="kwvm1.console kwvm2.console"
 . "$here/host.sh"
 
 [ "$(id -u)" = 0 ] || { echo "e2e: needs root (pacemaker-fenced)" >&2; exit 2; }
-for tool in qemu-system-x86_64 kexec makedumpfile busybox cpio "$FENCER" stonith_admin python3 dracut mkfs.ext4; do
+for tool in qemu-system-x86_64 kexec makedumpfile busybox cpio "$FENCER" stonith_admin python3; do
     command -v "$tool" >/dev/null || { echo "e2e: missing $tool: run scripts/install-deps.sh e2e" >&2; exit 2; }
 done
 [ -r "$KERNEL" ] || { echo "e2e: no /boot/vmlinuz-*-cloud-amd64" >&2; exit 2; }
@@ -77,7 +72,7 @@ make_cluster_key
 
 # ---------------------------------------------------------------------------------------------
 # The host: kdump-watchd on loopback, then a stand-alone pacemaker-fenced with our agent.
-# The daemon is started first: the port it holds goes into the dracut image. Ports are tried in
+# The daemon is started first: the port it holds goes on the guests' command line. Ports are tried in
 # order until one binds, so no other program can take the port between a check and its use.
 start_host_daemon() { # port: 0 when it runs, 1 when the port is taken
     cat >"$work/kdump-watchd.conf" <<EOF
@@ -101,7 +96,7 @@ until start_host_daemon "$port"; do
 done
 phase "kdump-watchd ready on 127.0.0.1 and ::1 port $port"
 
-build_node_image "$CASE"
+build_node_image
 
 start_fencer -o ipport="$port" -o pcmk_host_map="kwvm1:127.0.0.1;kwvm2:kwvm2"
 phase "pacemaker-fenced -s ready, device kdump registered (kwvm1 -> 127.0.0.1, kwvm2 -> kwvm2 = ::1 in the daemon's nodes)"
@@ -110,14 +105,11 @@ phase "pacemaker-fenced -s ready, device kdump registered (kwvm1 -> 127.0.0.1, k
 # The guests.
 declare -A qemu_pid
 start_vm() { # name family
-    local disk=()
-    [ -e "$work/$1.disk" ] && disk=(-drive "file=$work/$1.disk,if=virtio,format=raw")
     mkfifo "$work/$1.serial.in" "$work/$1.serial.out"
     qemu-system-x86_64 -nodefaults -display none -no-user-config -accel tcg -m 768 -smp 1 -no-reboot \
         -kernel "$KERNEL" -initrd "$image" \
         -append "console=ttyS0 crashkernel=256M panic=1 kw_port=$port kw_family=$2 kw_node=$1" \
         -netdev user,id=net0 -device virtio-net-pci,netdev=net0,romfile= \
-        "${disk[@]}" \
         -serial "pipe:$work/$1.serial" >"$work/$1.qemu.log" 2>&1 &
     pids+=($!)
     qemu_pid[$1]=$!
@@ -156,13 +148,7 @@ panic_at=$(date +%s.%N)
 command_vm kwvm1 panic
 phase "kwvm1: panic (echo c > /proc/sysrq-trigger)"
 fence_until_confirmed kwvm1
-if [ "$CASE" = dracut ]; then
-    grep -q "kdump-watch: announcing kdump to 10.0.2.2" "$work/kwvm1.console" \
-        || fail "kwvm1: confirmed, but the dracut module's pre-pivot hook did not say it started the sender"
-    phase "kwvm1: dracut ran the pre-pivot hook 50-kdump-watch-send.sh"
-else
-    grep -q "capture kernel up" "$work/kwvm1.console" || fail "kwvm1: confirmed, but no capture kernel ran"
-fi
+grep -q "capture kernel up" "$work/kwvm1.console" || fail "kwvm1: confirmed, but no capture kernel ran"
 # One snapshot of the entry: the dump takes a few seconds only, and the phase `finished` ends
 # the episode at once, so the entry is dumping or, if the dump is already over, finished by it.
 check_episode kwvm1 "$panic_at"
