@@ -25,8 +25,8 @@
 #   2. The administrator keeps kdump-utils' own setting instead (fence_kdump_nodes and
 #      fence_kdump_args in kdump.conf) with upstream's sender installed: kdumpctl rebuilds because
 #      kdump.conf changed; the dump target is then broken on purpose and the node panics: exactly
-#      one sender runs (ours, signed: the host's daemon counts no unsigned message), and `failed`
-#      ends the episode.
+#      one sender runs (ours, signed: the host's daemon counts no unsigned message), `failed`
+#      (from post.d) ends the episode, and the failed unit leads to kdump-utils' error handler.
 # Needs root, debootstrap, qemu-system-x86, e2fsprogs, iproute2 and pacemaker
 # (scripts/install-deps.sh e2e); the Debian archive (DEBIAN_MIRROR) the first time.
 set -euo pipefail
