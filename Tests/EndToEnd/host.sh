@@ -131,6 +131,8 @@ else:
     print("absent")' "$1" "$2"
 }
 host_field() { ctl status --json | status_field "$1" "$2"; } # node field: from this run's daemon
+# host_invalid REASON: how many datagrams this run's daemon counted invalid for REASON.
+host_invalid() { ctl status --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["invalid"][sys.argv[1]])' "$1"; }
 fence() { # node -> prints exit status and seconds
     local from=$SECONDS status=0
     stonith_admin -F "$1" -t $((AGENT_TIMEOUT + 30)) >"$work/fence-$1.log" 2>&1 || status=$?

@@ -131,12 +131,12 @@ if [ -z "${after:-}" ] || [ "$after" -le "$before" ]; then
 fi
 grep -q "kw-e2e: check (after fence_kdump_nodes) exit 0" "$console" || fail "kwnode1: not ready with fence_kdump_nodes"
 phase "kwnode1: fence_kdump_nodes in kdump.conf, upstream's sender installed: kdumpctl rebuilt the image, check ready"
-unsigned_before=$(ctl status --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["invalid"]["unauthenticated"])')
+unsigned_before=$(host_invalid unauthenticated)
 panic_and_confirm break-dump
 grep -a -q "kdump: saving vmcore failed" "$console" || fail "kwnode1: kdump.sh did not fail to save the dump"
 grep -a -q "kdump: error handler" "$console" || fail "kwnode1: the failed dump did not lead to kdump-utils' error handler"
 grep -a -q "starting /usr/libexec/fence_kdump_send" "$console" && fail "kwnode1: kdump.sh started upstream's sender beside ours"
-unsigned=$(($(ctl status --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["invalid"]["unauthenticated"])') - unsigned_before))
+unsigned=$(($(host_invalid unauthenticated) - unsigned_before))
 [ "$unsigned" = 0 ] || fail "kwnode1: the host's daemon counted $unsigned unsigned messages: a second sender ran"
 [ "$(host_field kwnode1 phase)" = failed ] || fail "kwnode1: the phase is $(host_field kwnode1 phase), not failed"
 phase "status: kwnode1 $(host_field kwnode1 state) by the phase failed; one sender (no unsigned message)"
