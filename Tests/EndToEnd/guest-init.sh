@@ -72,10 +72,8 @@ if [ -e /proc/vmcore ]; then
     poweroff -f
 fi
 
-# run.sh may add to the capture kernel's command line (initramfs-tools' ip=).
-extra=$(cat /boot/capture.append 2>/dev/null)
 kexec -p /boot/vmlinuz --initrd=/boot/capture.cpio.gz \
-    --append="console=ttyS0 nr_cpus=1 reset_devices irqpoll kw_port=$port kw_family=$family kw_node=$node $extra" \
+    --append="console=ttyS0 nr_cpus=1 reset_devices irqpoll kw_port=$port kw_family=$family kw_node=$node" \
     || say "kexec -p failed"
 say "ready: capture kernel loaded ($(cat /sys/kernel/kexec_crash_loaded))"
 while read -r command; do
