@@ -124,8 +124,9 @@ install-files:
 # sender into the capture initrd as it is (dracut strips too).
 	install -m 0755 -s $(BUILD)/kdump-watchd $(BUILD)/kdump-watchctl $(BUILD)/fence_kdump_watch $(DESTDIR)$(SBINDIR)/
 	install -m 0755 -s $(SENDER) $(DESTDIR)$(SBINDIR)/kdump-watch-send
-	for unit in kdump-watchd.service kdump-watchd.socket; do \
-	  sed 's|/usr/sbin/|$(SBINDIR)/|g' systemd/$$unit > $(DESTDIR)$(UNITDIR)/$$unit && chmod 0644 $(DESTDIR)$(UNITDIR)/$$unit; done
+	for unit in kdump-watchd.service kdump-watchd.socket kdump-watch-rebuild.path kdump-watch-rebuild.service; do \
+	  sed 's|/usr/sbin/|$(SBINDIR)/|g; s|/usr/libexec/kdump-watch/|$(LIBEXECDIR)/kdump-watch/|' systemd/$$unit \
+	    > $(DESTDIR)$(UNITDIR)/$$unit && chmod 0644 $(DESTDIR)$(UNITDIR)/$$unit; done
 	for file in kdump-watchd.conf kdump-watch-send.conf; do \
 	  if [ -e $(DESTDIR)$(SYSCONFDIR)/kdump-watch/$$file ]; then \
 	    install -m 0644 etc/$$file $(DESTDIR)$(SYSCONFDIR)/kdump-watch/$$file.dist; \
@@ -146,9 +147,12 @@ install-files:
 	  etc/kdump-tools/kdump-watch-report > $(DESTDIR)$(LIBEXECDIR)/kdump-watch/kdump-watch-report
 	sed 's|/usr/libexec/kdump-watch|$(LIBEXECDIR)/kdump-watch|' \
 	  etc/kdump-tools/kdump-watch-dump > $(DESTDIR)$(LIBEXECDIR)/kdump-watch/kdump-watch-dump
+	sed 's|/usr/share/kdump-watch|$(DATADIR)/kdump-watch|' etc/kdump-watch-rebuild \
+	  > $(DESTDIR)$(LIBEXECDIR)/kdump-watch/kdump-watch-rebuild
 	sed 's|/usr/libexec/kdump-watch|$(LIBEXECDIR)/kdump-watch|' etc/kdump-tools/kdump-tools-dump.service.d/kdump-watch.conf \
 	  > $(DESTDIR)$(UNITDIR)/kdump-tools-dump.service.d/kdump-watch.conf
-	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/kdump-watch/kdump-watch-report $(DESTDIR)$(LIBEXECDIR)/kdump-watch/kdump-watch-dump
+	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/kdump-watch/kdump-watch-report $(DESTDIR)$(LIBEXECDIR)/kdump-watch/kdump-watch-dump \
+	  $(DESTDIR)$(LIBEXECDIR)/kdump-watch/kdump-watch-rebuild
 	chmod 0644 $(DESTDIR)$(UNITDIR)/kdump-tools-dump.service.d/kdump-watch.conf
 	sed 's|/usr/sbin/kdump-watch-send|$(SBINDIR)/kdump-watch-send|; s|/usr/share/kdump-watch|$(DATADIR)/kdump-watch|' \
 	  etc/initramfs-tools/hooks/kdump-watch > $(DESTDIR)$(INITRAMFSDIR)/hooks/kdump-watch
@@ -161,6 +165,7 @@ install-files:
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/kdump-watchd $(DESTDIR)$(SBINDIR)/kdump-watchctl $(DESTDIR)$(SBINDIR)/fence_kdump_watch \
 	  $(DESTDIR)$(SBINDIR)/kdump-watch-send $(DESTDIR)$(UNITDIR)/kdump-watchd.service $(DESTDIR)$(UNITDIR)/kdump-watchd.socket \
+	  $(DESTDIR)$(UNITDIR)/kdump-watch-rebuild.path $(DESTDIR)$(UNITDIR)/kdump-watch-rebuild.service \
 	  $(DESTDIR)$(MANDIR)/man5/kdump-watchd.conf.5 $(DESTDIR)$(MANDIR)/man8/kdump-watchd.8 \
 	  $(DESTDIR)$(MANDIR)/man8/kdump-watchctl.8 $(DESTDIR)$(MANDIR)/man8/fence_kdump_watch.8 \
 	  $(DESTDIR)$(MANDIR)/man8/kdump-watch-send.8 $(DESTDIR)$(INITRAMFSDIR)/hooks/kdump-watch \

@@ -13,8 +13,8 @@ case "${1:-build}" in
     build) ;;
     bench) packages="$packages libssl-dev" ;;
     deb) packages="$packages debhelper dpkg-dev lintian" ;;
-    rpm) packages="$packages rpm rpmlint" ;;
-    package) packages="$packages debhelper dpkg-dev lintian rpm rpmlint debootstrap" ;;
+    rpm) packages="$packages rpm rpm2cpio cpio rpmlint" ;;
+    package) packages="$packages debhelper dpkg-dev lintian rpm rpm2cpio cpio rpmlint debootstrap" ;;
     test | e2e)
         # A kernel's modules: mkinitramfs builds the readiness tests' kdump-tools image for it.
         # valgrind hides the CPU's SHA extensions from the embedded sender's SHA-256, so that

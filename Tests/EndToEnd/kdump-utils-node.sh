@@ -24,9 +24,12 @@
 #      reports `finished`.
 #   2. The administrator keeps kdump-utils' own setting instead (fence_kdump_nodes and
 #      fence_kdump_args in kdump.conf) with upstream's sender installed: kdumpctl rebuilds because
-#      kdump.conf changed; the dump target is then broken on purpose and the node panics: exactly
-#      one sender runs (ours, signed: the host's daemon counts no unsigned message), `failed`
-#      (from post.d) ends the episode, and the failed unit leads to kdump-utils' error handler.
+#      kdump.conf changed. A new cluster key: the package's kdump-watch-rebuild.path runs
+#      kdumpctl rebuild and reload (kdumpctl does not watch our files), and the host's daemon
+#      then takes the new key alone. The dump target is then broken on purpose and the node
+#      panics: exactly one sender runs (ours, signed with the new key: the host's daemon counts
+#      no unsigned message), `failed` (from post.d) ends the episode, and the failed unit leads
+#      to kdump-utils' error handler.
 # Needs root, debootstrap, qemu-system-x86, e2fsprogs, iproute2 and pacemaker
 # (scripts/install-deps.sh e2e); the Debian archive (DEBIAN_MIRROR) the first time.
 set -euo pipefail
@@ -67,13 +70,17 @@ kw_e2e_kdump_state() { kdumpctl status; }
 kw_e2e_command() {
     case "$1" in
         fence-kdump-conf)
-            # fence-agents-kdump's sender, and kdump-utils' own node list in place of ours.
+            # fence-agents-kdump's sender, and kdump-utils' own node list in place of ours:
+            # kdumpctl rebuilds for kdump.conf, the package's path unit for ours (after it, so
+            # that the two rebuilds do not queue behind kdumpctl's lock in either order).
             install -m 0755 /root/fence_kdump_send /usr/libexec/fence_kdump_send
-            sed -i '/^NODES=/d' /etc/kdump-watch/kdump-watch-send.conf
             printf '%s\n' "fence_kdump_nodes kwhost" "fence_kdump_args -p 7410 -i 1" >>/etc/kdump.conf
             before=$(stat -c %Y "$image")
             kdumpctl restart >/dev/console 2>&1
             say "kdumpctl restart exit $?, image $before -> $(stat -c %Y "$image")"
+            invocation=$(systemctl show -P InvocationID kdump-watch-rebuild.service)
+            sed -i '/^NODES=/d' /etc/kdump-watch/kdump-watch-send.conf
+            await_rebuild "$invocation"
             check "after fence_kdump_nodes"
             ;;
         break-dump) rm -rf /var/crash && touch /var/crash && sync && echo c >/proc/sysrq-trigger ;;
@@ -84,7 +91,7 @@ install_crash_unit kdump.service "$work/commands"
 make_node_disks root-only
 # kdump-utils' default reservation for x86_64 (kdumpctl reset-crashkernel).
 cmdline="$cmdline crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M"
-start_host "finished_after = 60s" "auth_key = $CACHE/authkey"
+start_host "finished_after = 60s" "auth_key = $work/authkey.new,$CACHE/authkey"
 
 # ---------------------------------------------------------------------------------------------
 # Boot 1: our node list; panic.
@@ -131,6 +138,7 @@ if [ -z "${after:-}" ] || [ "$after" -le "$before" ]; then
 fi
 grep -q "kw-e2e: check (after fence_kdump_nodes) exit 0" "$console" || fail "kwnode1: not ready with fence_kdump_nodes"
 phase "kwnode1: fence_kdump_nodes in kdump.conf, upstream's sender installed: kdumpctl rebuilt the image, check ready"
+rotate_and_expect_rebuild "kdump-watch: kdumpctl rebuild: done"
 unsigned_before=$(host_invalid unauthenticated)
 panic_and_confirm break-dump
 grep -a -q "kdump: saving vmcore failed" "$console" || fail "kwnode1: kdump.sh did not fail to save the dump"

@@ -97,7 +97,9 @@ EOF
 # A unit of the test's (kw-e2e-crash.service), after the kdump service KDUMP-UNIT, prints the
 # kdump service's status line (kw_e2e_kdump_state, from COMMANDS-FILE) and `kdump-watchctl
 # check` on the console, asks the node's own daemon, then obeys lines on the second serial port:
-# kw_e2e_command (from COMMANDS-FILE) runs each one; it has say, check and daemon_check.
+# "panic" and "rotate" (rotate_and_expect_rebuild) itself, the others through kw_e2e_command
+# (from COMMANDS-FILE, which also sets image, the capture image's path); it has say, check,
+# daemon_check and await_rebuild.
 install_crash_unit() {
     install -D -m 0644 "$2" "$node/usr/local/lib/kw-e2e-commands"
     cat >"$node/usr/local/sbin/kw-e2e-crash" <<'EOF'
@@ -115,6 +117,20 @@ daemon_check() {
     done
     kdump-watchctl health 2>&1 | sed -n '/^capture:/,$s/^/kw-e2e: daemon /p' >/dev/console
 }
+# await_rebuild BEFORE: waits (10 minutes at most) for a run of kdump-watch-rebuild.service
+# other than the one whose invocation id was BEFORE to end, the run kdump-watch-rebuild.path
+# starts after a change in /etc/kdump-watch; then says how it ended and what it logged.
+await_rebuild() {
+    tries=1200
+    until [ "$(systemctl show -P InvocationID kdump-watch-rebuild.service)" != "$1" ] \
+        && systemctl show -P ActiveState kdump-watch-rebuild.service | grep -qx 'inactive\|failed' \
+        || [ "$tries" -eq 0 ]; do
+        tries=$((tries - 1))
+        sleep 0.5
+    done
+    say "rebuild by the path unit: $(systemctl show -P Result kdump-watch-rebuild.service); $(journalctl -q -o cat \
+        _SYSTEMD_INVOCATION_ID="$(systemctl show -P InvocationID kdump-watch-rebuild.service)" | grep '^kdump-watch:' | tr '\n' ' ')"
+}
 . /usr/local/lib/kw-e2e-commands
 say "$(kw_e2e_kdump_state)"
 check "after the boot"
@@ -126,6 +142,15 @@ while say "waiting for a command" && read -r command <&3; do
     say "command: $command"
     case "$command" in
         panic) echo c >/proc/sysrq-trigger ;;
+        # A new cluster key, installed as an operator would; the package's path unit rebuilds.
+        rotate)
+            invocation=$(systemctl show -P InvocationID kdump-watch-rebuild.service)
+            before=$(stat -c %Y "$image")
+            install -m 0600 /root/authkey.new /etc/kdump-watch/authkey
+            await_rebuild "$invocation"
+            say "after the key rotation: image $before -> $(stat -c %Y "$image")"
+            check "after the rebuild"
+            ;;
         *) kw_e2e_command "$command" ;;
     esac
 done
@@ -241,4 +266,30 @@ refuse_before_panic() {
     read -r status seconds < <(fence kwnode1)
     [ "$status" != 0 ] || fail "kwnode1 was confirmed fenced before its panic"
     phase "fence kwnode1 before the panic: not confirmed (stonith_admin exit $status after $seconds s)"
+}
+
+# rotate_and_expect_rebuild REBUILT-LINE: the node's "rotate" command: a new cluster key on the
+# node, and the package's kdump-watch-rebuild.path alone rebuilds the capture image (its run logs
+# REBUILT-LINE, the kdump service's rebuild) and reloads the capture kernel; check is ready. The
+# host's daemon then accepts the new key alone (the guide's last step of a key rotation), so the
+# next announcement confirms only if it carries the new key.
+rotate_and_expect_rebuild() {
+    local rebuild before after
+    command_node rotate
+    await_console "kw-e2e: check (after the rebuild) exit" 900
+    print_check rotate
+    rebuild=$(grep -a -o 'kw-e2e: rebuild by the path unit: .*' "$console" | tail -n 1 | tr -d '\r')
+    case "$rebuild" in
+        *": success; $1"*"kdump-watch: capture kernel reloaded"*) ;;
+        *) fail "kwnode1: kdump-watch-rebuild.path did not rebuild the image after the key changed: ${rebuild:-no run}" ;;
+    esac
+    read -r before after < <(sed -n 's/.*after the key rotation: image \([0-9]*\) -> \([0-9]*\).*/\1 \2/p' "$console" | tr -d '\r') || true
+    if [ -z "${after:-}" ] || [ "$after" -le "$before" ]; then fail "kwnode1: the capture image is older than the new key"; fi
+    grep -q "kw-e2e: check (after the rebuild) exit 0" "$console" || fail "kwnode1: not ready after the rebuild"
+    phase "kwnode1: key rotated; ${rebuild#kw-e2e: }; check ready"
+    sed -i "s|^auth_key = .*|auth_key = $work/authkey.new|" "$work/kdump-watchd.conf"
+    kill -HUP "$daemon"
+    for _ in $(seq 100); do grep -q "configuration reloaded" "$work/daemon.log" && break; sleep 0.1; done
+    grep -q "configuration reloaded" "$work/daemon.log" || fail "kdump-watchd did not reload"
+    phase "kdump-watchd: the new key alone"
 }

@@ -28,7 +28,7 @@ struct CaptureKernelTests {
         "Tests/EndToEnd/cluster.sh", "Tests/EndToEnd/cluster/kw-e2e-shell",
         "Tests/EndToEnd/guest-init.sh", "scripts/install-deps.sh", "scripts/sanitize.sh", "Tests/Fuzz/run.sh",
         "Benchmarks/run.sh", ".ci/run", "Tests/Packaging/deb-test.sh", "Tests/Packaging/rpm-test.sh",
-        "debian/kdump-watch.postrm", "debian/kdump-watch.postinst", "scripts/rooms.sh",
+        "debian/kdump-watch.postrm", "debian/kdump-watch.postinst", "scripts/rooms.sh", "etc/kdump-watch-rebuild",
     ].map { Build.repository + "/" + $0 }
 
     @Test func scriptsPassShellcheck() throws {

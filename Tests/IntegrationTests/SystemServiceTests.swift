@@ -6,11 +6,19 @@ import Testing
 /// `make install`.
 @Suite(.timeLimit(.minutes(3)))
 struct SystemServiceTests {
-    /// The units with ExecStart pointing at the built daemon, in a directory of their own.
+    static let units = [
+        "kdump-watchd.service", "kdump-watchd.socket", "kdump-watch-rebuild.path", "kdump-watch-rebuild.service",
+    ]
+
+    /// The units with ExecStart pointing at the built daemon and the repository's scripts, in a
+    /// directory of their own.
     func unitsForTesting(in directory: String) throws {
-        for unit in ["kdump-watchd.service", "kdump-watchd.socket"] {
+        for unit in Self.units {
             let text = try String(contentsOfFile: Build.repository + "/systemd/" + unit, encoding: .utf8)
                 .replacingOccurrences(of: "/usr/sbin/kdump-watchd", with: Build.path("kdump-watchd"))
+                .replacingOccurrences(
+                    of: "/usr/libexec/kdump-watch/kdump-watch-rebuild",
+                    with: Build.repository + "/etc/kdump-watch-rebuild")
             try text.write(toFile: directory + "/" + unit, atomically: true, encoding: .utf8)
         }
     }
@@ -21,7 +29,7 @@ struct SystemServiceTests {
         try unitsForTesting(in: directory.path)
         let verify = try run(
             "/usr/bin/systemd-analyze",
-            ["verify", "--man=no", directory.path + "/kdump-watchd.service", directory.path + "/kdump-watchd.socket"])
+            ["verify", "--man=no"] + Self.units.map { directory.path + "/" + $0 })
         #expect(verify.status == 0, "\(verify.stderr)")
 
         let root = directory.path + "/root"
@@ -124,7 +132,9 @@ struct SystemServiceTests {
             "/usr/sbin/kdump-watchd", "/usr/sbin/kdump-watchctl", "/usr/sbin/fence_kdump_watch",
             "/usr/sbin/kdump-watch-send",
             "/usr/lib/systemd/system/kdump-watchd.service", "/usr/lib/systemd/system/kdump-watchd.socket",
-            "/usr/share/man/man8/kdump-watchd.8", "/usr/share/man/man5/kdump-watchd.conf.5",
+            "/usr/lib/systemd/system/kdump-watch-rebuild.path", "/usr/lib/systemd/system/kdump-watch-rebuild.service",
+            "/usr/libexec/kdump-watch/kdump-watch-rebuild", "/usr/share/man/man8/kdump-watchd.8",
+            "/usr/share/man/man5/kdump-watchd.conf.5",
             "/usr/share/man/man8/fence_kdump_watch.8", "/usr/share/man/man8/kdump-watchctl.8",
             "/usr/share/man/man8/kdump-watch-send.8", "/etc/kdump-watch/kdump-watchd.conf",
             "/usr/lib/dracut/modules.d/99kdump-watch/module-setup.sh",
@@ -140,6 +150,12 @@ struct SystemServiceTests {
         }
         let report = try run(destination.path + "/usr/libexec/kdump-watch/kdump-watch-report", [])
         #expect(report.status == 2 && report.stderr.hasPrefix("usage: kdump-watch-report"), "\(report)")
+        let rebuild = try String(
+            contentsOfFile: destination.path + "/usr/libexec/kdump-watch/kdump-watch-rebuild", encoding: .utf8)
+        #expect(rebuild.contains("/usr/share/kdump-watch/kdump-watch-nodes.sh}"), "the installed settings script")
+        let rebuildService = try String(
+            contentsOfFile: destination.path + "/usr/lib/systemd/system/kdump-watch-rebuild.service", encoding: .utf8)
+        #expect(rebuildService.contains("ExecStart=/usr/libexec/kdump-watch/kdump-watch-rebuild --if-changed\n"))
         let dropIn = try String(
             contentsOfFile: destination.path + "/usr/lib/systemd/system/kdump-tools-dump.service.d/kdump-watch.conf",
             encoding: .utf8)
@@ -154,6 +170,7 @@ struct SystemServiceTests {
         #expect(try run("/usr/bin/make", ["uninstall"] + common).status == 0)
         for path in [
             "/usr/sbin/kdump-watchd", "/usr/libexec/kdump-watch/kdump-watch-report",
+            "/usr/libexec/kdump-watch/kdump-watch-rebuild", "/usr/lib/systemd/system/kdump-watch-rebuild.path",
             "/usr/libexec/kdump-watch/kdump-watch-dump",
             "/usr/lib/systemd/system/kdump-tools-dump.service.d/kdump-watch.conf", "/usr/share/kdump-watch",
         ] {

@@ -51,6 +51,8 @@ in_root apt-get install -y -qq --no-install-recommends "/tmp/$(basename "$first"
 # Where the operator's guide says.
 exists /usr/sbin/kdump-watchd /usr/sbin/kdump-watchctl /usr/sbin/fence_kdump_watch /usr/sbin/kdump-watch-send \
     /lib/systemd/system/kdump-watchd.service /lib/systemd/system/kdump-watchd.socket \
+    /lib/systemd/system/kdump-watch-rebuild.path /lib/systemd/system/kdump-watch-rebuild.service \
+    /usr/libexec/kdump-watch/kdump-watch-rebuild \
     /lib/systemd/system/kdump-tools-dump.service.d/kdump-watch.conf /usr/libexec/kdump-watch/kdump-watch-report \
     /usr/share/man/man8/kdump-watchd.8.gz /usr/share/man/man8/kdump-watchctl.8.gz \
     /usr/share/man/man8/fence_kdump_watch.8.gz /usr/share/man/man8/kdump-watch-send.8.gz \
@@ -61,7 +63,10 @@ exists /usr/sbin/kdump-watchd /usr/sbin/kdump-watchctl /usr/sbin/fence_kdump_wat
     /usr/share/kdump-watch/prometheus/kdump-watch.rules.yml /usr/share/doc/kdump-watch/copyright
 # Enabled the Debian way (deb-systemd-helper), not started: systemd is not PID 1 here.
 exists /etc/systemd/system/sockets.target.wants/kdump-watchd.socket \
-    /etc/systemd/system/multi-user.target.wants/kdump-watchd.service
+    /etc/systemd/system/multi-user.target.wants/kdump-watchd.service \
+    /etc/systemd/system/paths.target.wants/kdump-watch-rebuild.path
+# postinst ran the rebuild: no kdump service here, so it built nothing and recorded the settings.
+exists /var/lib/kdump-watch/capture-image.settings
 for conffile in /etc/kdump-watch/kdump-watchd.conf /etc/kdump-watch/kdump-watch-send.conf /etc/initramfs-tools/conf.d/kdump-watch; do
     in_root dpkg-query -W -f='${Conffiles}\n' kdump-watch | grep -q " $conffile " || fail "$conffile is not a conffile"
 done
@@ -113,6 +118,7 @@ step "purge"
 in_root dpkg -P kdump-watch >/dev/null
 absent /etc/kdump-watch /var/lib/kdump-watch /run/kdump-watch /etc/initramfs-tools/conf.d/kdump-watch \
     /etc/systemd/system/sockets.target.wants/kdump-watchd.socket \
-    /etc/systemd/system/multi-user.target.wants/kdump-watchd.service
+    /etc/systemd/system/multi-user.target.wants/kdump-watchd.service \
+    /etc/systemd/system/paths.target.wants/kdump-watch-rebuild.path
 if in_root dpkg-query -W kdump-watch >/dev/null 2>&1; then fail "still known to dpkg"; fi
 step "passed: install, upgrade (edited conffile and state kept), remove (kept), purge (gone)"

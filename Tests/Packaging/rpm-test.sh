@@ -29,6 +29,8 @@ files=$(rpm -qlp "$first")
 has() { for path; do echo "$files" | grep -qx "$path" || fail "$path is not in the package"; done; }
 has /usr/sbin/kdump-watchd /usr/sbin/kdump-watchctl /usr/sbin/fence_kdump_watch /usr/sbin/kdump-watch-send \
     /usr/lib/systemd/system/kdump-watchd.service /usr/lib/systemd/system/kdump-watchd.socket \
+    /usr/lib/systemd/system/kdump-watch-rebuild.path /usr/lib/systemd/system/kdump-watch-rebuild.service \
+    /usr/libexec/kdump-watch/kdump-watch-rebuild \
     /usr/lib/dracut/modules.d/99kdump-watch/module-setup.sh \
     /usr/lib/dracut/modules.d/99kdump-watch/kdump-watch-send.sh \
     /usr/lib/dracut/modules.d/99kdump-watch/kdump-watch-post.sh \
@@ -52,12 +54,17 @@ scripts=$(rpm -qp --scripts "$first")
 echo "$scripts" | grep -q 'systemctl --no-reload preset kdump-watchd.socket kdump-watchd.service' || fail "%post"
 echo "$scripts" | grep -q 'systemctl --no-reload disable --now kdump-watchd.service kdump-watchd.socket' || fail "%preun"
 echo "$scripts" | grep -q 'systemctl try-restart kdump-watchd.service' || fail "%postun"
-# %posttrans, run as rpm runs it (sh, the scriptlet's PATH) with stand-ins for kdumpctl, which
-# records what it is asked, and systemctl, which answers as the case says: kdump enabled and
-# running, enabled and stopped, not enabled, kdumpctl absent, a rebuild that fails.
+echo "$scripts" | grep -q 'preset kdump-watchd.socket kdump-watchd.service kdump-watch-rebuild.path' || fail "%post: the path unit"
+# %posttrans runs the package's kdump-watch-rebuild; here the one from the payload, as sh runs
+# it, with stand-ins for kdumpctl, which records what it is asked, and systemctl, which answers
+# as the case says: kdump enabled and running, enabled and stopped, not enabled, kdumpctl
+# absent, a rebuild that fails. No settings: the image would carry no node and no key.
 posttrans=$(rpm -qp --qf '%{POSTTRANS}' "$first")
+echo "$posttrans" | grep -qx '/usr/libexec/kdump-watch/kdump-watch-rebuild >/dev/null || :' || fail "%posttrans: $posttrans"
 standins=$(mktemp -d)
-mkdir "$standins/bin" "$standins/none"
+mkdir "$standins/bin" "$standins/none" "$standins/payload"
+rpm2cpio "$first" | (cd "$standins/payload" && cpio -idm --quiet ./usr/libexec/kdump-watch/kdump-watch-rebuild \
+    ./usr/share/kdump-watch/kdump-watch-nodes.sh)
 cat >"$standins/bin/systemctl" <<'EOF'
 #!/bin/sh
 # systemctl [-q] is-enabled|is-active kdump.service, answered from KW_KDUMP_STATE.
@@ -73,23 +80,29 @@ exit "$KW_KDUMPCTL_STATUS"
 EOF
 cp "$standins/bin/systemctl" "$standins/none/systemctl"
 chmod 0755 "$standins/bin/systemctl" "$standins/bin/kdumpctl" "$standins/none/systemctl"
-posttrans_case() { # KDUMP-STATE KDUMPCTL-STATUS|absent EXPECTED-CALLS [EXPECTED-MESSAGE]
+posttrans_case() { # KDUMP-STATE KDUMPCTL-STATUS|absent EXIT EXPECTED-CALLS [EXPECTED-ERROR]
     bin=$standins/bin
     [ "$2" = absent ] && bin=$standins/none
     : >"$standins/calls"
+    status=0
     message=$(PATH="$bin:/usr/bin:/bin" KW_KDUMP_STATE="$1" KW_CALLS="$standins/calls" KW_KDUMPCTL_STATUS="$2" \
-        sh -c "$posttrans" 2>&1) || fail "%posttrans exited $? ($1, kdumpctl $2)"
+        KDUMP_WATCH_NODES_SH="$standins/payload/usr/share/kdump-watch/kdump-watch-nodes.sh" \
+        KDUMP_WATCH_STATE_DIR="$standins/state" KDUMP_WATCH_REBUILD_LOCK="$standins/lock" \
+        KDUMP_TOOLS_KERNEL_HOOK=/nonexistent KDUMP_CONF=/nonexistent KDUMP_WATCH_SEND_CONF=/nonexistent \
+        KDUMP_WATCH_DEFAULT_KEY=/nonexistent \
+        sh "$standins/payload/usr/libexec/kdump-watch/kdump-watch-rebuild" 2>&1 >/dev/null) || status=$?
+    [ "$status" = "$3" ] || fail "kdump-watch-rebuild ($1, kdumpctl $2) exited $status, not $3"
     calls=$(tr '\n' ' ' <"$standins/calls")
-    [ "$calls" = "$3" ] || fail "%posttrans ($1, kdumpctl $2) called kdumpctl '$calls', not '$3'"
-    [ "$message" = "${4:-}" ] || fail "%posttrans ($1, kdumpctl $2) said '$message'"
+    [ "$calls" = "$4" ] || fail "kdump-watch-rebuild ($1, kdumpctl $2) called kdumpctl '$calls', not '$4'"
+    [ "$message" = "${5:-}" ] || fail "kdump-watch-rebuild ($1, kdumpctl $2) said '$message'"
 }
-posttrans_case "enabled active" 0 "rebuild reload "
-posttrans_case "enabled inactive" 0 "rebuild "
-posttrans_case "disabled" 0 ""
-posttrans_case "enabled active" absent ""
-posttrans_case "enabled active" 1 "rebuild " "kdump-watch: could not rebuild the kdump image; run kdumpctl rebuild"
+posttrans_case "enabled active" 0 0 "rebuild reload "
+posttrans_case "enabled inactive" 0 0 "rebuild "
+posttrans_case "disabled" 0 0 ""
+posttrans_case "enabled active" absent 0 ""
+posttrans_case "enabled active" 1 1 "rebuild " "kdump-watch: could not rebuild the kdump image; run kdumpctl rebuild"
 rm -rf "$standins"
-step "%posttrans rebuilds and reloads kdump-utils' image only where kdump is enabled"
+step "%posttrans (kdump-watch-rebuild) rebuilds and reloads kdump-utils' image only where kdump is enabled"
 # The sender links Nettle statically (Embedded Swift, glibc only): nothing asks for libnettle.
 ! rpm -qp --requires "$first" | grep -q 'libnettle' || fail "libnettle is required; the sender links it statically"
 

@@ -77,9 +77,10 @@ target=""
 for run in $(seq "$bench_panics"); do bench_failover KdumpWatch "$run" "$(bench_target)"; done
 
 # Upstream: its sender in every capture image, kdump-watchd stopped, a fence_kdump device at
-# level 1 in place of fence_kdump_watch's (the guide's migration, the other way round).
+# level 1 in place of fence_kdump_watch's (the guide's migration, the other way round). The path
+# unit is stopped first: the rebuild here is the test's own, one at a time.
 on_every_node upstream 900 "upstream's sender was not put into a capture image" \
-    "cp /usr/libexec/fence-agents/fence_kdump_send /usr/sbin/kdump-watch-send && printf '%s\n' KEY=none 'ARGS=\"-i 10\"' >>/etc/kdump-watch/kdump-watch-send.conf && systemctl disable --now kdump-watchd.socket kdump-watchd.service && /etc/kernel/postinst.d/kdump-tools \$(uname -r) && kdump-config reload"
+    "systemctl disable --now kdump-watch-rebuild.path && cp /usr/libexec/fence-agents/fence_kdump_send /usr/sbin/kdump-watch-send && printf '%s\n' KEY=none 'ARGS=\"-i 10\"' >>/etc/kdump-watch/kdump-watch-send.conf && systemctl disable --now kdump-watchd.socket kdump-watchd.service && /etc/kernel/postinst.d/kdump-tools \$(uname -r) && kdump-config reload"
 upstream_setup="pcs stonith create kdump-upstream fence_kdump pcmk_host_map='kwnode1:kwnode1;kwnode2:kwnode2;kwnode3:kwnode3'"
 upstream_setup="$upstream_setup pcmk_host_argument=nodename pcmk_monitor_action=metadata pcmk_off_action=off pcmk_reboot_action=off"
 upstream_setup="$upstream_setup pcmk_off_timeout=90s pcmk_reboot_timeout=90s pcmk_off_retries=1 pcmk_reboot_retries=1"
