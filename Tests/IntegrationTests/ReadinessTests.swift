@@ -136,7 +136,8 @@ struct ReadinessTests {
     /// Builds `image` as kdump-tools' kernel hook does (mkinitramfs on a copy of
     /// /etc/initramfs-tools; MODULES=list keeps it small), with the project's hook or without.
     func kdumpToolsImage(
-        _ node: Node, image: String, release: String, withHook: Bool, environment extra: [String: String] = [:]
+        _ node: Node, image: String, release: String, withHook: Bool, environment extra: [String: String] = [:],
+        namespace: String? = nil
     ) throws -> ProcessResult {
         let confdir = image + ".initramfs-tools"
         #expect(try run("/bin/cp", ["-a", "/etc/initramfs-tools", confdir]).status == 0)
@@ -154,8 +155,11 @@ struct ReadinessTests {
         environment["KDUMP_WATCH_CTL"] = ctl
         environment["KDUMP_CONF"] = "/nonexistent/kdump.conf"
         environment.merge(extra) { $1 }
-        return try run(
-            "/usr/sbin/mkinitramfs", ["-d", confdir, "-o", image, release], timeout: 300, environment: environment)
+        let build = ["/usr/sbin/mkinitramfs", "-d", confdir, "-o", image, release]
+        if let namespace {
+            return try run("/bin/ip", ["netns", "exec", namespace] + build, timeout: 300, environment: environment)
+        }
+        return try run(build[0], Array(build.dropFirst()), timeout: 300, environment: environment)
     }
 
     /// The running kernel's release, which the rebuild commands name.
@@ -413,6 +417,62 @@ struct ReadinessTests {
         #expect(
             network?["fix"] as? String
                 == "give the interface that reaches the nodes its address, then /etc/kernel/postinst.d/kdump-tools \(self.release) && kdump-config reload"
+        )
+    }
+
+    /// A node that reaches the cluster through a bridge, in a network namespace of its own (a
+    /// bond or a VLAN takes the same path: an interface with no device of its own; this
+    /// machine's kernel has a bridge but neither of those). The capture initramfs cannot bring it
+    /// up: the build says so in one line and goes on, and `network_driver` alone fails, naming
+    /// the bridge and the fix (operators-guide.md, "Debian and Ubuntu").
+    @Test func aNodeThatReachesTheClusterThroughABridgeIsNotReady() throws {
+        let release = try mkinitramfsRelease()
+        let node = try Node()
+        defer { node.work.remove() }
+        let namespace = "kw-readiness-\(getpid())"
+        try #require(try run("/bin/ip", ["netns", "add", namespace]).status == 0, "ip netns add (root)")
+        defer { _ = try? run("/bin/ip", ["netns", "del", namespace]) }
+        for command in [
+            ["link", "add", "br0", "type", "bridge"], ["addr", "add", "10.77.0.2/24", "dev", "br0"],
+            ["link", "set", "br0", "up"],
+        ] {
+            let result = try run("/bin/ip", ["-n", namespace] + command)
+            try #require(result.status == 0, "ip \(command): \(result.stderr)")
+        }
+        try writeFile(
+            node.sendConf,
+            "KEY=\(node.key)\nNODE_NAME=node-b\nCLUSTER_NAME=\(TestCluster.clusterName)\nNODES=10.77.0.1\nBROADCAST=no\n"
+        )
+        try writeFile(
+            node.daemonConf,
+            "auth_key = \(node.key)\ncluster_name = \(TestCluster.clusterName)\nnodes = node-a=10.77.0.1 node-b=10.77.0.2\n"
+        )
+        let image = node.work.path + "/initrd.img"
+        let built = try kdumpToolsImage(node, image: image, release: release, withHook: true, namespace: namespace)
+        try #require(built.status == 0, "\(built)")
+        #expect(
+            built.stderr.contains(
+                "kdump-watch: the nodes are reached through br0, a bridge, which the capture initramfs cannot bring up; add ip= for a plain interface that reaches them to KDUMP_CMDLINE_APPEND\n"
+            ), "\(built.stderr)")
+        let result = try run(
+            "/bin/ip",
+            [
+                "netns", "exec", namespace, ctl, "check", "--json", "--config", node.daemonConf, "--image", image,
+                "--builder", "kdump-tools",
+            ], environment: node.environment)
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)")
+        let checks = object["checks"] as? [[String: Any]] ?? []
+        let failing = checks.filter { $0["ok"] as? Bool != true }.map { $0["name"] as? String ?? "" }
+        #expect(result.status == 1 && failing == ["network_driver"], "\(checks)")
+        let network = checks.first { $0["name"] as? String == "network_driver" }
+        #expect(
+            network?["detail"] as? String
+                == "the nodes are reached through br0, a bridge, which the capture initramfs does not bring up",
+            "\(checks)")
+        #expect(
+            network?["fix"] as? String
+                == "add ip= for a plain interface that reaches the nodes to KDUMP_CMDLINE_APPEND in /etc/default/kdump-tools, then /etc/kernel/postinst.d/kdump-tools \(self.release) && kdump-config reload"
         )
     }
 
