@@ -78,11 +78,19 @@ kdump_watch_addresses() {
     printf '%s' "$result" | tr -s ' ' | sed 's/ $//'
 }
 
-# kdump_watch_args: the sender's options (default "-i 1": announce every second).
+# kdump_watch_args: the sender's options: kdump.conf's fence_kdump_args, plus --also-v1 when
+# ARGS has it; else ARGS; else "-i 1" (announce every second).
 kdump_watch_args() {
     args=$(kdump_watch_conf_value fence_kdump_args)
-    [ -n "$args" ] || args=$(kdump_watch_send_conf_value ARGS)
-    printf '%s' "${args:--i 1}"
+    ours=$(kdump_watch_send_conf_value ARGS)
+    if [ -z "$args" ]; then
+        printf '%s' "${ours:--i 1}"
+        return 0
+    fi
+    # kdump.conf's options win where upstream's sender has them too; --also-v1, which only ours
+    # has, is kept from ARGS: dropped, a migration's unsigned copy would be missing unsaid.
+    case " $ours " in *" --also-v1 "*) args="$args --also-v1" ;; esac
+    printf '%s' "$args"
 }
 
 # kdump_watch_key: the key file that signs the capture kernel's messages; nothing (protocol 1)

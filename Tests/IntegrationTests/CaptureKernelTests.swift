@@ -260,6 +260,31 @@ struct CaptureKernelTests {
         #expect(try run("/bin/sh", ["-c", quiet, library, work.path + "/none.conf"]).status == 0)
     }
 
+    /// The sender's options: kdump-utils' fence_kdump_args win over ARGS, but `--also-v1`, which
+    /// upstream's sender does not have, is kept from ARGS (a migration's version 1 copy must not
+    /// vanish because kdump.conf names the port); without fence_kdump_args, ARGS; else `-i 1`.
+    @Test func kdumpConfsFenceKdumpArgsKeepAlsoV1FromArgs() throws {
+        let work = try TemporaryDirectory()
+        defer { work.remove() }
+        func args(kdumpConf: String, sendConf: String) throws -> String {
+            try kdumpConf.write(toFile: work.path + "/kdump.conf", atomically: true, encoding: .utf8)
+            try sendConf.write(toFile: work.path + "/send.conf", atomically: true, encoding: .utf8)
+            var environment = ProcessInfo.processInfo.environment
+            environment["KDUMP_CONF"] = work.path + "/kdump.conf"
+            environment["KDUMP_WATCH_SEND_CONF"] = work.path + "/send.conf"
+            let result = try run(
+                "/bin/sh", ["-c", ". \"$0\" && kdump_watch_args", Build.repository + "/etc/kdump-watch-nodes.sh"],
+                environment: environment)
+            #expect(result.status == 0, "\(result)")
+            return result.stdout
+        }
+        let upstream = "fence_kdump_nodes node1\nfence_kdump_args -p 7410 -i 2\n"
+        #expect(try args(kdumpConf: upstream, sendConf: "ARGS=\"-i 1 --also-v1\"\n") == "-p 7410 -i 2 --also-v1")
+        #expect(try args(kdumpConf: upstream, sendConf: "ARGS=\"-i 1\"\n") == "-p 7410 -i 2")
+        #expect(try args(kdumpConf: "path /var/crash\n", sendConf: "ARGS=\"-i 3 --also-v1\"\n") == "-i 3 --also-v1")
+        #expect(try args(kdumpConf: "path /var/crash\n", sendConf: "") == "-i 1")
+    }
+
     /// With a cluster key, the image holds it (mode 0600, in an image only root can read) and
     /// the node name, and needs no node list: the sender broadcasts.
     @Test func dracutPutsTheKeyAndTheNodeNameIntoTheCaptureInitramfs() throws {
