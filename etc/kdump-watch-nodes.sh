@@ -8,6 +8,7 @@
 # Sources, first match wins:
 #   1. kdump.conf (kdump-utils): fence_kdump_nodes and fence_kdump_args
 #   2. /etc/kdump-watch/kdump-watch-send.conf: NODES, ARGS, KEY, NODE_NAME, CLUSTER_NAME, BROADCAST
+#   3. for the nodes, when neither names any: corosync.conf's nodelist (each node's first address)
 # The local node (its host names and addresses) is always removed: a node never waits for itself.
 
 KDUMP_CONF=${KDUMP_CONF:-/etc/kdump.conf}
@@ -51,11 +52,24 @@ kdump_watch_local_names() {
     fi
 }
 
-# kdump_watch_nodes: the nodes to send to, space separated, without the local node.
+# kdump_watch_nodes: the nodes to send to, space separated, without the local node:
+# fence_kdump_nodes, else NODES, else the other nodes of corosync.conf's nodelist.
 kdump_watch_nodes() {
     nodes=$(kdump_watch_conf_value fence_kdump_nodes)
     [ -n "$nodes" ] || nodes=$(kdump_watch_send_conf_value NODES)
     locals=$(kdump_watch_local_names | sort -u)
+    if [ -z "$nodes" ]; then
+        # Neither: the cluster's other nodes, by the first address corosync.conf gives each, so
+        # that the list does not depend on a fence_kdump device in the CIB (kdump-utils takes
+        # its list from one, and loses it when the device is deleted for ours).
+        nodes=$(kdump_watch_corosync_nodes | while read -r name addresses; do
+            for word in $name $addresses; do
+                printf '%s\n' "$locals" | grep -qxF -- "$word" && continue 2
+            done
+            first=${addresses%% *}
+            printf '%s ' "${first:-$name}"
+        done)
+    fi
     result=""
     for node in $nodes; do
         if printf '%s\n' "$locals" | grep -qxF -- "$node"; then
