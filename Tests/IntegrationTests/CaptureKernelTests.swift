@@ -260,6 +260,25 @@ struct CaptureKernelTests {
         #expect(try run("/bin/sh", ["-c", quiet, library, work.path + "/none.conf"]).status == 0)
     }
 
+    /// What `function` of kdump-watch-nodes.sh prints with `kdumpConf` as kdump.conf and
+    /// `sendConf` as kdump-watch-send.conf (both written into `work`).
+    static func settingsFunction(
+        _ function: String, in work: TemporaryDirectory, kdumpConf: String, sendConf: String,
+        environment extra: [String: String] = [:]
+    ) throws -> String {
+        try kdumpConf.write(toFile: work.path + "/kdump.conf", atomically: true, encoding: .utf8)
+        try sendConf.write(toFile: work.path + "/send.conf", atomically: true, encoding: .utf8)
+        var environment = ProcessInfo.processInfo.environment
+        environment["KDUMP_CONF"] = work.path + "/kdump.conf"
+        environment["KDUMP_WATCH_SEND_CONF"] = work.path + "/send.conf"
+        environment.merge(extra) { $1 }
+        let result = try run(
+            "/bin/sh", ["-c", ". \"$0\" && \(function)", Build.repository + "/etc/kdump-watch-nodes.sh"],
+            environment: environment)
+        #expect(result.status == 0, "\(result)")
+        return result.stdout
+    }
+
     /// The sender's options: kdump-utils' fence_kdump_args win over ARGS, but `--also-v1`, which
     /// upstream's sender does not have, is kept from ARGS (a migration's version 1 copy must not
     /// vanish because kdump.conf names the port); without fence_kdump_args, ARGS; else `-i 1`.
@@ -267,16 +286,7 @@ struct CaptureKernelTests {
         let work = try TemporaryDirectory()
         defer { work.remove() }
         func args(kdumpConf: String, sendConf: String) throws -> String {
-            try kdumpConf.write(toFile: work.path + "/kdump.conf", atomically: true, encoding: .utf8)
-            try sendConf.write(toFile: work.path + "/send.conf", atomically: true, encoding: .utf8)
-            var environment = ProcessInfo.processInfo.environment
-            environment["KDUMP_CONF"] = work.path + "/kdump.conf"
-            environment["KDUMP_WATCH_SEND_CONF"] = work.path + "/send.conf"
-            let result = try run(
-                "/bin/sh", ["-c", ". \"$0\" && kdump_watch_args", Build.repository + "/etc/kdump-watch-nodes.sh"],
-                environment: environment)
-            #expect(result.status == 0, "\(result)")
-            return result.stdout
+            try Self.settingsFunction("kdump_watch_args", in: work, kdumpConf: kdumpConf, sendConf: sendConf)
         }
         let upstream = "fence_kdump_nodes node1\nfence_kdump_args -p 7410 -i 2\n"
         #expect(try args(kdumpConf: upstream, sendConf: "ARGS=\"-i 1 --also-v1\"\n") == "-p 7410 -i 2 --also-v1")
@@ -314,18 +324,11 @@ struct CaptureKernelTests {
 
         """.write(toFile: work.path + "/corosync.conf", atomically: true, encoding: .utf8)
         func nodes(kdumpConf: String, sendConf: String, locals: String) throws -> String {
-            try kdumpConf.write(toFile: work.path + "/kdump.conf", atomically: true, encoding: .utf8)
-            try sendConf.write(toFile: work.path + "/send.conf", atomically: true, encoding: .utf8)
-            var environment = ProcessInfo.processInfo.environment
-            environment["KDUMP_CONF"] = work.path + "/kdump.conf"
-            environment["KDUMP_WATCH_SEND_CONF"] = work.path + "/send.conf"
-            environment["KDUMP_WATCH_COROSYNC_CONF"] = work.path + "/corosync.conf"
-            environment["KDUMP_WATCH_LOCAL_NAMES"] = locals
-            let result = try run(
-                "/bin/sh", ["-c", ". \"$0\" && kdump_watch_nodes", Build.repository + "/etc/kdump-watch-nodes.sh"],
-                environment: environment)
-            #expect(result.status == 0, "\(result)")
-            return result.stdout
+            try Self.settingsFunction(
+                "kdump_watch_nodes", in: work, kdumpConf: kdumpConf, sendConf: sendConf,
+                environment: [
+                    "KDUMP_WATCH_COROSYNC_CONF": work.path + "/corosync.conf", "KDUMP_WATCH_LOCAL_NAMES": locals,
+                ])
         }
         let plain = "path /var/crash\n"
         #expect(try nodes(kdumpConf: plain, sendConf: "", locals: "node-b.example 10.0.0.2") == "10.0.0.1 10.0.0.3")

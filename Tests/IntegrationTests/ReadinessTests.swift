@@ -404,11 +404,7 @@ struct ReadinessTests {
         let result = try run(
             ctl, ["check", "--json", "--config", node.daemonConf, "--image", image, "--builder", "kdump-tools"],
             environment: checkEnvironment)
-        let object = try #require(
-            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)")
-        let checks = object["checks"] as? [[String: Any]] ?? []
-        let failing = checks.filter { $0["ok"] as? Bool != true }.map { $0["name"] as? String ?? "" }
-        #expect(result.status == 1 && failing == ["network_driver"], "\(checks)")
+        let checks = try expectOnlyNetworkDriverFails(result)
         let network = checks.first { $0["name"] as? String == "network_driver" }
         #expect(network?["detail"] as? String == "no interface of this node reaches 127.0.0.5", "\(checks)")
         // The peer itself is a member and has a route (through lo): only the driver is missing.
@@ -460,11 +456,7 @@ struct ReadinessTests {
                 "netns", "exec", namespace, ctl, "check", "--json", "--config", node.daemonConf, "--image", image,
                 "--builder", "kdump-tools",
             ], environment: node.environment)
-        let object = try #require(
-            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)")
-        let checks = object["checks"] as? [[String: Any]] ?? []
-        let failing = checks.filter { $0["ok"] as? Bool != true }.map { $0["name"] as? String ?? "" }
-        #expect(result.status == 1 && failing == ["network_driver"], "\(checks)")
+        let checks = try expectOnlyNetworkDriverFails(result)
         let network = checks.first { $0["name"] as? String == "network_driver" }
         #expect(
             network?["detail"] as? String
@@ -474,6 +466,16 @@ struct ReadinessTests {
             network?["fix"] as? String
                 == "add ip= for a plain interface that reaches the nodes to KDUMP_CMDLINE_APPEND in /etc/default/kdump-tools, then /etc/kernel/postinst.d/kdump-tools \(self.release) && kdump-config reload"
         )
+    }
+
+    /// `check --json`'s checks, of which `network_driver` alone must fail.
+    func expectOnlyNetworkDriverFails(_ result: ProcessResult) throws -> [[String: Any]] {
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)")
+        let checks = object["checks"] as? [[String: Any]] ?? []
+        let failing = checks.filter { $0["ok"] as? Bool != true }.map { $0["name"] as? String ?? "" }
+        #expect(result.status == 1 && failing == ["network_driver"], "\(checks)")
+        return checks
     }
 
     /// kdump-watchd runs the checks itself: `health`, the metrics and the log show them, and a
