@@ -52,6 +52,17 @@ kdump_watch_local_names() {
     fi
 }
 
+# kdump_watch_is_local LOCALS WORD...: whether one of the WORDs (a node's name, its addresses)
+# is this machine's; LOCALS is what kdump_watch_local_names prints.
+kdump_watch_is_local() {
+    kdump_watch_locals=$1
+    shift
+    for kdump_watch_word in "$@"; do
+        printf '%s\n' "$kdump_watch_locals" | grep -qxF -- "$kdump_watch_word" && return 0
+    done
+    return 1
+}
+
 # kdump_watch_nodes: the nodes to send to, space separated, without the local node:
 # fence_kdump_nodes, else NODES, else the other nodes of corosync.conf's nodelist.
 kdump_watch_nodes() {
@@ -63,18 +74,15 @@ kdump_watch_nodes() {
         # that the list does not depend on a fence_kdump device in the CIB (kdump-utils takes
         # its list from one, and loses it when the device is deleted for ours).
         nodes=$(kdump_watch_corosync_nodes | while read -r name addresses; do
-            for word in $name $addresses; do
-                printf '%s\n' "$locals" | grep -qxF -- "$word" && continue 2
-            done
+            # shellcheck disable=SC2086 # a name and its addresses, split on purpose
+            kdump_watch_is_local "$locals" $name $addresses && continue
             first=${addresses%% *}
             printf '%s ' "${first:-$name}"
         done)
     fi
     result=""
     for node in $nodes; do
-        if printf '%s\n' "$locals" | grep -qxF -- "$node"; then
-            continue
-        fi
+        kdump_watch_is_local "$locals" "$node" && continue
         result="${result:+$result }$node"
     done
     printf '%s' "$result"
@@ -178,9 +186,8 @@ kdump_watch_node_name() {
     if [ -z "$name" ] && [ -n "$cluster" ]; then
         locals=$(kdump_watch_local_names | sort -u)
         name=$(printf '%s\n' "$cluster" | while read -r node addresses; do
-            for word in $node $addresses; do
-                if printf '%s\n' "$locals" | grep -qxF -- "$word"; then printf '%s' "$node"; break 2; fi
-            done
+            # shellcheck disable=SC2086 # a name and its addresses, split on purpose
+            if kdump_watch_is_local "$locals" $node $addresses; then printf '%s' "$node"; break; fi
         done)
     fi
     [ -n "$name" ] || name=$(uname -n)
