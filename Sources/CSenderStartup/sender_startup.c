@@ -22,6 +22,7 @@
 // one setenv at the right moment.
 #include <stdlib.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,11 +53,14 @@ char *const *kdump_watch_sender_argv(void) { return saved_argv; }
 // reports the end of the dump, so that the receiver's replay rule tells them apart. The Swift
 // standard library's generator calls a blocking getrandom(2), which in a capture kernel holds
 // the first message back until the random pool is ready (1.8 s under QEMU, `make e2e`), and
-// Glibc's Swift module does not declare getrandom: hence these lines in C.
+// Glibc's Swift module does not declare getrandom: hence these lines in C. Through syscall(2),
+// like the embedded sender's other calls before its first signed datagram: glibc's getrandom
+// wrapper lies in a part of the library that the start has not touched otherwise, a page fault
+// more (EmbeddedSender/Sources/CSenderSystemCalls/system_calls.c).
 uint64_t kdump_watch_sender_boot_nonce(void) {
     uint64_t nonce;
-    if (getrandom(&nonce, sizeof nonce, GRND_INSECURE) == (ssize_t)sizeof nonce) return nonce;
-    if (getrandom(&nonce, sizeof nonce, GRND_NONBLOCK) == (ssize_t)sizeof nonce) return nonce;
+    if (syscall(SYS_getrandom, &nonce, sizeof nonce, GRND_INSECURE) == (long)sizeof nonce) return nonce;
+    if (syscall(SYS_getrandom, &nonce, sizeof nonce, GRND_NONBLOCK) == (long)sizeof nonce) return nonce;
     struct timespec wall, since_boot;
     clock_gettime(CLOCK_REALTIME, &wall);
     clock_gettime(CLOCK_MONOTONIC, &since_boot);

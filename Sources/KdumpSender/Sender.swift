@@ -147,6 +147,10 @@ public struct Sender {
     }
 
     public static func standardError(_ line: String) {
+        // Killing the sender is how a capture kernel stops it: a closed pipe on stderr is not a
+        // reason to die. Ignored here, before each write, rather than once at start: the start
+        // before the first datagram is timed against upstream's, and most runs write nothing.
+        signal(SIGPIPE, SIG_IGN)
         let text = line + "\n"
         _ = text.utf8CString.withUnsafeBufferPointer { write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
     }

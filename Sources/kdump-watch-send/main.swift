@@ -9,9 +9,6 @@ import CSenderStartup
     import KdumpWire
 #endif
 
-// Killing the sender is how a capture kernel stops it; a broken network is not a reason to die.
-signal(SIGPIPE, SIG_IGN)
-
 // The command line as the C library handed it to the start-up constructor; Embedded Swift has
 // no CommandLine, and the constructor always runs before this.
 let arguments: [String] =
@@ -29,8 +26,10 @@ let name =
 do {
     switch try SenderCommandLine.parse(Array(arguments.dropFirst())) {
     case .help:
+        signal(SIGPIPE, SIG_IGN)  // a closed pipe on stdout is not a reason to die (Sender.standardError)
         print(SenderCommandLine.usage(name: name), terminator: "")
     case .version:
+        signal(SIGPIPE, SIG_IGN)
         print("\(name) 0.1.0")
     case .send(let options):
         var signer: MessageSigner?

@@ -43,6 +43,23 @@ struct SenderIntegrationTests {
         #expect(try eventually { try daemon.host("127.0.0.1")?["messages"] as? Int == 3 })
     }
 
+    /// Killing the sender is how a capture kernel stops it; a pipe on stderr whose reader has
+    /// gone is not a reason to stop (it ignores SIGPIPE before it writes a line there).
+    @Test func aClosedPipeOnStderrDoesNotStopIt() throws {
+        let daemon = try DaemonUnderTest()
+        defer { daemon.remove() }
+        var ends: [Int32] = [-1, -1]
+        try #require(pipe(&ends) == 0)
+        close(ends[0])
+        // -v: a line on stderr after every datagram, the first of them before the second datagram.
+        let child = try ChildProcess(
+            sender, ["-p", "\(daemon.port)", "-c", "2", "-i", "1", "-v", "127.0.0.1"], stdout: "/dev/null",
+            stderr: "/dev/null", stderrDescriptor: ends[1])
+        close(ends[1])
+        #expect(child.terminationStatus == 0)
+        #expect(try eventually { try daemon.host("127.0.0.1")?["messages"] as? Int == 2 })
+    }
+
     @Test func usageErrorsExitOneLikeUpstream() throws {
         for arguments in [[], ["-p", "abc", "n"], ["-i", "0", "n"], ["-f", "ipx", "n"], ["-x", "n"]] {
             let result = try run(sender, arguments)

@@ -335,17 +335,22 @@ final class ChildProcess: @unchecked Sendable {
     let processIdentifier: pid_t
     private var status: Int32?
 
-    /// Starts `executable` with stdin from /dev/null and stdout/stderr appended to the given files.
+    /// Starts `executable` with stdin from /dev/null and stdout/stderr appended to the given files;
+    /// stderr is `stderrDescriptor` instead when one is given.
     init(
         _ executable: String, _ arguments: [String], stdout: String, stderr: String,
-        environment: [String: String]? = nil
+        stderrDescriptor: Int32? = nil, environment: [String: String]? = nil
     ) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        if let stderrDescriptor {
+            posix_spawn_file_actions_adddup2(&actions, stderrDescriptor, 2)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

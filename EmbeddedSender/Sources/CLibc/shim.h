@@ -1,6 +1,6 @@
 // The headers of the C library that the sender's sources use (Glibc's Swift module imports the
-// same ones in the normal build), and two things Swift cannot import from them: errno, a
-// macro around a function call, and open(2), a variadic function.
+// same ones in the normal build), and errno, a macro around a function call, which Swift cannot
+// import.
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,5 +19,3 @@
 #include <unistd.h>
 
 static inline int kdump_watch_errno(void) { return errno; }
-
-static inline int kdump_watch_open(const char *path, int flags) { return open(path, flags); }
