@@ -6,7 +6,7 @@ scripts/install-deps.sh bench
 # The build `make install` installs.
 make release
 mkdir -p .build-bench
-for tool in udp_flood udp_reference udp_sources concurrent_waits wait_reference; do
+for tool in udp_flood udp_reference udp_sources concurrent_waits wait_reference start_pairs; do
     cc -O2 -Wall -o ".build-bench/$tool" "Benchmarks/$tool.c"
 done
 # The references for signed messages use OpenSSL's HMAC-SHA256 (libssl-dev).
