@@ -51,6 +51,9 @@ debian_base debian-node "linux-image-cloud-amd64,systemd-sysv,udev,kmod,initramf
 make_node_system "/dev/vda / ext4 errors=remount-ro 0 1" "/dev/vdb /var ext4 defaults 0 2"
 cat >"$work/commands" <<'EOF'
 image=/var/lib/kdump/initrd.img-$(uname -r)
+# What the package adds to kdump-tools' capture image (Documentation/performance.md).
+say "capture image (kdump-tools): $(stat -c %s "$image") bytes compressed, our files \
+$(lsinitramfs -l "$image" | awk '/kdump-watch/ && $1 ~ /^-/ { sum += $5 } END { print sum }') bytes"
 kw_e2e_kdump_state() { kdump-config status | grep 'current state'; }
 kw_e2e_command() {
     case "$1" in
@@ -75,6 +78,7 @@ start_host "finished_after = 60s" "auth_key = $work/authkey.new,$CACHE/authkey"
 boot_node 1 1024
 await_ready 900
 phase "kwnode1 booted; kdump-tools: $(grep -o 'current state.*' "$console" | head -n 1 | tr -d '\r')"
+phase "kwnode1: $(grep -o 'capture image (kdump-tools).*' "$console" | head -n 1 | tr -d '\r')"
 grep -q "current state *: ready to kdump" "$console" || fail "kwnode1: kdump-tools did not load the capture kernel"
 refuse_before_panic
 panic_and_confirm panic
