@@ -17,6 +17,9 @@
 
 #include "CSenderSystemCalls.h"
 
+// x86-64, the architecture the packages are built for: its kernel's struct stat and struct
+// timespec are glibc's. Elsewhere the sender calls glibc's wrappers.
+#if defined(__x86_64__)
 int kdump_watch_system_open(const char *path, int flags) { return (int)syscall(SYS_openat, AT_FDCWD, path, flags); }
 
 int kdump_watch_system_fstat(int descriptor, struct stat *info) { return (int)syscall(SYS_fstat, descriptor, info); }
@@ -30,3 +33,14 @@ int kdump_watch_system_close(int descriptor) { return (int)syscall(SYS_close, de
 int kdump_watch_system_clock_gettime(clockid_t clock, struct timespec *time) {
     return (int)syscall(SYS_clock_gettime, clock, time);
 }
+#else
+int kdump_watch_system_open(const char *path, int flags) { return open(path, flags); }
+
+int kdump_watch_system_fstat(int descriptor, struct stat *info) { return fstat(descriptor, info); }
+
+ssize_t kdump_watch_system_read(int descriptor, void *buffer, size_t count) { return read(descriptor, buffer, count); }
+
+int kdump_watch_system_close(int descriptor) { return close(descriptor); }
+
+int kdump_watch_system_clock_gettime(clockid_t clock, struct timespec *time) { return clock_gettime(clock, time); }
+#endif
