@@ -90,11 +90,9 @@ int main(int argc, char **argv) {
     char port[8];
     snprintf(port, sizeof port, "%d", ntohs(address.sin_port));
     argv[separator] = NULL;
+    for (int index = 2; index < argc; index++)
+        if (argv[index] && strcmp(argv[index], "{port}") == 0) argv[index] = port;
     char **ours = argv + 2, **reference = argv + separator + 1;
-    for (char **argument = ours; *argument; argument++)
-        if (strcmp(*argument, "{port}") == 0) *argument = port;
-    for (char **argument = reference; *argument; argument++)
-        if (strcmp(*argument, "{port}") == 0) *argument = port;
 
     double *our_samples = malloc(pairs * sizeof(double)), *reference_samples = malloc(pairs * sizeof(double));
     double *differences = malloc(pairs * sizeof(double));
